@@ -1,0 +1,92 @@
+# The Soclook handlers dashboard. `make run` sets everything up and serves it; `make test` runs
+# the whole suite. Both work on a fresh clone.
+
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+VENV := .venv
+VPY := $(VENV)/bin/python
+HOST ?= 127.0.0.1
+PORT ?= 8000
+SANDBOX_PORT ?= 8765
+
+# Django 6 needs Python 3.12 or newer. PYTHON=... overrides; otherwise the first suitable
+# interpreter on PATH, then in pyenv's versions folder.
+PYTHON ?= $(shell for c in python3.13 python3.12 python3 \
+	$$(ls -d $$(pyenv root 2>/dev/null || echo $$HOME/.pyenv)/versions/3.1[2-9]*/bin/python 2>/dev/null | sort -rV); do \
+	  command -v $$c >/dev/null 2>&1 && $$c -c 'import sys; sys.exit(sys.version_info < (3, 12))' 2>/dev/null \
+	  && { command -v $$c; break; }; done)
+
+.PHONY: help run test demo bench prod lint format audit messages browser clean check-python
+
+help:
+	@echo "make run    set up (virtualenv, .env, database) and serve on http://$(HOST):$(PORT)"
+	@echo "make test   run the whole test suite"
+	@echo "make demo   the dashboard beside a local Soclook sandbox with seeded handlers"
+	@echo "make bench  the request-budget and speed benchmark (not part of the tests)"
+	@echo "make prod   gunicorn with several workers (set DATABASE_URL, REDIS_URL, ...)"
+	@echo "make lint   ruff;  make audit  pip-audit (needs the internet)"
+
+check-python:
+	@if [ -z "$(PYTHON)" ]; then \
+	  echo "error: no Python 3.12 or newer found (Django 6 needs it)." >&2; \
+	  echo "  Install one (e.g. 'pyenv install 3.12' or your system's python3.12 package)," >&2; \
+	  echo "  or point to it: make run PYTHON=/path/to/python3.12" >&2; exit 1; fi
+
+$(VENV)/.installed: requirements.txt | check-python
+	@test -x $(VPY) || { echo "Creating $(VENV) with $(PYTHON)"; $(PYTHON) -m venv $(VENV); }
+	@$(VPY) -c 'import sys; sys.exit(sys.version_info < (3, 12))' || { \
+	  echo "error: $(VENV) uses Python < 3.12; remove it (rm -rf $(VENV)) and run make again." >&2; exit 1; }
+	$(VPY) -m pip install --quiet --upgrade pip
+	$(VPY) -m pip install --quiet -r requirements.txt
+	@touch $@
+
+.env: | $(VENV)/.installed
+	$(VPY) -m dashboard.devenv
+
+messages: $(VENV)/.installed
+	@$(VPY) manage.py compilemessages --ignore '$(VENV)' -v 0
+
+run: $(VENV)/.installed .env messages
+	$(VPY) manage.py migrate --noinput
+	$(VPY) manage.py runserver $(HOST):$(PORT)
+
+demo: $(VENV)/.installed .env messages
+	$(VPY) manage.py migrate --noinput
+	$(VPY) manage.py demo --sandbox-port $(SANDBOX_PORT) --addr $(HOST):$(PORT)
+
+# Debian's chromium for the browser tests (Playwright cannot download its own browser here).
+browser:
+	@command -v chromium >/dev/null 2>&1 || { \
+	  echo "Installing Debian's chromium for the browser tests"; \
+	  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null) \
+	  || echo "warning: chromium could not be installed; browser tests will be skipped" >&2; }
+
+test: $(VENV)/.installed messages browser
+	$(VPY) -m pytest $(PYTEST_ARGS)
+
+bench: $(VENV)/.installed messages
+	$(VPY) -m tests.bench
+
+prod: $(VENV)/.installed messages
+	$(VPY) manage.py check --deploy --fail-level WARNING
+	$(VPY) manage.py migrate --noinput
+	$(VPY) manage.py collectstatic --noinput -v 0
+	$(VENV)/bin/gunicorn dashboard.wsgi --workers $${WEB_CONCURRENCY:-3} --bind $(HOST):$(PORT) \
+	  --access-logfile - --forwarded-allow-ips "$${FORWARDED_ALLOW_IPS:-127.0.0.1}"
+
+lint: $(VENV)/.installed
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+format: $(VENV)/.installed
+	$(VENV)/bin/ruff format .
+	$(VENV)/bin/ruff check --fix .
+
+audit: $(VENV)/.installed
+	$(VPY) -m pip install --quiet pip-audit bandit
+	$(VENV)/bin/pip-audit --strict -r requirements.txt
+	$(VENV)/bin/bandit -q -r dashboard handlers_app -ll
+
+clean:
+	rm -rf $(VENV) staticfiles test-artifacts .pytest_cache

@@ -1,0 +1,68 @@
+"""Authorization in one place: every view asks here for what it may touch.
+
+A person outside a team gets 404 (no hint the object exists); a member without the role gets 403.
+Both happen before any request to the Soclook API.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+from django.core.exceptions import PermissionDenied
+from django.db.models import QuerySet
+from django.http import Http404
+
+from handlers_app.models import Connection, Membership, Role, Team
+
+
+@dataclass(frozen=True)
+class ConnectionAccess:
+    connection: Connection
+    membership: Membership
+
+    @property
+    def role(self) -> Role:
+        return self.membership.role_enum
+
+    @property
+    def can_edit(self) -> bool:
+        return self.role.allows(Role.EDITOR)
+
+    @property
+    def can_manage(self) -> bool:
+        return self.role.allows(Role.OWNER)
+
+
+def memberships_of(user: AbstractBaseUser | AnonymousUser) -> QuerySet[Membership]:
+    return Membership.objects.filter(user_id=user.pk).select_related("team")
+
+
+def connection_for(
+    user: AbstractBaseUser | AnonymousUser, connection_id: int, *, role: Role = Role.VIEWER
+) -> ConnectionAccess:
+    connection = Connection.objects.select_related("team").filter(pk=connection_id).first()
+    if connection is None:
+        raise Http404
+    membership = Membership.objects.filter(user_id=user.pk, team_id=connection.team_id).first()
+    if membership is None:
+        raise Http404
+    if not membership.allows(role):
+        raise PermissionDenied
+    return ConnectionAccess(connection=connection, membership=membership)
+
+
+def team_for(
+    user: AbstractBaseUser | AnonymousUser, team_id: int, *, role: Role = Role.VIEWER
+) -> tuple[Team, Membership]:
+    membership = Membership.objects.select_related("team").filter(user_id=user.pk, team_id=team_id)
+    found = membership.first()
+    if found is None:
+        raise Http404
+    if not found.allows(role):
+        raise PermissionDenied
+    return found.team, found
+
+
+def teams_where(user: AbstractBaseUser | AnonymousUser, *, role: Role) -> list[Team]:
+    return [m.team for m in memberships_of(user) if m.allows(role)]

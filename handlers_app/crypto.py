@@ -1,0 +1,62 @@
+"""The only code that encrypts or decrypts stored secrets (API keys, journal snapshots).
+
+Keys come from FIELD_ENCRYPTION_KEYS, newest first: the first encrypts, all of them decrypt,
+so a new key can be put in front and `manage.py rotate_encryption_keys` re-encrypts the rest.
+"""
+
+from __future__ import annotations
+
+from functools import cache
+
+from cryptography.fernet import Fernet, InvalidToken, MultiFernet
+from django.conf import settings
+from django.core.exceptions import ImproperlyConfigured
+
+
+class DecryptionError(Exception):
+    """A stored value cannot be read with any configured key."""
+
+
+_UNREADABLE = "stored value cannot be decrypted with FIELD_ENCRYPTION_KEYS"
+
+
+@cache
+def _fernet(keys: tuple[str, ...]) -> MultiFernet:
+    try:
+        return MultiFernet([Fernet(key.encode()) for key in keys])
+    except ValueError as exc:
+        raise ImproperlyConfigured(
+            "FIELD_ENCRYPTION_KEYS must be a comma-separated list of Fernet keys "
+            "(32 url-safe base64-encoded bytes each)."
+        ) from exc
+
+
+def _current() -> MultiFernet:
+    return _fernet(tuple(settings.FIELD_ENCRYPTION_KEYS))
+
+
+def encrypt(plaintext: str) -> str:
+    return _current().encrypt(plaintext.encode()).decode()
+
+
+def decrypt(token: str) -> str:
+    try:
+        return _current().decrypt(token.encode()).decode()
+    except InvalidToken as exc:
+        raise DecryptionError(
+            "stored value cannot be decrypted with FIELD_ENCRYPTION_KEYS"
+        ) from exc
+
+
+def rotate(token: str) -> str:
+    """Re-encrypt a stored value with the newest key."""
+    try:
+        return _current().rotate(token.encode()).decode()
+    except InvalidToken as exc:
+        raise DecryptionError(
+            "stored value cannot be decrypted with FIELD_ENCRYPTION_KEYS"
+        ) from exc
+
+
+def generate_key() -> str:
+    return Fernet.generate_key().decode()

@@ -1,0 +1,19 @@
+"""The Soclook sandbox: a local emulator of the notification-handlers API.
+
+DEVELOPMENT AND TEST TOOL ONLY, never production. See `server.py` for what it reproduces and
+the choices it makes where the API contract is silent.
+
+    from handlers_app.sandbox import Sandbox, Fault
+
+    sb = Sandbox()
+    key = sb.add_account(seed=40)
+    sb.start()  # sb.base_url == "http://127.0.0.1:<port>/api/"
+    sb.add_fault(Fault("html_500", method="GET"))
+    sb.stop()
+"""
+
+from __future__ import annotations
+
+from .server import DEMO_API_KEY, FAULT_KINDS, Fault, RecordedRequest, Sandbox
+
+__all__ = ["DEMO_API_KEY", "FAULT_KINDS", "Fault", "RecordedRequest", "Sandbox"]

@@ -1,0 +1,683 @@
+"""The Soclook sandbox server: a local emulator of the notification-handlers API.
+
+DEVELOPMENT AND TEST TOOL ONLY. Never point a production dashboard at it: it keeps everything in
+memory, accepts any key it was told about, and misbehaves on purpose when asked to.
+
+Pure standard library (no Django at import time): a `ThreadingHTTPServer` in a daemon thread.
+It reproduces the live service's quirks described in `/work/shared/soclook-api.md`, including the
+ones a client must survive (401 on validation errors, settings as a JSON string in write answers,
+the update that blanks the type, empty delete bodies).
+
+Decisions where the contract is silent:
+- Order of checks: a path outside `/api/` gets 404; then the key (401); then the rate limit
+  (429); then routing (404 for unknown API paths, 405 for a wrong verb, 404 for a handler that is
+  missing or another account's).
+- Rate limit: every request with a known key consumes one unit, whatever it is answered (404,
+  401 for a missing field, 405...), except a 429 itself, which consumes nothing. Requests with a
+  missing or unknown key consume nothing (there is no budget to charge).
+- Every answer from the emulated service carries X-RateLimit-Limit/-Remaining; a 429 also
+  X-RateLimit-Reset. Injected faults model the infrastructure in front of the service (proxy,
+  load balancer), so they are answered before the key is checked, consume nothing and carry no
+  rate-limit headers, except "rate_limit", which carries all three, and "slow"/"truncated_json",
+  which are real answers delivered badly (so they count and change state).
+- "slow" applies the request first and delays only the answer: a client that times out on a
+  write cannot assume nothing happened, just as with the real service.
+- `search` is ignored unless `search_by=name` (the platform only searches named columns);
+  `order_type` must be exactly "ASC" or "DESC".
+- `is_enabled` on update must be "0" or "1"; anything else is refused with a 401 and a title.
+"""
+
+from __future__ import annotations
+
+import collections
+import datetime as dt
+import math
+import random
+import re
+import secrets
+import socketserver
+import sys
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+from urllib.parse import parse_qsl, urlsplit
+
+from . import api, catalog
+from .forms import parse_form
+from .seeding import seed_handlers
+
+DEMO_API_KEY = "sandbox-demo-key"
+
+# The service reports naive local times; Moscow has had no daylight saving since 2014.
+SERVICE_TZ = dt.timezone(dt.timedelta(hours=3), "MSK")
+DATETIME_FORMAT = "%Y-%m-%d %H:%M:%S"
+
+VARIANTS = ("live", "seed")
+DELETE_STATUSES = (200, 204)
+FAULT_KINDS = frozenset(
+    {
+        "html_500",
+        "json_500",
+        "503",
+        "truncated_json",
+        "not_json",
+        "slow",
+        "rate_limit",
+        "drop",
+    }
+)
+# Faults that still let the service handle the request and only spoil the delivery.
+_DELIVERY_FAULTS = frozenset({"slow", "truncated_json"})
+
+_ROUTE_PREFIX = "/api/"
+_COLLECTION = "/api/notification-handlers"
+_COLLECTION_PATH = re.compile(r"/api/notification-handlers/?")
+_ITEM_PATH = re.compile(r"/api/notification-handlers/([^/]+)/?")
+
+_HTML_500 = (
+    "<!DOCTYPE html>\n<html><head><title>500 Internal Server Error</title></head>\n"
+    "<body><h1>Internal Server Error</h1>\n<p>The server encountered an internal error and "
+    "was unable to complete your request.</p>\n<hr><address>Apache Server</address></body></html>\n"
+)
+_HTML_503 = (
+    "<html>\n<head><title>503 Service Temporarily Unavailable</title></head>\n<body>\n"
+    "<center><h1>503 Service Temporarily Unavailable</h1></center>\n<hr><center>nginx</center>\n"
+    "</body>\n</html>\n"
+)
+_HTML_MAINTENANCE = (
+    '<!DOCTYPE html>\n<html lang="ru"><head><meta charset="utf-8"><title>Технические работы'
+    "</title></head>\n<body><h1>Сайт временно недоступен</h1><p>Мы проводим технические работы "
+    "и скоро вернёмся.</p></body></html>\n"
+)
+_HTML_TYPE = "text/html; charset=UTF-8"
+
+
+@dataclass
+class Fault:
+    """Make the next `count` matching requests misbehave (see FAULT_KINDS).
+
+    `method` matches case-insensitively; `path_contains` is a substring of the request path
+    (without the query string). Faults are consumed in the order they were added.
+    """
+
+    kind: str
+    count: int = 1
+    method: str | None = None
+    path_contains: str | None = None
+
+    def __post_init__(self) -> None:
+        if self.kind not in FAULT_KINDS:
+            raise ValueError(f"Unknown fault kind {self.kind!r}; one of {sorted(FAULT_KINDS)}")
+        if self.count < 1:
+            raise ValueError("A fault's count must be at least 1")
+
+    def matches(self, method: str, path: str) -> bool:
+        if self.method is not None and self.method.upper() != method.upper():
+            return False
+        return self.path_contains is None or self.path_contains in path
+
+
+@dataclass(frozen=True)
+class RecordedRequest:
+    """One request as the sandbox saw it, and the status it answered (None: nothing sent)."""
+
+    method: str
+    path: str
+    query: dict[str, str]
+    form: dict[str, str]
+    api_key: str | None
+    status: int | None
+    headers: dict[str, str] = field(default_factory=dict)
+    fault: str | None = None
+
+
+@dataclass
+class _Account:
+    api_key: str
+    user_id: int
+    handlers: dict[int, api.Record] = field(default_factory=dict)
+    plan_limits: dict[str, int] = field(default_factory=dict)
+
+
+@dataclass
+class _Window:
+    started: float
+    used: int = 0
+
+
+@dataclass
+class _Incoming:
+    method: str
+    path: str
+    query: dict[str, str]
+    form: dict[str, str]
+    api_key: str | None
+    headers: dict[str, str]
+    host: str
+
+
+class Sandbox:
+    """A local, in-memory Soclook API. DEVELOPMENT AND TEST TOOL ONLY, never production.
+
+    Tunables (`latency_ms`, `rate_limit`, `window_seconds`, `variant`, `delete_status`,
+    `email_confirmation`, `slow_seconds`) are plain attributes; `reset()` puts them back to the
+    constructor's values.
+    """
+
+    def __init__(
+        self,
+        latency_ms: int = 0,
+        rate_limit: int = 60,
+        window_seconds: float = 60,
+        variant: str = "live",
+        delete_status: int = 200,
+        *,
+        email_confirmation: bool = True,
+        slow_seconds: float = 10.0,
+        request_log_limit: int | None = None,
+    ) -> None:
+        self._defaults: dict[str, Any] = {
+            "latency_ms": latency_ms,
+            "rate_limit": rate_limit,
+            "window_seconds": window_seconds,
+            "variant": variant,
+            "delete_status": delete_status,
+            "email_confirmation": email_confirmation,
+            "slow_seconds": slow_seconds,
+        }
+        self._lock = threading.RLock()
+        self._log: collections.deque[RecordedRequest] = collections.deque(maxlen=request_log_limit)
+        self._server: _Server | None = None
+        self._thread: threading.Thread | None = None
+        self._wake = threading.Event()
+        self._generation = 0
+        self._next_id = 1
+        self._next_user_id = 1
+        self._accounts: dict[str, _Account] = {}
+        self._faults: list[Fault] = []
+        self._windows: dict[str, _Window] = {}
+        self.on_request: Callable[[RecordedRequest], None] | None = None
+        self._apply_defaults()
+
+    # -- tunables ------------------------------------------------------------------------
+
+    @property
+    def variant(self) -> str:
+        return self._variant
+
+    @variant.setter
+    def variant(self, value: str) -> None:
+        if value not in VARIANTS:
+            raise ValueError(f"variant must be one of {VARIANTS}, not {value!r}")
+        self._variant = value
+
+    @property
+    def delete_status(self) -> int:
+        return self._delete_status
+
+    @delete_status.setter
+    def delete_status(self, value: int) -> None:
+        if value not in DELETE_STATUSES:
+            raise ValueError(f"delete_status must be one of {DELETE_STATUSES}, not {value!r}")
+        self._delete_status = value
+
+    def _apply_defaults(self) -> None:
+        for name, value in self._defaults.items():
+            setattr(self, name, value)
+
+    # -- lifecycle -----------------------------------------------------------------------
+
+    def start(self, host: str = "127.0.0.1", port: int = 0) -> None:
+        """Serve in a daemon thread; port 0 picks a free port (see `base_url`)."""
+        if self._server is not None:
+            raise RuntimeError("The sandbox is already running")
+        server = _Server((host, port), _Handler)
+        server.sandbox = self
+        with self._lock:
+            self._wake = threading.Event()
+        self._server = server
+        self._thread = threading.Thread(
+            target=server.serve_forever,
+            kwargs={"poll_interval": 0.05},
+            name=f"soclook-sandbox-{server.server_address[1]}",
+            daemon=True,
+        )
+        self._thread.start()
+
+    def stop(self) -> None:
+        """Stop serving; requests still sleeping (latency, "slow") are cut off at once."""
+        server, thread = self._server, self._thread
+        if server is None:
+            return
+        with self._lock:
+            self._wake.set()
+        server.shutdown()
+        server.server_close()
+        if thread is not None:
+            thread.join(timeout=5)
+        self._server = self._thread = None
+
+    def __enter__(self) -> Sandbox:
+        if self._server is None:
+            self.start()
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.stop()
+
+    @property
+    def base_url(self) -> str:
+        if self._server is None:
+            raise RuntimeError("The sandbox is not running; call start() first")
+        host, port = self._server.server_address[:2]
+        return f"http://{host}:{port}/api/"
+
+    def reset(self) -> None:
+        """Forget accounts, faults, rate-limit windows and the request log; restore tunables.
+
+        Requests still in flight from before are cut off and leave no trace in the new state.
+        """
+        with self._lock:
+            self._generation += 1
+            old_wake, self._wake = self._wake, threading.Event()
+            self._accounts.clear()
+            self._faults.clear()
+            self._windows.clear()
+            self._log.clear()
+            self._apply_defaults()
+        old_wake.set()
+
+    # -- accounts and handlers -----------------------------------------------------------
+
+    def add_account(self, seed: int = 40, api_key: str | None = None) -> str:
+        """Create an account with `seed` believable handlers; return its API key.
+
+        The first handlers, in id order, are one of each Soclook type (email, webhook, slack,
+        discord, telegram, microsoft_teams, x, push_subscriber_id), then when seed >= 12 a
+        twilio and a google_chat one, then an email waiting for confirmation (is_enabled 2) and
+        a disabled discord one; the rest are random. The same key and seed give the same data.
+        """
+        key = api_key or f"sbx_{secrets.token_hex(16)}"
+        with self._lock:
+            if key in self._accounts:
+                raise ValueError(f"An account with API key {key!r} already exists")
+            account = _Account(api_key=key, user_id=self._next_user_id)
+            self._next_user_id += 1
+            self._accounts[key] = account
+            rng = random.Random(f"{key}:{seed}")
+            for draft in seed_handlers(rng, seed, _service_now()):
+                self._store(
+                    account,
+                    type_=draft.type,
+                    name=draft.name,
+                    settings=draft.settings,
+                    is_enabled=draft.is_enabled,
+                    created=draft.datetime.strftime(DATETIME_FORMAT),
+                    last=draft.last_datetime.strftime(DATETIME_FORMAT)
+                    if draft.last_datetime
+                    else None,
+                )
+        return key
+
+    def add_handler(
+        self,
+        api_key: str,
+        *,
+        type: str,
+        name: str,
+        settings: dict[str, Any] | None = None,
+        is_enabled: int = 1,
+        datetime: str | None = None,
+        last_datetime: str | None = None,
+    ) -> dict[str, Any]:
+        """Store one handler exactly as given (no validation); return a copy of the record."""
+        with self._lock:
+            record = self._store(
+                self._account(api_key),
+                type_=type,
+                name=name,
+                settings=dict(settings or {}),
+                is_enabled=is_enabled,
+                created=datetime or _format(_service_now()),
+                last=last_datetime,
+            )
+            return _copy(record)
+
+    def confirm_email(self, api_key: str, handler_id: int) -> None:
+        """Act as the owner clicking the confirmation link of an email handler."""
+        with self._lock:
+            record = self._account(api_key).handlers[handler_id]
+            record["settings"]["email_is_confirmed"] = True
+            if record["is_enabled"] == catalog.IS_ENABLED_WAITING:
+                record["is_enabled"] = 1
+
+    def handlers(self, api_key: str) -> list[dict[str, Any]]:
+        """Copies of the account's stored records, by id (settings as a dict, is_enabled int)."""
+        with self._lock:
+            account = self._account(api_key)
+            return [_copy(account.handlers[i]) for i in sorted(account.handlers)]
+
+    def set_plan_limit(self, api_key: str, type: str, n: int | None) -> None:
+        """Refuse creating more than `n` handlers of `type` (None lifts the limit)."""
+        with self._lock:
+            limits = self._account(api_key).plan_limits
+            if n is None:
+                limits.pop(type, None)
+            else:
+                limits[type] = n
+
+    def _account(self, api_key: str) -> _Account:
+        try:
+            return self._accounts[api_key]
+        except KeyError:
+            raise KeyError(f"No sandbox account with API key {api_key!r}") from None
+
+    def _store(
+        self,
+        account: _Account,
+        *,
+        type_: str,
+        name: str,
+        settings: dict[str, Any],
+        is_enabled: int,
+        created: str,
+        last: str | None,
+    ) -> api.Record:
+        record: api.Record = {
+            "id": self._next_id,
+            "user_id": account.user_id,
+            "type": type_,
+            "name": name,
+            "settings": settings,
+            "is_enabled": is_enabled,
+            "last_datetime": last,
+            "datetime": created,
+        }
+        self._next_id += 1
+        account.handlers[record["id"]] = record
+        return record
+
+    # -- faults and the request log ------------------------------------------------------
+
+    def add_fault(self, fault: Fault) -> None:
+        with self._lock:
+            self._faults.append(fault)
+
+    def clear_faults(self) -> None:
+        with self._lock:
+            self._faults.clear()
+
+    @property
+    def requests(self) -> list[RecordedRequest]:
+        with self._lock:
+            return list(self._log)
+
+    def clear_requests(self) -> None:
+        with self._lock:
+            self._log.clear()
+
+    def _take_fault(self, method: str, path: str) -> Fault | None:
+        for fault in self._faults:
+            if fault.matches(method, path):
+                fault.count -= 1
+                if fault.count == 0:
+                    self._faults.remove(fault)
+                return fault
+        return None
+
+    # -- serving -------------------------------------------------------------------------
+
+    def _serve(self, handler: _Handler) -> None:
+        with self._lock:
+            generation, wake = self._generation, self._wake
+        incoming = _read_request(handler)
+        if self.latency_ms and wake.wait(self.latency_ms / 1000):
+            return
+        with self._lock:
+            if generation != self._generation:
+                return
+            fault = self._take_fault(incoming.method, incoming.path)
+            kind = fault.kind if fault else None
+            if kind is None or kind in _DELIVERY_FAULTS:
+                reply = self._dispatch(incoming)
+            else:
+                reply = self._fault_reply(kind, incoming)
+            if kind == "truncated_json":
+                reply = _truncated(reply)
+            recorded = RecordedRequest(
+                method=incoming.method,
+                path=incoming.path,
+                query=incoming.query,
+                form=incoming.form,
+                api_key=incoming.api_key,
+                status=None if kind == "drop" else reply.status,
+                headers=incoming.headers,
+                fault=kind,
+            )
+            self._log.append(recorded)
+            slow_seconds = self.slow_seconds
+        if self.on_request is not None:
+            self.on_request(recorded)
+        if kind == "drop":
+            return
+        if kind == "slow" and wake.wait(slow_seconds):
+            return
+        _send(handler, reply)
+
+    def _fault_reply(self, kind: str, incoming: _Incoming) -> api.Reply:
+        if kind == "html_500":
+            return api.Reply(500, _HTML_500.encode(), _HTML_TYPE)
+        if kind == "json_500":
+            return api.json_reply(500, {"errors": [{"title": "Internal error", "status": 500}]})
+        if kind == "503":
+            return api.Reply(503, _HTML_503.encode(), _HTML_TYPE)
+        if kind == "not_json":
+            return api.Reply(200, _HTML_MAINTENANCE.encode(), _HTML_TYPE)
+        if kind == "rate_limit":
+            window = self._windows.get(incoming.api_key or "")
+            reset = self._seconds_left(window) if window else math.ceil(self.window_seconds)
+            return self._too_many(reset)
+        raise AssertionError(f"no canned answer for fault {kind!r}")
+
+    def _dispatch(self, incoming: _Incoming) -> api.Reply:
+        if not incoming.path.startswith(_ROUTE_PREFIX):
+            reply = api.error_reply(404, catalog.TITLE_PATH_NOT_FOUND, self.variant)
+            return self._with_budget(reply, incoming.api_key)
+        account = self._accounts.get(incoming.api_key or "")
+        if account is None:
+            reply = api.error_reply(401, catalog.TITLE_BAD_KEY, self.variant)
+            return self._with_budget(reply, None)
+        window = self._windows.get(account.api_key)
+        now = time.monotonic()
+        if window is None or now - window.started >= self.window_seconds:
+            window = self._windows[account.api_key] = _Window(started=now)
+        if window.used >= self.rate_limit:
+            return self._too_many(self._seconds_left(window))
+        window.used += 1
+        reply = self._route(account, incoming)
+        reply.headers["X-RateLimit-Limit"] = str(self.rate_limit)
+        reply.headers["X-RateLimit-Remaining"] = str(self.rate_limit - window.used)
+        return reply
+
+    def _with_budget(self, reply: api.Reply, api_key: str | None) -> api.Reply:
+        window = self._windows.get(api_key or "")
+        used = 0
+        if window and time.monotonic() - window.started < self.window_seconds:
+            used = window.used
+        reply.headers["X-RateLimit-Limit"] = str(self.rate_limit)
+        reply.headers["X-RateLimit-Remaining"] = str(max(self.rate_limit - used, 0))
+        return reply
+
+    def _seconds_left(self, window: _Window) -> int:
+        return max(1, math.ceil(window.started + self.window_seconds - time.monotonic()))
+
+    def _too_many(self, reset: int) -> api.Reply:
+        reply = api.error_reply(429, catalog.TITLE_RATE_LIMITED, self.variant)
+        reply.headers.update(
+            {
+                "X-RateLimit-Limit": str(self.rate_limit),
+                "X-RateLimit-Remaining": "0",
+                "X-RateLimit-Reset": str(reset),
+            }
+        )
+        return reply
+
+    def _route(self, account: _Account, incoming: _Incoming) -> api.Reply:
+        if _COLLECTION_PATH.fullmatch(incoming.path):
+            if incoming.method == "GET":
+                endpoint = f"http://{incoming.host}{_COLLECTION}"
+                records = account.handlers.values()
+                page = api.list_page(records, incoming.query, self.variant, endpoint)
+                return api.json_reply(200, page)
+            if incoming.method == "POST":
+                return self._create(account, incoming.form)
+            return self._not_allowed("GET, POST")
+        item = _ITEM_PATH.fullmatch(incoming.path)
+        if item is None:
+            return api.error_reply(404, catalog.TITLE_PATH_NOT_FOUND, self.variant)
+        if incoming.method not in ("GET", "POST", "DELETE"):
+            return self._not_allowed("GET, POST, DELETE")
+        record = None
+        raw_id = item[1]
+        if raw_id.isascii() and raw_id.isdigit():
+            record = account.handlers.get(int(raw_id))
+        if record is None:
+            return api.error_reply(404, catalog.TITLE_HANDLER_NOT_FOUND, self.variant)
+        if incoming.method == "GET":
+            return api.json_reply(200, {"data": api.render_handler(record, self.variant)})
+        if incoming.method == "POST":
+            return self._update(record, incoming.form)
+        del account.handlers[record["id"]]
+        if self.delete_status == 204:
+            return api.Reply(204, b"", None)
+        return api.Reply(200, b"", _HTML_TYPE)
+
+    def _not_allowed(self, allow: str) -> api.Reply:
+        reply = api.error_reply(405, catalog.TITLE_METHOD_NOT_ALLOWED, self.variant)
+        reply.headers["Allow"] = allow
+        return reply
+
+    def _create(self, account: _Account, form: dict[str, str]) -> api.Reply:
+        try:
+            type_, name, settings = api.validate_create(form)
+        except api.FormError as error:
+            return api.error_reply(401, error.title, self.variant)
+        limit = account.plan_limits.get(type_)
+        if limit is not None:
+            existing = sum(1 for r in account.handlers.values() if r["type"] == type_)
+            if existing >= limit:
+                return api.error_reply(401, catalog.TITLE_PLAN_LIMIT, self.variant)
+        is_enabled = 1
+        stored_settings: dict[str, Any] = dict(settings)
+        if type_ == "email":
+            waiting = self.variant == "live" and self.email_confirmation
+            stored_settings["email_is_confirmed"] = not waiting
+            is_enabled = catalog.IS_ENABLED_WAITING if waiting else 1
+        record = self._store(
+            account,
+            type_=type_,
+            name=name,
+            settings=stored_settings,
+            is_enabled=is_enabled,
+            created=_format(_service_now()),
+            last=None,
+        )
+        return api.write_reply(record, self.variant, created=True)
+
+    def _update(self, record: api.Record, form: dict[str, str]) -> api.Reply:
+        try:
+            api.apply_update(record, form, _format(_service_now()))
+        except api.FormError as error:
+            return api.error_reply(401, error.title, self.variant)
+        return api.write_reply(record, self.variant, created=False)
+
+
+class _Server(ThreadingHTTPServer):
+    daemon_threads = True
+    sandbox: Sandbox
+
+    def server_bind(self) -> None:
+        # HTTPServer.server_bind resolves the host name, which can stall on a machine without
+        # working reverse DNS; the sandbox never needs it.
+        socketserver.TCPServer.server_bind(self)
+        host, port = self.server_address[:2]
+        self.server_name = str(host)
+        self.server_port = int(port)
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        # A client hanging up mid-answer is routine here (timeouts, "drop" faults).
+        if not isinstance(sys.exception(), ConnectionError):
+            super().handle_error(request, client_address)
+
+
+class _Handler(BaseHTTPRequestHandler):
+    server: _Server
+    server_version = "SoclookSandbox/1.0"
+
+    def do_GET(self) -> None:
+        self.server.sandbox._serve(self)
+
+    do_POST = do_DELETE = do_PUT = do_PATCH = do_HEAD = do_GET
+
+    def log_message(self, format: str, *args: Any) -> None:
+        pass
+
+
+def _read_request(handler: _Handler) -> _Incoming:
+    split = urlsplit(handler.path)
+    try:
+        length = int(handler.headers.get("Content-Length") or 0)
+    except ValueError:
+        length = 0
+    body = handler.rfile.read(length) if length > 0 else b""
+    method = handler.command.upper()
+    # PHP only fills $_POST for POST requests.
+    form = parse_form(handler.headers.get("Content-Type"), body) if method == "POST" else {}
+    scheme, _, token = handler.headers.get("Authorization", "").partition(" ")
+    api_key = token.strip() if scheme.lower() == "bearer" and token.strip() else None
+    return _Incoming(
+        method=method,
+        path=split.path,
+        query=dict(parse_qsl(split.query, keep_blank_values=True)),
+        form=form,
+        api_key=api_key,
+        headers=dict(handler.headers.items()),
+        host=handler.headers.get("Host") or "{}:{}".format(*handler.server.server_address[:2]),
+    )
+
+
+def _send(handler: _Handler, reply: api.Reply) -> None:
+    try:
+        handler.send_response(reply.status)
+        if reply.content_type:
+            handler.send_header("Content-Type", reply.content_type)
+        for name, value in reply.headers.items():
+            handler.send_header(name, value)
+        if reply.status != 204:
+            handler.send_header("Content-Length", str(len(reply.body)))
+        handler.end_headers()
+        if reply.body and handler.command != "HEAD":
+            handler.wfile.write(reply.body)
+    except ConnectionError:
+        pass
+
+
+def _truncated(reply: api.Reply) -> api.Reply:
+    body = reply.body or b'{"data":{"id":1}}'
+    cut = body[: max(1, len(body) // 2)]
+    return api.Reply(200, cut, api.JSON_TYPE, dict(reply.headers))
+
+
+def _service_now() -> dt.datetime:
+    return dt.datetime.now(dt.UTC).astimezone(SERVICE_TZ).replace(tzinfo=None, microsecond=0)
+
+
+def _format(moment: dt.datetime) -> str:
+    return moment.strftime(DATETIME_FORMAT)
+
+
+def _copy(record: api.Record) -> dict[str, Any]:
+    return {**record, "settings": dict(record["settings"])}

@@ -1,0 +1,646 @@
+"""The Soclook notification-handlers API client: the only code in the project that imports requests.
+
+Every call goes through `SoclookClient._request()`, which reserves the shared per-key budget,
+sets timeouts, retries only safe reads, logs one line per HTTP request and turns every failure
+into an exception from `errors`. Parsing accepts both the documented shapes and the live
+service's variants (see /work/shared/soclook-api.md).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import math
+import re
+import time
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from types import MappingProxyType
+from typing import Any, Protocol
+
+import requests
+from django.db import models
+from django.utils.translation import gettext_lazy
+from urllib3.exceptions import ConnectTimeoutError, NewConnectionError
+
+from .errors import (
+    DEFAULT_RETRY_AFTER,
+    BadKey,
+    NotFound,
+    OutcomeUnknown,
+    RateLimited,
+    Rejected,
+    SoclookError,
+    Unavailable,
+)
+from .types import HandlerType, get_handler_type
+
+__all__ = [
+    "ORDER_BY_CHOICES",
+    "ORDER_TYPES",
+    "RESULTS_PER_PAGE_CHOICES",
+    "Handler",
+    "HandlerPage",
+    "HandlerStatus",
+    "ListQuery",
+    "RequestBudget",
+    "SoclookClient",
+]
+
+logger = logging.getLogger("handlers_app.soclook")
+
+RESULTS_PER_PAGE_CHOICES = (10, 25, 50, 100, 250, 500, 1000)
+ORDER_BY_CHOICES = ("notification_handler_id", "datetime", "last_datetime", "name")
+ORDER_TYPES = ("ASC", "DESC")
+
+# Keys the service puts inside `settings` that are state, not something a person set.
+_HELPER_SETTINGS_KEYS = frozenset({"email_is_confirmed"})
+# Form fields of their own: a settings key with one of these names cannot be sent back.
+_RESERVED_FORM_FIELDS = frozenset({"name", "type", "is_enabled"})
+_DATETIME_FORMAT = "%Y-%m-%d %H:%M:%S"
+_RETRYABLE_READ_STATUSES = frozenset({502, 503, 504})
+_UNCONFIRMED_WRITE_STATUSES = frozenset({502, 504})
+_MAX_TITLE_LENGTH = 300
+# Shorter settings values are not worth scrubbing out of titles and would mangle ordinary words.
+_MIN_SCRUBBED_LENGTH = 4
+_REDACTED = "••••"
+_KEY_RE = re.compile(r"^[\x21-\x7e]+$")
+_INT_RE = re.compile(r"^-?[0-9]{1,18}$")
+
+_shared_session = requests.Session()
+_shared_session.mount("https://", requests.adapters.HTTPAdapter(pool_maxsize=32))
+_shared_session.mount("http://", requests.adapters.HTTPAdapter(pool_maxsize=32))
+
+
+class HandlerStatus(models.IntegerChoices):
+    DISABLED = 0, gettext_lazy("Off")
+    ENABLED = 1, gettext_lazy("On")
+    PENDING = 2, gettext_lazy("Waiting for e-mail confirmation")
+
+
+@dataclass(frozen=True, slots=True)
+class Handler:
+    id: int
+    type: str
+    name: str
+    settings: Mapping[str, str] = field(repr=False)
+    status: HandlerStatus
+    created: datetime | None
+    last_changed: datetime | None
+    email_confirmed: bool | None = None
+
+    @property
+    def is_enabled(self) -> bool:
+        return self.status != HandlerStatus.DISABLED
+
+    @property
+    def is_pending(self) -> bool:
+        return self.status == HandlerStatus.PENDING
+
+    @property
+    def handler_type(self) -> HandlerType:
+        return get_handler_type(self.type, settings_keys=self.settings)
+
+    @property
+    def summary(self) -> str:
+        return self.handler_type.summary(self.settings)
+
+
+@dataclass(frozen=True, slots=True)
+class HandlerPage:
+    items: tuple[Handler, ...]
+    page: int
+    per_page: int
+    total: int
+    total_pages: int
+
+    @property
+    def has_next(self) -> bool:
+        return self.page < self.total_pages
+
+    @property
+    def has_previous(self) -> bool:
+        return self.page > 1
+
+
+@dataclass(frozen=True, slots=True)
+class ListQuery:
+    page: int = 1
+    results_per_page: int = 25
+    type: str | None = None
+    is_enabled: int | None = None
+    search: str | None = None
+    order_by: str | None = None
+    order_type: str | None = None
+
+    def __post_init__(self) -> None:
+        if self.page < 1:
+            raise ValueError("page must be 1 or more")
+        # The service silently swaps an unlisted size for 25, which would break paging maths.
+        if self.results_per_page not in RESULTS_PER_PAGE_CHOICES:
+            raise ValueError(f"results_per_page must be one of {RESULTS_PER_PAGE_CHOICES}")
+        if self.is_enabled is not None and self.is_enabled not in HandlerStatus.values:
+            raise ValueError("is_enabled must be 0, 1 or 2")
+        if self.order_by is not None and self.order_by not in ORDER_BY_CHOICES:
+            raise ValueError(f"order_by must be one of {ORDER_BY_CHOICES}")
+        if self.order_type is not None and self.order_type not in ORDER_TYPES:
+            raise ValueError(f"order_type must be one of {ORDER_TYPES}")
+
+    def to_params(self) -> dict[str, str]:
+        params = {"page": str(self.page), "results_per_page": str(self.results_per_page)}
+        if self.type:
+            params["type"] = self.type
+        if self.is_enabled is not None:
+            params["is_enabled"] = str(self.is_enabled)
+        if self.search:
+            params["search"] = self.search
+            params["search_by"] = "name"
+        if self.order_by:
+            params["order_by"] = self.order_by
+        if self.order_type:
+            params["order_type"] = self.order_type
+        return params
+
+
+_DEFAULT_QUERY = ListQuery()
+
+
+class RequestBudget(Protocol):
+    def reserve(self) -> None:
+        """Raise `RateLimited` when no request may be sent now; otherwise count one."""
+
+    def observe(
+        self, *, status: int, limit: int | None, remaining: int | None, reset: int | None
+    ) -> None:
+        """Learn from the rate-limit headers of a response (errors included)."""
+
+
+@dataclass(frozen=True, slots=True)
+class _Answer:
+    status: int
+    body: Any
+
+
+class _ShapeError(Exception):
+    pass
+
+
+class SoclookClient:
+    def __init__(
+        self,
+        *,
+        base_url: str,
+        api_key: str,
+        timeout: float | tuple[float, float] = (3.05, 10.0),
+        session: requests.Session | None = None,
+        budget: RequestBudget | None = None,
+        label: str = "",
+        get_retries: int = 2,
+        backoff: float = 0.25,
+    ) -> None:
+        self.base_url = base_url.strip().rstrip("/") + "/"
+        self._api_key = api_key.strip()
+        self.timeout = timeout
+        self._session = session if session is not None else _shared_session
+        self._budget = budget
+        self.label = label
+        self.get_retries = max(0, get_retries)
+        self.backoff = backoff
+        self._rate_limit_remaining: int | None = None
+
+    def __repr__(self) -> str:
+        return f"<SoclookClient label={self.label!r} base_url={self.base_url!r}>"
+
+    @property
+    def rate_limit_remaining(self) -> int | None:
+        return self._rate_limit_remaining
+
+    def list_handlers(self, query: ListQuery = _DEFAULT_QUERY) -> HandlerPage:
+        answer = self._request("GET", "notification-handlers/", params=query.to_params())
+        try:
+            return _parse_page(answer.body, query=query)
+        except _ShapeError as exc:
+            raise Unavailable(status=answer.status) from exc
+
+    def get_handler(self, handler_id: int) -> Handler:
+        answer = self._request("GET", _item_path(handler_id))
+        try:
+            return _parse_handler(_data_of(answer.body))
+        except _ShapeError as exc:
+            raise Unavailable(status=answer.status) from exc
+
+    def create_handler(self, *, name: str, type: str, settings: Mapping[str, str]) -> int:
+        form = {"name": name, "type": type, **_settings_form(type, settings)}
+        answer = self._request("POST", "notification-handlers", form=form)
+        try:
+            data = _data_of(answer.body)
+            new_id = _as_int(data.get("id")) if isinstance(data, Mapping) else None
+        except _ShapeError:
+            new_id = None
+        if new_id is None:
+            # The service said yes, so a handler probably exists now; without its id a retry
+            # could make a second one.
+            raise OutcomeUnknown(status=answer.status)
+        return new_id
+
+    def update_handler(
+        self,
+        *,
+        handler_id: int,
+        name: str,
+        type: str,
+        settings: Mapping[str, str],
+        is_enabled: bool | None = None,
+    ) -> None:
+        # The live service blanks the type of an update without `type`, and keeps stored
+        # settings only when `type` is sent: so every update carries the whole record.
+        form = {"name": name, "type": type, **_settings_form(type, settings)}
+        if not type:
+            # The service refuses `type=""`, and a handler whose type is already blank loses
+            # nothing more when it is left out: its settings still travel in full.
+            del form["type"]
+        if is_enabled is not None:
+            form["is_enabled"] = "1" if is_enabled else "0"
+        self._request("POST", _item_path(handler_id), form=form)
+
+    def delete_handler(self, handler_id: int) -> None:
+        self._request("DELETE", _item_path(handler_id))
+
+    def _request(
+        self,
+        method: str,
+        path: str,
+        *,
+        params: Mapping[str, str] | None = None,
+        form: Mapping[str, str] | None = None,
+    ) -> _Answer:
+        is_write = method != "GET"
+        # A malformed key could never be accepted, and requests would quote it in its error.
+        if not _KEY_RE.match(self._api_key):
+            self._log(method, path, attempt=1, error="malformed key")
+            raise BadKey()
+        attempts = 1 if is_write else 1 + self.get_retries
+        url = self.base_url + path
+        log_path = path + ("?" + "&".join(params) if params else "")
+        headers = {"Authorization": f"Bearer {self._api_key}", "Accept": "application/json"}
+        files = [(key, (None, value)) for key, value in form.items()] if form else None
+        secrets = [self._api_key, *(form.values() if form else ())]
+        is_item = path.rstrip("/") != "notification-handlers"
+        for attempt in range(1, attempts + 1):
+            if self._budget is not None:
+                try:
+                    self._budget.reserve()
+                except RateLimited:
+                    self._log(method, log_path, attempt=attempt, error="local budget")
+                    raise
+            started = time.monotonic()
+            try:
+                response = self._session.request(
+                    method,
+                    url,
+                    params=params,
+                    files=files,
+                    headers=headers,
+                    timeout=self.timeout,
+                    # requests turns a redirected POST into a GET without the form.
+                    allow_redirects=not is_write,
+                )
+            except requests.RequestException as exc:
+                elapsed = time.monotonic() - started
+                self._log(
+                    method, log_path, attempt=attempt, elapsed=elapsed, error=type(exc).__name__
+                )
+                retryable = not is_write and isinstance(exc, requests.ConnectionError)
+                if retryable and attempt < attempts:
+                    self._pause(attempt)
+                    continue
+                if is_write and _may_have_been_sent(exc):
+                    raise OutcomeUnknown() from exc
+                raise Unavailable() from exc
+            elapsed = time.monotonic() - started
+            self._observe(response)
+            self._log(
+                method, log_path, attempt=attempt, elapsed=elapsed, status=response.status_code
+            )
+            if (
+                not is_write
+                and response.status_code in _RETRYABLE_READ_STATUSES
+                and attempt < attempts
+            ):
+                self._pause(attempt)
+                continue
+            return _interpret(response, is_write=is_write, is_item=is_item, secrets=secrets)
+        raise AssertionError("unreachable: the last attempt always returns or raises")
+
+    def _pause(self, attempt: int) -> None:
+        time.sleep(self.backoff * 2 ** (attempt - 1))
+
+    def _observe(self, response: requests.Response) -> None:
+        limit = _header_int(response, "X-RateLimit-Limit")
+        remaining = _header_int(response, "X-RateLimit-Remaining")
+        reset = _header_int(response, "X-RateLimit-Reset")
+        if remaining is not None:
+            self._rate_limit_remaining = remaining
+        if self._budget is not None:
+            self._budget.observe(
+                status=response.status_code, limit=limit, remaining=remaining, reset=reset
+            )
+
+    def _log(
+        self,
+        method: str,
+        path: str,
+        *,
+        attempt: int,
+        elapsed: float | None = None,
+        status: int | None = None,
+        error: str = "",
+    ) -> None:
+        elapsed_ms = None if elapsed is None else round(elapsed * 1000)
+        failed = bool(error) or status is None or status >= 500 or status == 429
+        logger.log(
+            logging.WARNING if failed else logging.INFO,
+            "soclook call [%s] %s %s -> %s in %s ms, attempt %d, %s requests left",
+            self.label,
+            method,
+            path,
+            status if status is not None else error,
+            elapsed_ms,
+            attempt,
+            self._rate_limit_remaining,
+            extra={
+                "soclook_label": self.label,
+                "soclook_method": method,
+                "soclook_path": path,
+                "soclook_status": status,
+                "soclook_error": error,
+                "soclook_elapsed_ms": elapsed_ms,
+                "soclook_attempt": attempt,
+                "soclook_remaining": self._rate_limit_remaining,
+            },
+        )
+
+
+def _item_path(handler_id: int) -> str:
+    return f"notification-handlers/{int(handler_id)}"
+
+
+def _settings_form(handler_type: str, settings: Mapping[str, str]) -> dict[str, str]:
+    """Every field of the type (blank when missing) plus any other key the caller holds."""
+    form = dict.fromkeys(get_handler_type(handler_type).field_names, "")
+    for key, value in settings.items():
+        if key not in _HELPER_SETTINGS_KEYS:
+            form[key] = "" if value is None else str(value)
+    for key in _RESERVED_FORM_FIELDS:
+        form.pop(key, None)
+    return form
+
+
+def _may_have_been_sent(exc: requests.RequestException) -> bool:
+    if isinstance(
+        exc,
+        requests.ConnectTimeout
+        | requests.exceptions.SSLError
+        | requests.exceptions.ProxyError
+        | requests.exceptions.InvalidURL
+        | requests.exceptions.InvalidSchema
+        | requests.exceptions.MissingSchema
+        | requests.exceptions.InvalidHeader
+        | requests.exceptions.TooManyRedirects,
+    ):
+        return False
+    if isinstance(exc, requests.ConnectionError):
+        reason = exc.args[0] if exc.args else None
+        reason = getattr(reason, "reason", reason)
+        return not isinstance(reason, NewConnectionError | ConnectTimeoutError)
+    return True
+
+
+def _interpret(
+    response: requests.Response, *, is_write: bool, is_item: bool, secrets: Iterable[str]
+) -> _Answer:
+    body, readable = _decode(response)
+    status = response.status_code
+    # Some deployments wrap an error in a 200; the status inside the body then decides.
+    if (
+        200 <= status < 300
+        and isinstance(body, Mapping)
+        and body.get("errors")
+        and "data" not in body
+    ):
+        status = _status_from_errors(body) or 400
+    if 200 <= status < 300:
+        if is_write and not readable:
+            # A proxy's maintenance page also comes with a 200; only the service's JSON (or
+            # nothing at all) shows that the service itself took the change.
+            raise OutcomeUnknown(status=status)
+        return _Answer(status=status, body=body)
+    raise _error_for(
+        status,
+        body=body if readable else None,
+        response=response,
+        is_write=is_write,
+        is_item=is_item,
+        secrets=secrets,
+    )
+
+
+def _error_for(
+    status: int,
+    *,
+    body: Any,
+    response: requests.Response,
+    is_write: bool,
+    is_item: bool,
+    secrets: Iterable[str],
+) -> SoclookError:
+    if status == 429:
+        retry_after = _header_int(response, "X-RateLimit-Reset")
+        return RateLimited(
+            retry_after=retry_after if retry_after and retry_after > 0 else DEFAULT_RETRY_AFTER,
+            limit=_header_int(response, "X-RateLimit-Limit"),
+            status=status,
+        )
+    if status == 401 and not is_write:
+        return BadKey(status=status)
+    if status == 404:
+        if is_item:
+            return NotFound(status=status)
+        return Unavailable(
+            status=status,
+            message=gettext_lazy(
+                "Soclook has no notification-handlers API at this address. "
+                "Check the connection's API address."
+            ),
+        )
+    if is_write and status in _UNCONFIRMED_WRITE_STATUSES:
+        return OutcomeUnknown(status=status)
+    if 400 <= status < 500:
+        return Rejected(title=_title_of(body, secrets=secrets), status=status)
+    return Unavailable(status=status)
+
+
+def _decode(response: requests.Response) -> tuple[Any, bool]:
+    content = response.content
+    if not content.strip():
+        return None, True
+    try:
+        return json.loads(content), True
+    except ValueError:
+        return None, False
+
+
+def _status_from_errors(body: Mapping[str, Any]) -> int | None:
+    errors = body.get("errors")
+    if isinstance(errors, list) and errors and isinstance(errors[0], Mapping):
+        status = _as_int(errors[0].get("status"))
+        if status is not None and 400 <= status < 600:
+            return status
+    return None
+
+
+def _title_of(body: Any, *, secrets: Iterable[str]) -> str:
+    if not isinstance(body, Mapping):
+        return ""
+    errors = body.get("errors")
+    if isinstance(errors, Mapping):
+        errors = [errors]
+    if not isinstance(errors, list):
+        return ""
+    titles = [
+        str(item["title"]).strip()
+        for item in errors
+        if isinstance(item, Mapping) and item.get("title") is not None
+    ]
+    title = "; ".join(dict.fromkeys(t for t in titles if t))
+    # The service may echo what it was sent; a submitted setting or the key must not reach a page.
+    for secret in sorted(secrets, key=len, reverse=True):
+        if len(secret) >= _MIN_SCRUBBED_LENGTH:
+            title = title.replace(secret, _REDACTED)
+    if len(title) > _MAX_TITLE_LENGTH:
+        title = title[: _MAX_TITLE_LENGTH - 1] + "…"
+    return title
+
+
+def _header_int(response: requests.Response, name: str) -> int | None:
+    return _as_int(response.headers.get(name))
+
+
+def _as_int(value: object) -> int | None:
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        return value
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    if isinstance(value, str):
+        text = value.strip()
+        if _INT_RE.match(text):
+            return int(text)
+    return None
+
+
+def _data_of(body: Any) -> Any:
+    if not isinstance(body, Mapping) or "data" not in body:
+        raise _ShapeError("no data")
+    return body["data"]
+
+
+def _parse_page(body: Any, *, query: ListQuery) -> HandlerPage:
+    raw_items = _data_of(body)
+    # PHP encodes an empty or sparse array as an object.
+    if isinstance(raw_items, Mapping):
+        raw_items = list(raw_items.values())
+    if not isinstance(raw_items, list):
+        raise _ShapeError("data is not a list")
+    items = []
+    for raw in raw_items:
+        try:
+            items.append(_parse_handler(raw))
+        except _ShapeError:
+            logger.warning("soclook list: skipped a handler without a usable id")
+    meta = body.get("meta")
+    if not isinstance(meta, Mapping):
+        meta = {}
+    page = _as_int(meta.get("page")) or query.page
+    per_page = _as_int(meta.get("results_per_page")) or query.results_per_page
+    total = _as_int(meta.get("total"))
+    if total is None:
+        total = _as_int(meta.get("total_results"))
+    if total is None:
+        total = (page - 1) * per_page + len(items)
+    total_pages = _as_int(meta.get("total_pages"))
+    if total_pages is None:
+        total_pages = math.ceil(total / per_page)
+    return HandlerPage(
+        items=tuple(items), page=page, per_page=per_page, total=total, total_pages=total_pages
+    )
+
+
+def _parse_handler(raw: Any) -> Handler:
+    if not isinstance(raw, Mapping):
+        raise _ShapeError("handler is not an object")
+    handler_id = _as_int(raw.get("id"))
+    if handler_id is None:
+        raise _ShapeError("handler has no id")
+    settings, email_confirmed = _parse_settings(raw.get("settings"))
+    return Handler(
+        id=handler_id,
+        type=_as_text(raw.get("type")),
+        name=_as_text(raw.get("name")),
+        settings=MappingProxyType(settings),
+        status=_parse_status(raw.get("is_enabled")),
+        created=_parse_datetime(raw.get("datetime")),
+        last_changed=_parse_datetime(raw.get("last_datetime")),
+        email_confirmed=email_confirmed,
+    )
+
+
+def _as_text(value: object) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "1" if value else "0"
+    if isinstance(value, str | int | float):
+        return str(value)
+    return json.dumps(value, ensure_ascii=False)
+
+
+def _parse_settings(value: object) -> tuple[dict[str, str], bool | None]:
+    if isinstance(value, str):
+        try:
+            value = json.loads(value) if value.strip() else None
+        except ValueError:
+            value = None
+    if not isinstance(value, Mapping):
+        return {}, None
+    settings = {str(key): _as_text(item) for key, item in value.items()}
+    confirmed = settings.pop("email_is_confirmed", None)
+    return settings, None if confirmed is None else _as_flag(confirmed)
+
+
+def _as_flag(text: str) -> bool:
+    return text.strip().lower() not in {"", "0", "false", "no", "null"}
+
+
+def _parse_status(value: object) -> HandlerStatus:
+    if value is None:
+        return HandlerStatus.DISABLED
+    if isinstance(value, bool):
+        return HandlerStatus.ENABLED if value else HandlerStatus.DISABLED
+    number = _as_int(value)
+    if number is None:
+        return HandlerStatus.ENABLED if _as_flag(str(value)) else HandlerStatus.DISABLED
+    if number in HandlerStatus.values:
+        return HandlerStatus(number)
+    return HandlerStatus.ENABLED if number else HandlerStatus.DISABLED
+
+
+def _parse_datetime(value: object) -> datetime | None:
+    if not isinstance(value, str):
+        return None
+    try:
+        return datetime.strptime(value.strip(), _DATETIME_FORMAT)
+    except ValueError:
+        return None

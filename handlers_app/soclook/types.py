@@ -1,0 +1,442 @@
+"""The handler-type registry: every Soclook handler type, its settings fields and their rules.
+
+This table is the only place that knows type names. Forms, templates and the client read it:
+
+- `HANDLER_TYPES` maps each known slug to a `HandlerType`, in the order the type picker shows them.
+- `get_handler_type(slug, settings_keys=...)` returns the registry entry, or for a type the
+  dashboard does not know (`twilio`, `google_chat`, a blanked `""`, ...) a generic `HandlerType`
+  built on the fly with `is_known=False`, icon `question-circle` and one optional TEXT field per
+  key in `settings_keys` (pass the handler's settings). `generic_type_for(slug, settings_keys)`
+  builds that generic type directly. Such handlers can be listed, renamed, toggled and deleted;
+  their settings are sent back untouched on every update.
+- `FieldSpec.validate()` cleans one submitted value or raises `ValidationError`;
+  `FieldSpec.mask()` and `HandlerType.summary()` give what a page may show. Every value except an
+  e-mail address is a credential (webhook URLs embed tokens), so pages see at most its host or
+  its last four characters.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from enum import StrEnum
+from urllib.parse import urlsplit
+
+from django.core.exceptions import ValidationError
+from django.core.validators import EmailValidator, URLValidator
+from django.utils.functional import Promise
+from django.utils.translation import gettext_lazy
+
+__all__ = [
+    "HANDLER_TYPES",
+    "FieldKind",
+    "FieldSpec",
+    "HandlerType",
+    "generic_type_for",
+    "get_handler_type",
+    "is_known_type",
+    "type_choices",
+]
+
+type Text = str | Promise
+
+MASK = "••••"
+_VISIBLE_TAIL = 4
+# Showing the tail of a short value would give most of it away.
+_MIN_LENGTH_TO_SHOW_TAIL = 8
+
+_CHAT_ID_RE = re.compile(r"^(-?\d{1,20}|@[A-Za-z0-9_]{3,32})$")
+_WHITESPACE_RE = re.compile(r"\s")
+
+_email_validator = EmailValidator(
+    message=gettext_lazy("Enter a full e-mail address, such as team@example.com.")
+)
+_url_validator = URLValidator(
+    schemes=["http", "https"],
+    message=gettext_lazy("Enter a full web address that starts with https:// (or http://)."),
+)
+
+
+class FieldKind(StrEnum):
+    EMAIL = "email"
+    URL = "url"
+    TOKEN = "token"  # noqa: S105 (a field kind, not a password)
+    CHAT_ID = "chat_id"
+    TEXT = "text"
+
+
+@dataclass(frozen=True)
+class FieldSpec:
+    name: str
+    label: Text
+    kind: FieldKind
+    help_text: Text
+    required: bool = True
+    max_length: int = 512
+    placeholder: str = ""
+
+    @property
+    def secret(self) -> bool:
+        return self.kind != FieldKind.EMAIL
+
+    def validate(self, value: str) -> str:
+        cleaned = value.strip()
+        if not cleaned:
+            if self.required:
+                raise ValidationError(gettext_lazy("This field is required."), code="required")
+            return ""
+        if len(cleaned) > self.max_length:
+            raise ValidationError(
+                gettext_lazy("Keep this to at most %(max_length)d characters (it has %(length)d)."),
+                code="max_length",
+                params={"max_length": self.max_length, "length": len(cleaned)},
+            )
+        match self.kind:
+            case FieldKind.EMAIL:
+                _email_validator(cleaned)
+            case FieldKind.URL:
+                _url_validator(cleaned)
+            case FieldKind.CHAT_ID:
+                if not _CHAT_ID_RE.match(cleaned):
+                    raise ValidationError(
+                        gettext_lazy(
+                            "Enter a numeric chat ID such as 123456789 or -1001234567890, "
+                            "or a public channel as @channelname."
+                        ),
+                        code="invalid",
+                    )
+            case FieldKind.TOKEN:
+                if _WHITESPACE_RE.search(cleaned):
+                    raise ValidationError(
+                        gettext_lazy(
+                            "Remove the spaces and line breaks: a key or token is one unbroken "
+                            "string. Copy it again with the copy button if there is one."
+                        ),
+                        code="invalid",
+                    )
+            case FieldKind.TEXT:
+                pass
+        return cleaned
+
+    def mask(self, value: str) -> str:
+        if not value:
+            return ""
+        match self.kind:
+            case FieldKind.EMAIL:
+                return value
+            case FieldKind.URL:
+                try:
+                    host = urlsplit(value.strip()).hostname
+                except ValueError:
+                    host = None
+                return host or MASK
+            case _:
+                if len(value) < _MIN_LENGTH_TO_SHOW_TAIL:
+                    return MASK
+                return MASK + value[-_VISIBLE_TAIL:]
+
+
+@dataclass(frozen=True)
+class HandlerType:
+    slug: str
+    label: Text
+    description: Text
+    icon: str
+    fields: tuple[FieldSpec, ...]
+    docs_hint: Text = ""
+    # Which field the handler list shows as the destination; the first field when blank.
+    summary_field: str = ""
+    is_known: bool = True
+
+    @property
+    def field_names(self) -> tuple[str, ...]:
+        return tuple(field.name for field in self.fields)
+
+    def get_field(self, name: str) -> FieldSpec | None:
+        return next((field for field in self.fields if field.name == name), None)
+
+    def summary(self, settings: Mapping[str, str]) -> str:
+        field = self.get_field(self.summary_field) if self.summary_field else None
+        if field is None:
+            field = next((f for f in self.fields if settings.get(f.name)), None)
+        if field is None:
+            return ""
+        shown = field.mask(settings.get(field.name, ""))
+        if not shown or field.kind in (FieldKind.EMAIL, FieldKind.URL):
+            return shown
+        return f"{field.label} {shown}"
+
+
+_WEBHOOK_HELP_TAIL = gettext_lazy(
+    "Treat this address like a password: anyone who has it can post messages."
+)
+
+HANDLER_TYPES: dict[str, HandlerType] = {
+    handler_type.slug: handler_type
+    for handler_type in (
+        HandlerType(
+            slug="email",
+            label=gettext_lazy("E-mail"),
+            description=gettext_lazy("Sends each notification to an e-mail address."),
+            icon="envelope",
+            fields=(
+                FieldSpec(
+                    name="email",
+                    label=gettext_lazy("E-mail address"),
+                    kind=FieldKind.EMAIL,
+                    help_text=gettext_lazy(
+                        "The address that receives the notifications. Soclook first sends a "
+                        "confirmation e-mail there; notifications start once someone clicks "
+                        "the link in it."
+                    ),
+                    placeholder="team@example.com",
+                ),
+            ),
+            docs_hint=gettext_lazy(
+                "Until the address is confirmed the handler shows as “waiting for "
+                "confirmation”. Check the spam folder if the confirmation e-mail does not arrive."
+            ),
+        ),
+        HandlerType(
+            slug="webhook",
+            label=gettext_lazy("Webhook"),
+            description=gettext_lazy(
+                "Sends each notification to a web address of your own system."
+            ),
+            icon="link-45deg",
+            fields=(
+                FieldSpec(
+                    name="webhook",
+                    label=gettext_lazy("Webhook URL"),
+                    kind=FieldKind.URL,
+                    help_text=gettext_lazy(
+                        "The full address, starting with https://, that should receive a POST "
+                        "request for every notification. The developers of the receiving "
+                        "system or service give you this address."
+                    ),
+                    placeholder="https://example.com/hooks/soclook",
+                ),
+            ),
+            docs_hint=_WEBHOOK_HELP_TAIL,
+        ),
+        HandlerType(
+            slug="slack",
+            label=gettext_lazy("Slack"),
+            description=gettext_lazy("Posts notifications into a Slack channel."),
+            icon="slack",
+            fields=(
+                FieldSpec(
+                    name="slack",
+                    label=gettext_lazy("Slack webhook URL"),
+                    kind=FieldKind.URL,
+                    help_text=gettext_lazy(
+                        "A Slack “incoming webhook” address. Go to api.slack.com/apps, open "
+                        "your app (or create one for your workspace), choose Incoming Webhooks, "
+                        "switch them on, click “Add New Webhook to Workspace” and pick the "
+                        "channel. Copy the address that starts with "
+                        "https://hooks.slack.com/services/."
+                    ),
+                    placeholder="https://hooks.slack.com/services/T000/B000/XXXX",
+                ),
+            ),
+            docs_hint=_WEBHOOK_HELP_TAIL,
+        ),
+        HandlerType(
+            slug="discord",
+            label=gettext_lazy("Discord"),
+            description=gettext_lazy("Posts notifications into a Discord channel."),
+            icon="discord",
+            fields=(
+                FieldSpec(
+                    name="discord",
+                    label=gettext_lazy("Discord webhook URL"),
+                    kind=FieldKind.URL,
+                    help_text=gettext_lazy(
+                        "In Discord, open Server Settings → Integrations → Webhooks, click "
+                        "“New Webhook”, choose the channel, then “Copy Webhook URL”. It starts "
+                        "with https://discord.com/api/webhooks/. You need the “Manage Webhooks” "
+                        "permission on the server."
+                    ),
+                    placeholder="https://discord.com/api/webhooks/123/abc",
+                ),
+            ),
+            docs_hint=_WEBHOOK_HELP_TAIL,
+        ),
+        HandlerType(
+            slug="telegram",
+            label=gettext_lazy("Telegram"),
+            description=gettext_lazy(
+                "A Telegram bot sends notifications to a person, group or channel."
+            ),
+            icon="telegram",
+            fields=(
+                FieldSpec(
+                    name="telegram",
+                    label=gettext_lazy("Bot token"),
+                    kind=FieldKind.TOKEN,
+                    help_text=gettext_lazy(
+                        "The token of the Telegram bot that sends the messages. In Telegram, "
+                        "open a chat with @BotFather and send /newbot (or /mybots for a bot you "
+                        "already have, then “API Token”). The token looks like "
+                        "123456789:AAH…; copy all of it."
+                    ),
+                    placeholder="123456789:AAH…",
+                ),
+                FieldSpec(
+                    name="telegram_chat_id",
+                    label=gettext_lazy("Chat ID"),
+                    kind=FieldKind.CHAT_ID,
+                    help_text=gettext_lazy(
+                        "Where the bot posts. For a person: they forward any of their messages "
+                        "to @userinfobot, which replies with their numeric ID, and press Start "
+                        "in your bot once. For a group or channel: add the bot to it (as an "
+                        "admin for a channel), then forward a message from it to @userinfobot; "
+                        "group and channel IDs start with -100. A public channel can also be "
+                        "written as @channelname."
+                    ),
+                    placeholder="-1001234567890",
+                ),
+            ),
+            docs_hint=gettext_lazy(
+                "The bot can only write to people who have started it and to groups or "
+                "channels it is a member of."
+            ),
+            summary_field="telegram_chat_id",
+        ),
+        HandlerType(
+            slug="microsoft_teams",
+            label=gettext_lazy("Microsoft Teams"),
+            description=gettext_lazy("Posts notifications into a Microsoft Teams channel."),
+            icon="microsoft-teams",
+            fields=(
+                FieldSpec(
+                    name="microsoft_teams",
+                    label=gettext_lazy("Teams incoming webhook URL"),
+                    kind=FieldKind.URL,
+                    help_text=gettext_lazy(
+                        "An incoming webhook is an address Teams gives out so that other "
+                        "services can post into a channel. In Teams, open the channel, click "
+                        "“⋯” → Workflows and choose “Post to a channel when a webhook request "
+                        "is received” (on older setups: “⋯” → Connectors → Incoming Webhook → "
+                        "Configure). Finish the steps and copy the address it shows."
+                    ),
+                    placeholder="https://example.webhook.office.com/webhookb2/…",
+                ),
+            ),
+            docs_hint=_WEBHOOK_HELP_TAIL,
+        ),
+        HandlerType(
+            slug="x",
+            label=gettext_lazy("X (Twitter)"),
+            description=gettext_lazy("Posts notifications from an X (Twitter) account."),
+            icon="twitter-x",
+            fields=(
+                FieldSpec(
+                    name="x_consumer_key",
+                    label=gettext_lazy("API key (consumer key)"),
+                    kind=FieldKind.TOKEN,
+                    help_text=gettext_lazy(
+                        "In the X developer portal (developer.x.com), open Projects & Apps → "
+                        "your app → “Keys and tokens”; it is under “Consumer Keys” as API Key."
+                    ),
+                ),
+                FieldSpec(
+                    name="x_consumer_secret",
+                    label=gettext_lazy("API key secret (consumer secret)"),
+                    kind=FieldKind.TOKEN,
+                    help_text=gettext_lazy(
+                        "Shown next to the API key under “Consumer Keys”. X shows it only once: "
+                        "if it is lost, click “Regenerate” and update it here."
+                    ),
+                ),
+                FieldSpec(
+                    name="x_access_token",
+                    label=gettext_lazy("Access token"),
+                    kind=FieldKind.TOKEN,
+                    help_text=gettext_lazy(
+                        "Under “Authentication Tokens” → Access Token and Secret on the same "
+                        "page. Set the app's permissions to “Read and write” before generating "
+                        "it, otherwise posting fails."
+                    ),
+                ),
+                FieldSpec(
+                    name="x_access_token_secret",
+                    label=gettext_lazy("Access token secret"),
+                    kind=FieldKind.TOKEN,
+                    help_text=gettext_lazy(
+                        "Shown together with the access token, only once when it is generated."
+                    ),
+                ),
+            ),
+            docs_hint=gettext_lazy(
+                "All four values come from the “Keys and tokens” page of your app in the X "
+                "developer portal (developer.x.com)."
+            ),
+            summary_field="x_access_token",
+        ),
+        HandlerType(
+            slug="push_subscriber_id",
+            label=gettext_lazy("Push notification"),
+            description=gettext_lazy(
+                "Sends a push notification to a browser or device subscribed in Soclook."
+            ),
+            icon="bell",
+            fields=(
+                FieldSpec(
+                    name="push_subscriber_id",
+                    label=gettext_lazy("Push subscriber ID"),
+                    kind=FieldKind.TOKEN,
+                    help_text=gettext_lazy(
+                        "The ID of a browser or device that subscribed to push notifications in "
+                        "the Soclook app. Allow notifications when Soclook asks, then copy the "
+                        "subscriber's ID from the push subscribers page of your Soclook account."
+                    ),
+                ),
+            ),
+        ),
+    )
+}
+
+
+def generic_type_for(slug: str, settings_keys: Iterable[str]) -> HandlerType:
+    """A stand-in for a type missing from the registry; its fields mirror the stored settings."""
+    fields = tuple(
+        FieldSpec(
+            name=key,
+            label=key,
+            kind=FieldKind.TEXT,
+            help_text=gettext_lazy(
+                "This dashboard does not know this type, so this value is kept exactly as "
+                "Soclook stores it."
+            ),
+            required=False,
+        )
+        for key in dict.fromkeys(settings_keys)
+    )
+    return HandlerType(
+        slug=slug,
+        label=slug or gettext_lazy("Unknown type"),
+        description=gettext_lazy(
+            "A type this dashboard does not know. It can be renamed, switched on or off and "
+            "deleted here; its settings are kept as they are."
+        ),
+        icon="question-circle",
+        fields=fields,
+        is_known=False,
+    )
+
+
+def get_handler_type(slug: str, *, settings_keys: Iterable[str] = ()) -> HandlerType:
+    known = HANDLER_TYPES.get(slug)
+    if known is not None:
+        return known
+    return generic_type_for(slug, settings_keys)
+
+
+def is_known_type(slug: str) -> bool:
+    return slug in HANDLER_TYPES
+
+
+def type_choices() -> list[tuple[str, Text]]:
+    return [(handler_type.slug, handler_type.label) for handler_type in HANDLER_TYPES.values()]

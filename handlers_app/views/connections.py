@@ -1,0 +1,137 @@
+"""Home, first-run set-up, and connections (an owner's business)."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth import get_user_model, login
+from django.contrib.auth.decorators import login_required
+from django.contrib.auth.views import redirect_to_login
+from django.core.exceptions import PermissionDenied
+from django.db import transaction
+from django.http import Http404, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods
+from django_htmx.http import HttpResponseClientRedirect
+
+from handlers_app.access import connection_for, memberships_of, teams_where
+from handlers_app.forms import ConnectionForm, FirstAdminForm
+from handlers_app.http import HtmxHttpRequest
+from handlers_app.models import Connection, Membership, Role, Team
+from handlers_app.services import (
+    ConnectionCheckFailed,
+    connection_delete,
+    connection_save,
+    team_for_new_owner,
+)
+
+
+def _no_users_yet() -> bool:
+    return not get_user_model().objects.exists()
+
+
+def home(request: HtmxHttpRequest) -> HttpResponse:
+    if _no_users_yet():
+        return redirect("first_admin")
+    if not request.user.is_authenticated:
+        return redirect_to_login("/")
+    memberships = list(memberships_of(request.user))
+    connections = Connection.objects.filter(team__in=[m.team for m in memberships])
+    by_team = {m.team_id: [] for m in memberships}
+    for connection in connections:
+        by_team[connection.team_id].append(connection)
+    teams = [
+        {"team": m.team, "membership": m, "connections": by_team[m.team_id]} for m in memberships
+    ]
+    return render(
+        request,
+        "handlers_app/home.html",
+        {"teams": teams, "can_add": bool(teams_where(request.user, role=Role.OWNER)) or not teams},
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def first_admin(request: HtmxHttpRequest) -> HttpResponse:
+    """On a fresh database, the first visitor creates the administrator; then this page is gone."""
+    if not _no_users_yet():
+        raise Http404
+    form = FirstAdminForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        with transaction.atomic():
+            user = form.save(commit=False)
+            user.is_staff = True
+            user.is_superuser = True
+            user.save()
+            team = Team.objects.create(name=form.cleaned_data["team_name"])
+            Membership.objects.create(user=user, team=team, role=Role.OWNER)
+        login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+        messages.success(request, _("Welcome! Now add your first connection."))
+        return redirect("connection_new")
+    return render(request, "handlers_app/first_admin.html", {"form": form})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def connection_new(request: HtmxHttpRequest) -> HttpResponse:
+    teams = teams_where(request.user, role=Role.OWNER)
+    if not teams and memberships_of(request.user).exists():
+        # Members who own no team may not add connections to it.
+        raise PermissionDenied
+    form = ConnectionForm(request.POST or None, teams=teams)
+    if request.method == "POST" and form.is_valid():
+        connection: Connection = form.save(commit=False)
+        connection.team = form.cleaned_data.get("team") or (
+            teams[0] if teams else team_for_new_owner(user=request.user)
+        )
+        try:
+            connection_save(
+                connection=connection, api_key=form.cleaned_data["api_key"], user=request.user
+            )
+        except ConnectionCheckFailed as exc:
+            form.add_error(None, exc.message)
+        else:
+            messages.success(request, _("Connected to “%(name)s”.") % {"name": connection.name})
+            return redirect("handler_list", connection_id=connection.pk)
+    return render(request, "handlers_app/connection_form.html", {"form": form, "connection": None})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def connection_edit(request: HtmxHttpRequest, connection_id: int) -> HttpResponse:
+    access = connection_for(request.user, connection_id, role=Role.OWNER)
+    connection = access.connection
+    form = ConnectionForm(request.POST or None, instance=connection, teams=[])
+    if request.method == "POST" and form.is_valid():
+        try:
+            connection_save(
+                connection=form.save(commit=False),
+                api_key=form.cleaned_data["api_key"],
+                user=request.user,
+            )
+        except ConnectionCheckFailed as exc:
+            form.add_error(None, exc.message)
+        else:
+            messages.success(request, _("Saved “%(name)s”.") % {"name": connection.name})
+            return redirect("home")
+    return render(
+        request, "handlers_app/connection_form.html", {"form": form, "connection": connection}
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def connection_remove(request: HtmxHttpRequest, connection_id: int) -> HttpResponse:
+    access = connection_for(request.user, connection_id, role=Role.OWNER)
+    connection = access.connection
+    if request.method == "POST":
+        name = connection.name
+        connection_delete(connection=connection)
+        messages.success(
+            request,
+            _("Removed “%(name)s” from the dashboard. Its handlers in Soclook are untouched.")
+            % {"name": name},
+        )
+        if request.htmx:
+            return HttpResponseClientRedirect("/")
+        return redirect("home")
+    return render(request, "handlers_app/connection_delete.html", {"connection": connection})
