@@ -44,8 +44,9 @@ $(VENV)/.installed: requirements.txt | check-python
 .env: | $(VENV)/.installed
 	$(VPY) -m dashboard.devenv
 
+# Compiled without the project's settings, so it needs no .env.
 messages: $(VENV)/.installed
-	@$(VPY) manage.py compilemessages --ignore '$(VENV)' -v 0
+	@cd handlers_app && env -u DJANGO_SETTINGS_MODULE ../$(VENV)/bin/django-admin compilemessages -v 0
 
 run: $(VENV)/.installed .env messages
 	$(VPY) manage.py migrate --noinput

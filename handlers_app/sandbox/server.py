@@ -278,12 +278,15 @@ class Sandbox:
     def reset(self) -> None:
         """Forget accounts, faults, rate-limit windows and the request log; restore tunables.
 
+        Ids start again at 1, so the first account seeded after a reset always looks the same.
+
         Requests still in flight from before are cut off and leave no trace in the new state.
         """
         with self._lock:
             self._generation += 1
             old_wake, self._wake = self._wake, threading.Event()
             self._accounts.clear()
+            self._next_id = self._next_user_id = 1
             self._faults.clear()
             self._windows.clear()
             self._log.clear()
@@ -441,11 +444,12 @@ class Sandbox:
                 return
             fault = self._take_fault(incoming.method, incoming.path)
             kind = fault.kind if fault else None
+            reply: api.Reply | None = None
             if kind is None or kind in _DELIVERY_FAULTS:
                 reply = self._dispatch(incoming)
-            else:
+            elif kind != "drop":
                 reply = self._fault_reply(kind, incoming)
-            if kind == "truncated_json":
+            if reply is not None and kind == "truncated_json":
                 reply = _truncated(reply)
             recorded = RecordedRequest(
                 method=incoming.method,
@@ -453,7 +457,7 @@ class Sandbox:
                 query=incoming.query,
                 form=incoming.form,
                 api_key=incoming.api_key,
-                status=None if kind == "drop" else reply.status,
+                status=None if reply is None else reply.status,
                 headers=incoming.headers,
                 fault=kind,
             )
@@ -461,9 +465,7 @@ class Sandbox:
             slow_seconds = self.slow_seconds
         if self.on_request is not None:
             self.on_request(recorded)
-        if kind == "drop":
-            return
-        if kind == "slow" and wake.wait(slow_seconds):
+        if reply is None or (kind == "slow" and wake.wait(slow_seconds)):
             return
         _send(handler, reply)
 

@@ -63,7 +63,7 @@ _RETRYABLE_READ_STATUSES = frozenset({502, 503, 504})
 _UNCONFIRMED_WRITE_STATUSES = frozenset({502, 504})
 _MAX_TITLE_LENGTH = 300
 # Shorter settings values are not worth scrubbing out of titles and would mangle ordinary words.
-_MIN_SCRUBBED_LENGTH = 4
+_MIN_SCRUBBED_LENGTH = 6
 _REDACTED = "••••"
 _KEY_RE = re.compile(r"^[\x21-\x7e]+$")
 _INT_RE = re.compile(r"^-?[0-9]{1,18}$")
@@ -285,7 +285,9 @@ class SoclookClient:
         log_path = path + ("?" + "&".join(params) if params else "")
         headers = {"Authorization": f"Bearer {self._api_key}", "Accept": "application/json"}
         files = [(key, (None, value)) for key, value in form.items()] if form else None
-        secrets = [self._api_key, *(form.values() if form else ())]
+        secrets = [self._api_key]
+        if form:
+            secrets += [v for k, v in form.items() if k not in _RESERVED_FORM_FIELDS]
         is_item = path.rstrip("/") != "notification-handlers"
         for attempt in range(1, attempts + 1):
             if self._budget is not None:
