@@ -1,14 +1,27 @@
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from django import forms
 from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.contrib.auth.forms import BaseUserCreationForm
+from django.contrib.auth.forms import BaseUserCreationForm, UserCreationForm
+from django.db.models import Q
+from django.utils.html import conditional_escape, format_html
 from django.utils.translation import gettext_lazy as _
 
-from handlers_app.models import Connection, Team
+from handlers_app.journal import JournalFilter
+from handlers_app.models import Connection, JournalAction, JournalEntry, Role, Team
+from handlers_app.soclook.client import Handler
+from handlers_app.soclook.types import (
+    HANDLER_TYPES,
+    MASK,
+    FieldKind,
+    FieldSpec,
+    HandlerType,
+    type_choices,
+)
 
 
 class FirstAdminForm(BaseUserCreationForm):
@@ -68,3 +81,294 @@ class ConnectionForm(forms.ModelForm):
         if not url.startswith(("http://", "https://")):
             raise forms.ValidationError(_("Enter an address starting with https://."))
         return url if url.endswith("/") else url + "/"
+
+
+class SettingInput(forms.TextInput):
+    """A settings value. On an edit page a secret is write-only: whatever the field holds, the
+    page gets it back empty (like PasswordInput, but readable while it is being typed)."""
+
+    def __init__(
+        self, *, input_type: str = "text", render_value: bool = True, attrs: dict | None = None
+    ) -> None:
+        super().__init__(attrs)
+        self.input_type = input_type
+        self.render_value = render_value
+
+    def get_context(self, name: str, value: Any, attrs: dict | None) -> dict[str, Any]:
+        return super().get_context(name, value if self.render_value else None, attrs)
+
+
+class SettingField(forms.CharField):
+    """One settings field of a handler type; its rules come from the registry's FieldSpec."""
+
+    def __init__(self, *, spec: FieldSpec, **kwargs: Any) -> None:
+        self.spec = spec
+        super().__init__(label=spec.label, **kwargs)
+
+    def clean(self, value: Any) -> str:
+        cleaned: str = super().clean(value)
+        return self.spec.validate(cleaned) if cleaned else ""
+
+
+_INPUT_TYPES = {FieldKind.EMAIL: "email", FieldKind.URL: "url"}
+
+
+def _setting_widget(spec: FieldSpec, *, render_value: bool, example: bool) -> SettingInput:
+    attrs = {"spellcheck": "false", "autocapitalize": "none"}
+    # An example in an empty box beside "Set, ends in ••••1234" would read as the stored value.
+    if spec.placeholder and example:
+        attrs["placeholder"] = _("e.g. %(example)s") % {"example": spec.placeholder}
+    # Browsers offer saved passwords and old entries for anything that looks like a login.
+    attrs["autocomplete"] = "email" if spec.kind == FieldKind.EMAIL else "off"
+    return SettingInput(
+        input_type=_INPUT_TYPES.get(spec.kind, "text"), render_value=render_value, attrs=attrs
+    )
+
+
+def _stored_secret_note(spec: FieldSpec, stored: str) -> str:
+    shown = spec.mask(stored)
+    if shown.startswith(MASK) and shown != MASK:
+        return _("Set, ends in %(tail)s; leave empty to keep it.") % {"tail": shown}
+    if shown != MASK:
+        return _("Set, an address at %(host)s; leave empty to keep it.") % {"host": shown}
+    return str(_("Set; leave empty to keep it."))
+
+
+class HandlerForm(forms.Form):
+    """Create or change a handler; every part specific to a type comes from the registry.
+
+    The chosen type (submitted, or `initial`, or the edited handler's) decides which settings
+    fields exist; field names are the API's own parameter names. On an edit (`current` given, or
+    `editing` when the stored record could not be read) a secret field starts empty, is never
+    rendered with a value, and may stay empty to keep what is stored. A handler of a type the
+    dashboard does not know keeps its type and settings: only its name can change.
+    """
+
+    name = forms.CharField(
+        label=_("Name"),
+        max_length=128,
+        help_text=_(
+            "What your team will see in the list, e.g. “Support chat” or “On-call e-mail”."
+        ),
+        widget=forms.TextInput(attrs={"autocomplete": "off"}),
+    )
+    type = forms.ChoiceField(
+        label=_("Type"),
+        choices=type_choices,
+        error_messages={
+            "required": _("Choose where the notifications should go."),
+            "invalid_choice": _("Choose one of the types shown."),
+        },
+    )
+
+    def __init__(
+        self,
+        data: Mapping[str, Any] | None = None,
+        *,
+        current: Handler | None = None,
+        editing: bool = False,
+        initial: Mapping[str, Any] | None = None,
+    ) -> None:
+        self.current = current
+        self.editing = editing or current is not None
+        # Secrets typed into an edit form that the re-rendered page leaves empty.
+        self.to_retype: list[str] = []
+        starting: dict[str, Any] = {}
+        if current is not None:
+            starting = {"name": current.name, "type": current.type}
+        starting.update(initial or {})
+        super().__init__(data, initial=starting)
+        if current is not None and not current.handler_type.is_known:
+            self.handler_type: HandlerType | None = current.handler_type
+            self.fields["type"] = forms.CharField(disabled=True, required=False)
+            return
+        slug = data.get("type", "") if data is not None else starting.get("type", "")
+        self.handler_type = HANDLER_TYPES.get(slug)
+        stored = self._stored_settings()
+        for spec in self.handler_type.fields if self.handler_type else ():
+            self.fields[spec.name] = self._setting_field(spec, stored.get(spec.name, ""))
+            if not spec.secret and spec.name in stored:
+                self.initial.setdefault(spec.name, stored[spec.name])
+
+    @property
+    def type_is_editable(self) -> bool:
+        return not self.fields["type"].disabled
+
+    @property
+    def type_options(self) -> list[HandlerType]:
+        return list(HANDLER_TYPES.values())
+
+    @property
+    def setting_fields(self) -> list[forms.BoundField]:
+        return [self[name] for name in self.fields if isinstance(self.fields[name], SettingField)]
+
+    @property
+    def stored_summary(self) -> list[tuple[str, str]]:
+        """What a page may show of the stored settings of a type the dashboard does not know."""
+        if self.current is None or self.handler_type is None:
+            return []
+        return [
+            (str(spec.label), spec.mask(self.current.settings.get(spec.name, "")))
+            for spec in self.handler_type.fields
+        ]
+
+    @property
+    def settings(self) -> dict[str, str]:
+        """The cleaned settings fields; an empty secret on an edit means "keep the stored one"."""
+        return {field.name: self.cleaned_data[field.name] for field in self.setting_fields}
+
+    def _stored_settings(self) -> Mapping[str, str]:
+        current = self.current
+        if current is None or self.handler_type is None or current.type != self.handler_type.slug:
+            return {}
+        return current.settings
+
+    def _setting_field(self, spec: FieldSpec, stored: str) -> SettingField:
+        write_only = self.editing and spec.secret
+        notes: list[str] = []
+        if write_only and self._was_typed(spec.name):
+            # Otherwise an error elsewhere in the form would quietly turn a change into "keep".
+            self.to_retype.append(spec.name)
+            notes.append(str(_("What you typed here is not shown again: type it again.")))
+        if write_only and stored:
+            notes.append(_stored_secret_note(spec, stored))
+        elif write_only and self.current is None:
+            # The stored record could not be read, so whether a value is stored is unknown.
+            notes.append(str(_("Leave empty to keep the stored value.")))
+        help_text = conditional_escape(spec.help_text)
+        if notes:
+            help_text = format_html("<strong>{}</strong> {}", " ".join(notes), help_text)
+        return SettingField(
+            spec=spec,
+            required=spec.required and not (write_only and (stored or self.current is None)),
+            help_text=help_text,
+            widget=_setting_widget(
+                spec, render_value=not write_only, example=not (write_only and stored)
+            ),
+        )
+
+    def _was_typed(self, name: str) -> bool:
+        source = self.data if self.is_bound else self.initial
+        return bool(str(source.get(name, "")).strip())
+
+
+class TeamForm(forms.ModelForm):
+    class Meta:
+        model = Team
+        fields = ("name",)
+        help_texts = {"name": _("The name your colleagues will see, e.g. “Support”.")}
+
+
+class InvitationForm(forms.Form):
+    role = forms.ChoiceField(
+        label=_("Role"),
+        choices=Role.choices,
+        initial=Role.EDITOR,
+        widget=forms.Select(attrs={"aria-describedby": "roles-help"}),
+    )
+    valid_for = forms.TypedChoiceField(
+        label=_("The link works for"),
+        coerce=int,
+        choices=[(1, _("1 day")), (7, _("7 days")), (30, _("30 days"))],
+        initial=7,
+    )
+
+
+class MemberRoleForm(forms.Form):
+    role = forms.ChoiceField(label=_("Role"), choices=Role.choices)
+
+
+class InvitationSignupForm(UserCreationForm):
+    """A new account for someone who opened an invitation link (password rules apply)."""
+
+    class Meta(UserCreationForm.Meta):
+        model = get_user_model()
+        fields = ("username",)
+
+
+class _PersonChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, obj: Any) -> str:
+        return obj.get_username()
+
+
+class JournalFilterForm(forms.Form):
+    """The journal's filters (GET). On one handler's page the handler and connection are fixed."""
+
+    team = forms.ModelChoiceField(
+        label=_("Team"), queryset=Team.objects.none(), required=False, empty_label=_("All teams")
+    )
+    connection = forms.ModelChoiceField(
+        label=_("Connection"),
+        queryset=Connection.objects.none(),
+        required=False,
+        empty_label=_("All connections"),
+    )
+    person = _PersonChoiceField(
+        label=_("Person"),
+        queryset=get_user_model().objects.none(),
+        required=False,
+        empty_label=_("Anyone"),
+    )
+    handler = forms.CharField(
+        label=_("Handler"),
+        max_length=200,
+        required=False,
+        help_text=_("Its number, or part of its name."),
+    )
+    action = forms.ChoiceField(
+        label=_("Change"),
+        choices=[("", _("Any change")), *JournalAction.choices],
+        required=False,
+    )
+    date_from = forms.DateField(
+        label=_("From"),
+        required=False,
+        widget=forms.DateInput(format="%Y-%m-%d", attrs={"type": "date"}),
+    )
+    date_to = forms.DateField(
+        label=_("To"),
+        required=False,
+        widget=forms.DateInput(format="%Y-%m-%d", attrs={"type": "date"}),
+    )
+
+    def __init__(
+        self, data: Mapping[str, Any] | None, *, teams: list[Team], one_handler: bool = False
+    ) -> None:
+        super().__init__(data)
+        if one_handler:
+            del self.fields["connection"], self.fields["handler"]
+        if one_handler or len(teams) < 2:
+            del self.fields["team"]
+        else:
+            self.fields["team"].queryset = Team.objects.filter(pk__in=[t.pk for t in teams])
+        if "connection" in self.fields:
+            self.fields["connection"].queryset = Connection.objects.filter(team__in=teams)
+        in_journal = JournalEntry.objects.filter(team__in=teams).values("user_id")
+        self.fields["person"].queryset = (
+            get_user_model()
+            .objects.filter(Q(memberships__team__in=teams) | Q(pk__in=in_journal))
+            .distinct()
+            .order_by("username")
+        )
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean()
+        start, end = cleaned.get("date_from"), cleaned.get("date_to")
+        if start and end and end < start:
+            self.add_error("date_to", _("The end date is before the start date."))
+        return cleaned
+
+    @property
+    def filters(self) -> JournalFilter:
+        """The filters that were valid (call is_valid() first); an invalid one is ignored."""
+        data = getattr(self, "cleaned_data", {})
+        team, connection, person = data.get("team"), data.get("connection"), data.get("person")
+        return JournalFilter(
+            team_id=team.pk if team else None,
+            connection_id=connection.pk if connection else None,
+            user_id=person.pk if person else None,
+            handler=data.get("handler") or "",
+            action=data.get("action") or "",
+            date_from=data.get("date_from"),
+            date_to=data.get("date_to"),
+        )
