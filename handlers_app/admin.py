@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from django.contrib import admin
 
-from handlers_app.models import Connection, Membership, Team
+from handlers_app.models import Connection, Invitation, JournalEntry, Membership, Team
 
 
 class MembershipInline(admin.TabularInline):
@@ -44,4 +44,61 @@ class ConnectionAdmin(admin.ModelAdmin):
     ]
 
     def has_add_permission(self, request: object) -> bool:
+        return False
+
+
+@admin.register(Invitation)
+class InvitationAdmin(admin.ModelAdmin):
+    """Operators see who was invited where; the token exists only in the link an owner sent."""
+
+    list_display = ["team", "role", "created_by", "created_at", "expires_at", "accepted_by"]
+    list_filter = ["team", "role"]
+    fields = [
+        "team",
+        "role",
+        "created_by",
+        "created_at",
+        "expires_at",
+        "accepted_by",
+        "accepted_at",
+    ]
+    readonly_fields = fields
+
+    def has_add_permission(self, request: object) -> bool:
+        return False
+
+    def has_change_permission(self, request: object, obj: object = None) -> bool:
+        return False
+
+
+@admin.register(JournalEntry)
+class JournalEntryAdmin(admin.ModelAdmin):
+    """The journal, read-only; the encrypted snapshot is never shown."""
+
+    list_display = ["created_at", "team", "connection_name", "user_name", "action", "handler_id"]
+    list_filter = ["action", "team"]
+    search_fields = ["user_name", "handler_name", "connection_name", "subject"]
+    date_hierarchy = "created_at"
+    fields = [
+        "created_at",
+        "team",
+        "connection",
+        "connection_name",
+        "user",
+        "user_name",
+        "action",
+        "handler_id",
+        "handler_name",
+        "handler_type",
+        "previous_handler_id",
+        "restored_from",
+        "subject",
+        "changes",
+    ]
+    readonly_fields = fields
+
+    def has_add_permission(self, request: object) -> bool:
+        return False
+
+    def has_change_permission(self, request: object, obj: object = None) -> bool:
         return False

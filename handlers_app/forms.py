@@ -11,6 +11,7 @@ from django.db.models import Q
 from django.utils.html import conditional_escape, format_html
 from django.utils.translation import gettext_lazy as _
 
+from handlers_app.imports import MAX_ROWS, ImportFileError, ParsedRow, read_csv
 from handlers_app.journal import JournalFilter
 from handlers_app.models import Connection, JournalAction, JournalEntry, Role, Team
 from handlers_app.soclook.client import Handler
@@ -372,3 +373,30 @@ class JournalFilterForm(forms.Form):
             date_from=data.get("date_from"),
             date_to=data.get("date_to"),
         )
+
+
+class HandlerImportForm(forms.Form):
+    """A CSV file of handlers. Once valid, `rows` holds every row checked against the registry
+    (see handlers_app.imports); a problem with the file as a whole is an error of the field."""
+
+    file = forms.FileField(
+        label=_("CSV file"),
+        widget=forms.FileInput(attrs={"accept": ".csv,text/csv"}),
+        error_messages={"required": _("Choose the CSV file to import.")},
+    )
+
+    rows: list[ParsedRow]
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["file"].help_text = _(
+            "UTF-8, separated by commas or semicolons, at most 1 MB and %(max)d handlers."
+        ) % {"max": MAX_ROWS}
+
+    def clean_file(self) -> Any:
+        upload = self.cleaned_data["file"]
+        try:
+            self.rows = read_csv(upload)
+        except ImportFileError as exc:
+            raise forms.ValidationError(exc.messages) from None
+        return upload

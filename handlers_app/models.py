@@ -1,10 +1,15 @@
 from __future__ import annotations
 
+import json
+from typing import Any
+
 from django.conf import settings
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from handlers_app import crypto
+from handlers_app.soclook.types import HANDLER_TYPES, HandlerType
 
 
 class Role(models.TextChoices):
@@ -90,5 +95,229 @@ class Connection(models.Model):
         return f"••••{self.api_key_last4}"
 
 
+class Invitation(models.Model):
+    """A single-use, expiring link that lets one person join a team with a role.
+
+    Only a hash of the token is stored: the link itself is shown once, to the owner who made it.
+    """
+
+    team = models.ForeignKey(Team, on_delete=models.CASCADE, related_name="invitations")
+    role = models.CharField(_("role"), max_length=10, choices=Role.choices, default=Role.EDITOR)
+    token_hash = models.CharField(max_length=64, unique=True, editable=False)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    expires_at = models.DateTimeField(_("expires"))
+    accepted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    accepted_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.get_role_display()} in {self.team}"
+
+    @property
+    def is_expired(self) -> bool:
+        return self.expires_at <= timezone.now()
+
+    @property
+    def is_usable(self) -> bool:
+        return self.accepted_at is None and not self.is_expired
+
+
+class JournalAction(models.TextChoices):
+    HANDLER_CREATED = "handler_created", _("Handler created")
+    HANDLER_CHANGED = "handler_changed", _("Handler changed")
+    HANDLER_ENABLED = "handler_enabled", _("Handler switched on")
+    HANDLER_DISABLED = "handler_disabled", _("Handler switched off")
+    HANDLER_DELETED = "handler_deleted", _("Handler deleted")
+    HANDLER_RESTORED = "handler_restored", _("Handler restored")
+    CONNECTION_ADDED = "connection_added", _("Connection added")
+    CONNECTION_CHANGED = "connection_changed", _("Connection changed")
+    CONNECTION_REMOVED = "connection_removed", _("Connection removed")
+    TEAM_CREATED = "team_created", _("Team created")
+    TEAM_RENAMED = "team_renamed", _("Team renamed")
+    MEMBER_JOINED = "member_joined", _("Member joined")
+    MEMBER_ROLE_CHANGED = "member_role_changed", _("Member's role changed")
+    MEMBER_REMOVED = "member_removed", _("Member removed")
+    INVITATION_CREATED = "invitation_created", _("Invitation created")
+    INVITATION_REVOKED = "invitation_revoked", _("Invitation withdrawn")
+
+
+class JournalEntry(models.Model):
+    """One change made through the dashboard.
+
+    `changes` is a field-by-field diff that never holds a secret's value. `snapshot_encrypted`
+    keeps the handler as the service had it before a change or deletion, secrets included,
+    encrypted like API keys; it is what a restore brings back. Names are copied in so that an
+    entry still reads right after the connection, the person or the handler is gone.
+    """
+
+    team = models.ForeignKey(Team, on_delete=models.CASCADE, related_name="journal")
+    connection = models.ForeignKey(
+        Connection, null=True, blank=True, on_delete=models.SET_NULL, related_name="journal"
+    )
+    connection_name = models.CharField(max_length=100, blank=True)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    user_name = models.CharField(max_length=150, blank=True)
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+    action = models.CharField(max_length=32, choices=JournalAction.choices)
+    handler_id = models.BigIntegerField(null=True, blank=True)
+    handler_name = models.CharField(max_length=200, blank=True)
+    handler_type = models.CharField(max_length=64, blank=True)
+    # The person a membership entry is about.
+    subject = models.CharField(max_length=150, blank=True)
+    changes = models.JSONField(default=list, blank=True)
+    snapshot_encrypted = models.TextField(blank=True, editable=False)
+    restored_from = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="restorations"
+    )
+    # A deleted handler comes back under a new id; this is the id it had.
+    previous_handler_id = models.BigIntegerField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [
+            models.Index(fields=["connection", "handler_id", "-id"], name="journal_by_handler"),
+            models.Index(fields=["team", "-created_at"], name="journal_by_team"),
+        ]
+        verbose_name_plural = "journal entries"
+
+    def __str__(self) -> str:
+        return f"{self.get_action_display()} by {self.user_name or '-'} at {self.created_at}"
+
+    @property
+    def is_restorable(self) -> bool:
+        return bool(self.snapshot_encrypted) and self.connection_id is not None
+
+
+class ImportStatus(models.TextChoices):
+    PREVIEW = "preview", _("Waiting for confirmation")
+    QUEUED = "queued", _("Waiting to start")
+    RUNNING = "running", _("Importing")
+    FINISHED = "finished", _("Finished")
+    STOPPED = "stopped", _("Stopped")
+
+
+class ImportStopReason(models.TextChoices):
+    UNAVAILABLE = "unavailable", _("Soclook stopped responding properly.")
+    RATE_LIMITED = "rate_limited", _("Soclook kept refusing requests over its limit.")
+    BAD_KEY = "bad_key", _("Soclook did not accept the connection's API key.")
+    STOPPED_BY_PERSON = "stopped_by_person", _("Someone on the team stopped it.")
+    NO_PERMISSION = (
+        "no_permission",
+        _("The person who started it can no longer change this connection's handlers."),
+    )
+    INTERRUPTED = "interrupted", _("The dashboard's background worker stopped while it ran.")
+    ERROR = "error", _("An unexpected error in the dashboard stopped it.")
+
+
+class ImportRowOutcome(models.TextChoices):
+    SKIPPED = "skipped", _("Skipped")
+    PENDING = "pending", _("Waiting")
+    SENDING = "sending", _("Sending")
+    CREATED = "created", _("Created")
+    REFUSED = "refused", _("Refused")
+    UNKNOWN = "unknown", _("Unknown — check the list")
+    NOT_SENT = "not_sent", _("Not sent")
+
+
+class ImportJob(models.Model):
+    """One CSV file of handlers for one connection: previewed, confirmed, then created by a
+    background task one row at a time (handlers_app.imports).
+
+    `payload_encrypted` holds the settings of the rows to create, secrets included, encrypted
+    like API keys, only from the upload until the job ends. Everything a page shows (names,
+    types, masked destinations, outcomes) is in the rows.
+    """
+
+    connection = models.ForeignKey(Connection, on_delete=models.CASCADE, related_name="import_jobs")
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    file_name = models.CharField(max_length=200, blank=True)
+    status = models.CharField(
+        max_length=16, choices=ImportStatus.choices, default=ImportStatus.PREVIEW
+    )
+    stop_reason = models.CharField(max_length=24, choices=ImportStopReason.choices, blank=True)
+    stop_requested = models.BooleanField(default=False)
+    payload_encrypted = models.TextField(blank=True, editable=False)
+    created_at = models.DateTimeField(default=timezone.now)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    # Set while the task waits for the request budget to refill.
+    waiting_until = models.DateTimeField(null=True, blank=True)
+    # Doubles as the task's heartbeat: it is saved after every row.
+    updated_at = models.DateTimeField(auto_now=True)
+    list_cache_cleared = models.BooleanField(default=False)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["connection", "-created_at"], name="import_by_connection")]
+
+    def __str__(self) -> str:
+        return f"Import {self.pk} into {self.connection_id} ({self.status})"
+
+    @property
+    def is_active(self) -> bool:
+        return self.status in (ImportStatus.QUEUED, ImportStatus.RUNNING)
+
+    @property
+    def is_over(self) -> bool:
+        return self.status in (ImportStatus.FINISHED, ImportStatus.STOPPED)
+
+    @property
+    def payload(self) -> dict[str, Any]:
+        if not self.payload_encrypted:
+            return {}
+        return json.loads(crypto.decrypt(self.payload_encrypted))
+
+    def set_payload(self, payload: dict[str, Any]) -> None:
+        self.payload_encrypted = crypto.encrypt(json.dumps(payload)) if payload else ""
+
+
+class ImportRow(models.Model):
+    """One row of an imported file and what became of it."""
+
+    job = models.ForeignKey(ImportJob, on_delete=models.CASCADE, related_name="rows")
+    # As a spreadsheet numbers it: the header is row 1.
+    number = models.PositiveIntegerField()
+    # A type the registry knows, or blank.
+    type = models.CharField(max_length=64, blank=True)
+    name = models.CharField(max_length=200, blank=True)
+    # The destination as a page may show it (HandlerType.summary): never a secret.
+    summary = models.CharField(max_length=300, blank=True)
+    problems = models.JSONField(default=list, blank=True)
+    outcome = models.CharField(
+        max_length=16, choices=ImportRowOutcome.choices, default=ImportRowOutcome.PENDING
+    )
+    handler_id = models.BigIntegerField(null=True, blank=True)
+    # The service's own words when it refused the row.
+    message = models.CharField(max_length=300, blank=True)
+
+    class Meta:
+        ordering = ["job", "number"]
+        constraints = [
+            models.UniqueConstraint(fields=["job", "number"], name="one_import_row_per_number")
+        ]
+
+    def __str__(self) -> str:
+        return f"Row {self.number} of import {self.job_id}"
+
+    @property
+    def handler_type(self) -> HandlerType | None:
+        return HANDLER_TYPES.get(self.type)
+
+
 # Every column that holds a value encrypted by handlers_app.crypto, for key rotation.
-ENCRYPTED_FIELDS: list[tuple[type[models.Model], str]] = [(Connection, "api_key_encrypted")]
+ENCRYPTED_FIELDS: list[tuple[type[models.Model], str]] = [
+    (Connection, "api_key_encrypted"),
+    (JournalEntry, "snapshot_encrypted"),
+    (ImportJob, "payload_encrypted"),
+]

@@ -10,8 +10,15 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from handlers_app.models import Connection, Membership, Role, Team
-from handlers_app.selectors import client_for
+from handlers_app import journal
+from handlers_app.models import Connection, JournalEntry, Membership, Role, Team
+from handlers_app.selectors import (
+    client_for,
+    handler_cache_clear,
+    handler_cache_deleted,
+    handler_cache_guard,
+    handler_cache_saved,
+)
 from handlers_app.soclook.client import Handler, HandlerStatus, ListQuery
 from handlers_app.soclook.errors import BadKey, SoclookError, Unavailable
 from handlers_app.soclook.types import get_handler_type
@@ -70,17 +77,35 @@ def connection_save(
     user: AbstractBaseUser | None,
 ) -> Connection:
     """Check and save a new or changed connection. An empty api_key keeps the stored one."""
+    created = connection.pk is None
+    # The form has already changed the instance; the journal compares with what is stored.
+    before = (
+        None
+        if created
+        else Connection.objects.filter(pk=connection.pk).values("name", "base_url").first()
+    )
+    key_changed = bool(api_key) and (created or connection.api_key != api_key)
     if api_key:
         connection.set_api_key(api_key)
-    if connection.pk is None:
+    if created:
         connection.created_by = user
     connection_check(connection=connection)
     connection.save()
+    journal.record_connection_saved(
+        connection=connection,
+        user=user,
+        created=created,
+        changes=journal.connection_changes(
+            before=before, after=connection, api_key_changed=key_changed
+        ),
+    )
     return connection
 
 
-def connection_delete(*, connection: Connection) -> None:
+def connection_delete(*, connection: Connection, user: AbstractBaseUser | None) -> None:
+    team_id, name = connection.team_id, connection.name
     connection.delete()
+    journal.record_connection_removed(team_id=team_id, name=name, user=user)
 
 
 def merged_settings(
@@ -110,7 +135,21 @@ def handler_create(
     type: str,
     settings: Mapping[str, str],
 ) -> int:
-    return client_for(connection).create_handler(name=name, type=type, settings=settings)
+    with handler_cache_guard(connection=connection):
+        handler_id = client_for(connection, writes=True).create_handler(
+            name=name, type=type, settings=settings
+        )
+    # Only the service knows the new record (its status, its times): the next read asks it.
+    handler_cache_clear(connection=connection)
+    journal.record_handler_created(
+        connection=connection,
+        user=user,
+        handler_id=handler_id,
+        name=name,
+        type=type,
+        settings=settings,
+    )
+    return handler_id
 
 
 def handler_update(
@@ -125,30 +164,92 @@ def handler_update(
     """Save a changed handler. Sends the whole record (name, type, every settings field), as the
     service blanks what an update leaves out. Returns the record as it now stands."""
     full = merged_settings(current=current, type=type, submitted=settings)
-    client_for(connection).update_handler(
-        handler_id=current.id, name=name, type=type, settings=full
-    )
-    return replace(current, name=name[:128], type=type, settings=full)
+    with handler_cache_guard(connection=connection, handler_id=current.id):
+        client_for(connection, writes=True).update_handler(
+            handler_id=current.id, name=name, type=type, settings=full
+        )
+    updated = replace(current, name=name[:128], type=type, settings=full)
+    handler_cache_saved(connection=connection, handler=updated)
+    journal.record_handler_changed(connection=connection, user=user, before=current, after=updated)
+    return updated
 
 
 def handler_set_enabled(
     *, connection: Connection, user: AbstractBaseUser, current: Handler, enabled: bool
 ) -> Handler:
-    client_for(connection).update_handler(
-        handler_id=current.id,
-        name=current.name,
-        type=current.type,
-        settings=dict(current.settings),
-        is_enabled=enabled,
-    )
+    with handler_cache_guard(connection=connection, handler_id=current.id):
+        client_for(connection, writes=True).update_handler(
+            handler_id=current.id,
+            name=current.name,
+            type=current.type,
+            settings=dict(current.settings),
+            is_enabled=enabled,
+        )
     if not enabled:
         status = HandlerStatus.DISABLED
-    elif current.status == HandlerStatus.PENDING:
+    elif current.status == HandlerStatus.PENDING or current.email_confirmed is False:
+        # The service keeps an unconfirmed address waiting, whatever was asked.
         status = HandlerStatus.PENDING
     else:
         status = HandlerStatus.ENABLED
-    return replace(current, status=status)
+    updated = replace(current, status=status)
+    handler_cache_saved(connection=connection, handler=updated)
+    journal.record_handler_changed(connection=connection, user=user, before=current, after=updated)
+    return updated
 
 
 def handler_delete(*, connection: Connection, user: AbstractBaseUser, current: Handler) -> None:
-    client_for(connection).delete_handler(current.id)
+    with handler_cache_guard(connection=connection, handler_id=current.id):
+        client_for(connection, writes=True).delete_handler(current.id)
+    handler_cache_deleted(connection=connection, handler_id=current.id)
+    journal.record_handler_deleted(connection=connection, user=user, before=current)
+
+
+def handler_restore(
+    *,
+    connection: Connection,
+    user: AbstractBaseUser,
+    entry: JournalEntry,
+    current: Handler | None,
+) -> int:
+    """Bring a handler back to the state a journal entry kept; return its id.
+
+    `current` is the handler as it stands: it is updated in full (name, type, every setting,
+    on/off) to the kept state. When it no longer exists (None) it is created again from the
+    snapshot, under a new id that the journal links to the old one.
+    """
+    kept = journal.snapshot_of(entry)
+    if kept is None:
+        raise ValueError("this journal entry kept no handler to restore")
+    client = client_for(connection, writes=True)
+    if current is None:
+        handler_id = client.create_handler(name=kept.name, type=kept.type, settings=kept.settings)
+    else:
+        handler_id = current.id
+        client.update_handler(
+            handler_id=handler_id,
+            name=kept.name,
+            type=kept.type,
+            settings=kept.settings,
+            is_enabled=kept.is_enabled if kept.is_enabled != current.is_enabled else None,
+        )
+    handler_cache_clear(connection=connection)
+    journal.record_handler_restored(
+        connection=connection,
+        user=user,
+        source=entry,
+        restored=kept,
+        before=current,
+        handler_id=handler_id,
+    )
+    if current is None and not kept.is_enabled:
+        # It was off when it was deleted; coming back must not start it sending.
+        client.update_handler(
+            handler_id=handler_id,
+            name=kept.name,
+            type=kept.type,
+            settings=kept.settings,
+            is_enabled=False,
+        )
+        handler_cache_clear(connection=connection)
+    return handler_id

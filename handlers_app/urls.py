@@ -1,19 +1,103 @@
 from __future__ import annotations
 
-from django.urls import path
+from django.urls import path, register_converter
 
-from handlers_app.views import connections
+from handlers_app.views import connections, handler_forms, handlers, journal, ops, teams
+
+
+class IdConverter:
+    """An object's number: at most 18 digits, so that a longer one is a 404 rather than an
+    integer overflow in the database."""
+
+    regex = "[0-9]{1,18}"
+
+    def to_python(self, value: str) -> int:
+        return int(value)
+
+    def to_url(self, value: int) -> str:
+        return str(value)
+
+
+register_converter(IdConverter, "id")
 
 urlpatterns = [
     path("", connections.home, name="home"),
     path("setup/", connections.first_admin, name="first_admin"),
+    path("healthz", ops.healthz, name="healthz"),
+    path("ops/", ops.ops, name="ops"),
     path("connections/new/", connections.connection_new, name="connection_new"),
     path(
-        "connections/<int:connection_id>/edit/", connections.connection_edit, name="connection_edit"
+        "connections/<id:connection_id>/edit/", connections.connection_edit, name="connection_edit"
     ),
     path(
-        "connections/<int:connection_id>/delete/",
+        "connections/<id:connection_id>/delete/",
         connections.connection_remove,
         name="connection_delete",
+    ),
+    path(
+        "connections/<id:connection_id>/handlers/",
+        handlers.handler_list,
+        name="handler_list",
+    ),
+    path(
+        "connections/<id:connection_id>/handlers/<id:handler_id>/toggle/",
+        handlers.handler_toggle,
+        name="handler_toggle",
+    ),
+    path(
+        "connections/<id:connection_id>/handlers/<id:handler_id>/delete/",
+        handlers.handler_delete,
+        name="handler_delete",
+    ),
+    path(
+        "connections/<id:connection_id>/handlers/new/",
+        handler_forms.handler_new,
+        name="handler_new",
+    ),
+    path(
+        "connections/<id:connection_id>/handlers/fields/",
+        handler_forms.handler_fields,
+        name="handler_fields",
+    ),
+    path(
+        "connections/<id:connection_id>/handlers/<id:handler_id>/edit/",
+        handler_forms.handler_edit,
+        name="handler_edit",
+    ),
+    path(
+        "connections/<id:connection_id>/handlers/<id:handler_id>/fields/",
+        handler_forms.handler_fields,
+        name="handler_edit_fields",
+    ),
+    path("teams/new/", teams.team_new, name="team_new"),
+    path("teams/<id:team_id>/", teams.team_detail, name="team_detail"),
+    path("teams/<id:team_id>/edit/", teams.team_edit, name="team_edit"),
+    path("teams/<id:team_id>/invitations/", teams.invitation_new, name="invitation_new"),
+    path(
+        "teams/<id:team_id>/invitations/<id:invitation_id>/withdraw/",
+        teams.invitation_withdraw,
+        name="invitation_withdraw",
+    ),
+    path(
+        "teams/<id:team_id>/members/<id:membership_id>/role/",
+        teams.member_role,
+        name="member_role",
+    ),
+    path(
+        "teams/<id:team_id>/members/<id:membership_id>/remove/",
+        teams.member_remove,
+        name="member_remove",
+    ),
+    path("invitations/<str:token>/", teams.invitation_open, name="invitation_accept"),
+    path("journal/", journal.journal, name="journal"),
+    path(
+        "connections/<id:connection_id>/handlers/<id:handler_id>/journal/",
+        journal.handler_journal,
+        name="handler_journal",
+    ),
+    path(
+        "connections/<id:connection_id>/journal/<id:entry_id>/restore/",
+        journal.journal_restore,
+        name="journal_restore",
     ),
 ]

@@ -125,7 +125,7 @@ def connection_remove(request: HtmxHttpRequest, connection_id: int) -> HttpRespo
     connection = access.connection
     if request.method == "POST":
         name = connection.name
-        connection_delete(connection=connection)
+        connection_delete(connection=connection, user=request.user)
         messages.success(
             request,
             _("Removed “%(name)s” from the dashboard. Its handlers in Soclook are untouched.")

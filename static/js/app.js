@@ -23,15 +23,41 @@
   document.addEventListener("htmx:oobAfterSwap", function () { showToasts(document); });
   document.addEventListener("htmx:afterSettle", function (event) {
     showToasts(document);
-    if (event.detail.target && event.detail.target.id === "modal" && event.detail.target.children.length) {
+    var target = event.detail.target;
+    if (target && target.id === "modal" && target.children.length) {
+      // Screen readers announce the dialog by its title.
+      var title = target.querySelector(".modal-title[id]");
+      if (title) { target.setAttribute("aria-labelledby", title.id); }
       modal().show();
     }
+  });
+
+  // Bootstrap gives focus back only to its own data-api openers. A dialog opened through htmx
+  // gets it back here; when the opener went away meanwhile (a deleted row), the main content.
+  var modalOpener = null;
+  document.addEventListener("show.bs.modal", function (event) {
+    if (event.target.id === "modal") { modalOpener = document.activeElement; }
   });
 
   document.addEventListener("closeModal", function () { modal().hide(); });
 
   document.addEventListener("hidden.bs.modal", function (event) {
-    if (event.target.id === "modal") { event.target.replaceChildren(); }
+    if (event.target.id !== "modal") { return; }
+    event.target.replaceChildren();
+    var opener = modalOpener;
+    modalOpener = null;
+    if (opener && opener.isConnected) { opener.focus(); } else { document.getElementById("main").focus(); }
+  });
+
+  // A button marked data-copy="#id" copies that field's text (an invitation link).
+  document.addEventListener("click", function (event) {
+    var button = event.target.closest && event.target.closest("button[data-copy]");
+    if (!button) { return; }
+    var field = document.querySelector(button.dataset.copy);
+    var done = function () { button.textContent = button.dataset.copiedText || button.textContent; };
+    field.select();
+    // The clipboard API exists only on HTTPS (and localhost); elsewhere the old command still works.
+    if (navigator.clipboard) { navigator.clipboard.writeText(field.value).then(done); } else if (document.execCommand("copy")) { done(); }
   });
 
   // A select marked data-autosubmit submits its form on change (the language switcher).

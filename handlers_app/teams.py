@@ -1,0 +1,189 @@
+"""Writes for teams, their members and invitations; each one is journalled.
+
+A team always keeps at least one owner: the last one can be neither removed nor demoted.
+An invitation link carries a random token; only its SHA-256 hash is stored, so the link is
+shown once, to the owner who made it, and a leaked database cannot be used to join.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from datetime import timedelta
+
+from django.contrib.auth.models import AbstractBaseUser
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from handlers_app import journal
+from handlers_app.models import Invitation, JournalAction, Membership, Role, Team
+
+_TOKEN_BYTES = 32
+
+
+class TeamRuleError(Exception):
+    """A change the team's rules forbid; `message` says why, for the person who tried."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+def _token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def team_create(*, user: AbstractBaseUser, name: str) -> Team:
+    with transaction.atomic():
+        team = Team.objects.create(name=name)
+        Membership.objects.create(user=user, team=team, role=Role.OWNER)
+        journal.record_team_event(
+            team=team,
+            user=user,
+            action=JournalAction.TEAM_CREATED,
+            changes=[{"field": "name", "before": None, "after": name}],
+        )
+    return team
+
+
+def team_rename(*, team: Team, user: AbstractBaseUser, name: str) -> None:
+    if name == team.name:
+        return
+    with transaction.atomic():
+        old, team.name = team.name, name
+        team.save(update_fields=["name"])
+        journal.record_team_event(
+            team=team,
+            user=user,
+            action=JournalAction.TEAM_RENAMED,
+            changes=[{"field": "name", "before": old, "after": name}],
+        )
+
+
+def invitation_create(
+    *, team: Team, user: AbstractBaseUser, role: Role, valid_for: timedelta
+) -> tuple[Invitation, str]:
+    """A new invitation and its token, which exists nowhere else: put it in the link now."""
+    token = secrets.token_urlsafe(_TOKEN_BYTES)
+    with transaction.atomic():
+        invitation = Invitation.objects.create(
+            team=team,
+            role=role,
+            token_hash=_token_hash(token),
+            created_by=user,
+            expires_at=timezone.now() + valid_for,
+        )
+        journal.record_team_event(
+            team=team,
+            user=user,
+            action=JournalAction.INVITATION_CREATED,
+            changes=[{"field": "role", "before": None, "after": role}],
+        )
+    return invitation, token
+
+
+def invitation_find(*, token: str) -> Invitation | None:
+    """The invitation a link's token belongs to, used or not; None for an unknown token."""
+    return Invitation.objects.select_related("team").filter(token_hash=_token_hash(token)).first()
+
+
+def invitation_revoke(*, invitation: Invitation, user: AbstractBaseUser) -> None:
+    with transaction.atomic():
+        invitation.delete()
+        journal.record_team_event(
+            team=invitation.team,
+            user=user,
+            action=JournalAction.INVITATION_REVOKED,
+            changes=[{"field": "role", "before": invitation.role, "after": None}],
+        )
+
+
+def invitation_accept(*, invitation: Invitation, user: AbstractBaseUser) -> Membership:
+    """Join the invitation's team; the link is used up. Raises TeamRuleError when it cannot be
+    used (already used, expired, or the person is already in the team)."""
+    with transaction.atomic():
+        locked = Invitation.objects.select_for_update().get(pk=invitation.pk)
+        if locked.accepted_at is not None:
+            raise TeamRuleError(_("This invitation link has already been used."))
+        if locked.is_expired:
+            raise TeamRuleError(_("This invitation link has expired."))
+        if Membership.objects.filter(user=user, team_id=locked.team_id).exists():
+            raise TeamRuleError(
+                _("You are already a member of “%(team)s”.") % {"team": locked.team.name}
+            )
+        locked.accepted_by = user
+        locked.accepted_at = timezone.now()
+        locked.save(update_fields=["accepted_by", "accepted_at"])
+        membership = member_add(team=locked.team, member=user, role=Role(locked.role), by=user)
+    return membership
+
+
+def member_add(
+    *, team: Team, member: AbstractBaseUser, role: Role, by: AbstractBaseUser | None
+) -> Membership:
+    membership = Membership.objects.create(user=member, team=team, role=role)
+    journal.record_team_event(
+        team=team,
+        user=by,
+        action=JournalAction.MEMBER_JOINED,
+        subject=member.get_username(),
+        changes=[{"field": "role", "before": None, "after": role}],
+    )
+    return membership
+
+
+def _refuse_if_last_owner(membership: Membership, message: str) -> None:
+    if membership.role != Role.OWNER:
+        return
+    # Locking the owners' rows keeps two owners from demoting each other at the same moment.
+    owners = Membership.objects.select_for_update().filter(
+        team_id=membership.team_id, role=Role.OWNER
+    )
+    if list(owners.values_list("pk", flat=True)) == [membership.pk]:
+        raise TeamRuleError(message)
+
+
+def membership_set_role(
+    *, membership: Membership, user: AbstractBaseUser | None, role: Role
+) -> None:
+    if membership.role == role:
+        return
+    with transaction.atomic():
+        _refuse_if_last_owner(
+            membership,
+            _(
+                "%(name)s is the team's only owner. Make someone else an owner first, then "
+                "change this role."
+            )
+            % {"name": membership.user.get_username()},
+        )
+        old, membership.role = membership.role, role
+        membership.save(update_fields=["role"])
+        journal.record_team_event(
+            team=membership.team,
+            user=user,
+            action=JournalAction.MEMBER_ROLE_CHANGED,
+            subject=membership.user.get_username(),
+            changes=[{"field": "role", "before": old, "after": role}],
+        )
+
+
+def membership_remove(*, membership: Membership, user: AbstractBaseUser) -> None:
+    with transaction.atomic():
+        _refuse_if_last_owner(
+            membership,
+            _(
+                "%(name)s is the team's only owner and cannot leave it. Make someone else an "
+                "owner first."
+            )
+            % {"name": membership.user.get_username()},
+        )
+        membership.delete()
+        journal.record_team_event(
+            team=membership.team,
+            user=user,
+            action=JournalAction.MEMBER_REMOVED,
+            subject=membership.user.get_username(),
+            changes=[{"field": "role", "before": membership.role, "after": None}],
+        )

@@ -1,0 +1,388 @@
+"""The handler list, the enable switch in each row, and deletion.
+
+One template serves the list page and the pieces htmx swaps: the table region (`#table`), one
+row (`#row`), one switch (`#switch`). Every control is also a plain link or form, so the pages
+work without JavaScript. The list's query parameters use the API's own names and are read
+leniently: a value that makes no sense falls back to its default instead of failing.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from dataclasses import dataclass, replace
+from typing import Any
+from urllib.parse import urlencode, urlsplit
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.http import HttpResponse, QueryDict
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django.views.decorators.vary import vary_on_headers
+from django_htmx.http import push_url, replace_url, reswap, retarget, trigger_client_event
+
+from handlers_app.access import ConnectionAccess, connection_for
+from handlers_app.http import HtmxHttpRequest
+from handlers_app.journal import handler_last_changes
+from handlers_app.models import Connection, Role
+from handlers_app.selectors import handler_get, handler_page
+from handlers_app.services import handler_delete as delete_handler
+from handlers_app.services import handler_set_enabled
+from handlers_app.soclook.client import (
+    ORDER_BY_CHOICES,
+    ORDER_TYPES,
+    RESULTS_PER_PAGE_CHOICES,
+    Handler,
+    HandlerPage,
+    HandlerStatus,
+    ListQuery,
+)
+from handlers_app.soclook.errors import BadKey, NotFound, OutcomeUnknown, SoclookError
+from handlers_app.soclook.types import HANDLER_TYPES, is_known_type
+
+TEMPLATE = "handlers_app/handler_list.html"
+DELETE_TEMPLATE = "handlers_app/handler_delete.html"
+# The service keeps at most 128 characters of a name, so a longer search can never match.
+SEARCH_MAX_LENGTH = 128
+MAX_PAGE = 1_000_000
+FILTERS_FORM_ID = "handler-filters"
+DEFAULT_QUERY = ListQuery()
+# The first click on a date column shows the newest first; on the name, A to Z.
+SORT_COLUMNS: dict[str, tuple[Any, str]] = {
+    "name": (gettext_lazy("Name"), "ASC"),
+    "datetime": (gettext_lazy("Created"), "DESC"),
+    "last_datetime": (gettext_lazy("Last change"), "DESC"),
+}
+
+
+@dataclass(frozen=True)
+class SortColumn:
+    key: str
+    label: Any
+    url: str
+    aria_sort: str
+
+
+# --- reading the list's query string ------------------------------------------------------------
+
+
+def _as_int(raw: str | None) -> int | None:
+    try:
+        return int((raw or "").strip())
+    except ValueError:
+        return None
+
+
+def list_query_from(params: Mapping[str, str]) -> ListQuery:
+    """The list query a query string asks for; anything unusable falls back to its default."""
+    page = _as_int(params.get("page")) or 1
+    per_page = _as_int(params.get("results_per_page"))
+    status = _as_int(params.get("is_enabled"))
+    type_ = params.get("type", "").strip()
+    search = params.get("search", "").strip()[:SEARCH_MAX_LENGTH].strip()
+    order_by = params.get("order_by", "").strip()
+    order_type = params.get("order_type", "").strip().upper()
+    return ListQuery(
+        page=min(max(page, 1), MAX_PAGE),
+        results_per_page=(
+            per_page if per_page in RESULTS_PER_PAGE_CHOICES else DEFAULT_QUERY.results_per_page
+        ),
+        type=type_ if is_known_type(type_) else None,
+        is_enabled=status if status in HandlerStatus.values else None,
+        search=search or None,
+        order_by=order_by if order_by in ORDER_BY_CHOICES else None,
+        order_type=order_type if order_type in ORDER_TYPES else None,
+    )
+
+
+def query_params(query: ListQuery) -> dict[str, str]:
+    """The query as the list URL spells it, leaving out what is the default."""
+    params: dict[str, str] = {}
+    if query.page != 1:
+        params["page"] = str(query.page)
+    if query.results_per_page != DEFAULT_QUERY.results_per_page:
+        params["results_per_page"] = str(query.results_per_page)
+    if query.type:
+        params["type"] = query.type
+    if query.is_enabled is not None:
+        params["is_enabled"] = str(query.is_enabled)
+    if query.search:
+        params["search"] = query.search
+    if query.order_by:
+        params["order_by"] = query.order_by
+    if query.order_type:
+        params["order_type"] = query.order_type
+    return params
+
+
+def _list_url(connection: Connection, query: ListQuery | None = None) -> str:
+    url = reverse("handler_list", kwargs={"connection_id": connection.pk})
+    params = query_params(query) if query is not None else {}
+    return f"{url}?{urlencode(params)}" if params else url
+
+
+def _back_query(request: HtmxHttpRequest, connection: Connection, candidate: str) -> ListQuery:
+    """The list query of the page a form was sent from (its `next` field), if it is safe."""
+    if not candidate or not url_has_allowed_host_and_scheme(
+        candidate, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return DEFAULT_QUERY
+    parts = urlsplit(candidate)
+    if parts.path != _list_url(connection):
+        return DEFAULT_QUERY
+    return list_query_from(QueryDict(parts.query))
+
+
+# --- the table ---------------------------------------------------------------------------------
+
+
+def _sort_columns(connection: Connection, query: ListQuery) -> dict[str, SortColumn]:
+    columns = {}
+    for key, (label, first_direction) in SORT_COLUMNS.items():
+        current = (query.order_type or "ASC") if query.order_by == key else None
+        if current is None:
+            direction, aria_sort = first_direction, ""
+        else:
+            direction = "DESC" if current == "ASC" else "ASC"
+            aria_sort = "ascending" if current == "ASC" else "descending"
+        url = _list_url(connection, replace(query, page=1, order_by=key, order_type=direction))
+        columns[key] = SortColumn(key=key, label=label, url=url, aria_sort=aria_sort)
+    return columns
+
+
+def _page_numbers(page: HandlerPage, query: ListQuery) -> list[int | None]:
+    """The page numbers to offer, with None where a run of them is left out."""
+    paginator = Paginator(range(page.total), query.results_per_page)
+    numbers = paginator.get_elided_page_range(query.page, on_each_side=1, on_ends=1)
+    return [number if isinstance(number, int) else None for number in numbers]
+
+
+def _table_context(access: ConnectionAccess, query: ListQuery) -> dict[str, Any]:
+    """Everything the table region shows. A page past the end shows the last page instead,
+    which costs a second request only in that case."""
+    connection = access.connection
+    page: HandlerPage | None = None
+    error: SoclookError | None = None
+    corrected = False
+    try:
+        page = handler_page(connection=connection, query=query)
+        if not page.items and page.total > 0 and query.page > 1:
+            last = math.ceil(page.total / query.results_per_page)
+            query = replace(query, page=last)
+            page = handler_page(connection=connection, query=query)
+            corrected = True
+    except SoclookError as exc:
+        error = exc
+    filtered = bool(query.type or query.is_enabled is not None or query.search)
+    context: dict[str, Any] = {
+        "connection": connection,
+        "can_edit": access.can_edit,
+        "can_manage": access.can_manage,
+        "query": query,
+        "params": query_params(query),
+        "list_url": _list_url(connection),
+        "back_url": _list_url(connection, query),
+        "clear_url": _list_url(
+            connection, replace(query, page=1, type=None, is_enabled=None, search=None)
+        ),
+        "page_corrected": corrected,
+        "handler_page": page,
+        "error": error,
+        "bad_key": isinstance(error, BadKey),
+        "filtered": filtered,
+        "empty_account": page is not None and page.total == 0 and not filtered,
+        "type_choices": list(HANDLER_TYPES.values()),
+        "status_choices": _status_choices(),
+        "per_page_choices": RESULTS_PER_PAGE_CHOICES,
+        "sort_columns": _sort_columns(connection, query),
+        "filter_type_label": HANDLER_TYPES[query.type].label if query.type else "",
+        "filter_status_label": dict(_status_choices()).get(query.is_enabled, ""),
+    }
+    if page is not None and page.total:
+        context["page_numbers"] = _page_numbers(page, query)
+        context["last_page"] = math.ceil(page.total / query.results_per_page)
+        context["first_item"] = (query.page - 1) * query.results_per_page + 1
+        context["last_item"] = context["first_item"] + len(page.items) - 1
+        context["last_changes"] = handler_last_changes(
+            connection=connection, handler_ids=[h.id for h in page.items]
+        )
+    return context
+
+
+def _status_choices() -> list[tuple[int, str]]:
+    return [
+        (HandlerStatus.ENABLED.value, _("Enabled")),
+        (HandlerStatus.DISABLED.value, _("Disabled")),
+        (HandlerStatus.PENDING.value, _("Waiting for e-mail confirmation")),
+    ]
+
+
+def _render_table(
+    request: HtmxHttpRequest, access: ConnectionAccess, query: ListQuery, *, push: bool
+) -> HttpResponse:
+    context = _table_context(access, query)
+    # Changes that did not come from the filter form itself (clearing the filters, say) send
+    # the form along so that it shows the filters in force.
+    context["refresh_filters"] = request.htmx.trigger != FILTERS_FORM_ID
+    response = render(request, f"{TEMPLATE}#table", context)
+    if push:
+        # The address bar shows the list as it is (no empty fields, a page that exists), and
+        # showing the same list again adds no history entry.
+        unchanged = request.htmx.current_url_abs_path == context["back_url"]
+        push_url(response, False if unchanged else context["back_url"])
+    elif context["page_corrected"]:
+        replace_url(response, context["back_url"])
+    return response
+
+
+# --- views -------------------------------------------------------------------------------------
+
+
+@login_required
+@require_GET
+@vary_on_headers("HX-Request")
+def handler_list(request: HtmxHttpRequest, connection_id: int) -> HttpResponse:
+    access = connection_for(request.user, connection_id)
+    query = list_query_from(request.GET)
+    if request.htmx and not request.htmx.history_restore_request and not request.htmx.boosted:
+        return _render_table(request, access, query, push=True)
+    return render(request, TEMPLATE, _table_context(access, query))
+
+
+@login_required
+@require_POST
+def handler_toggle(request: HtmxHttpRequest, connection_id: int, handler_id: int) -> HttpResponse:
+    """Switch a handler on or off. The form posts the state wanted (`is_enabled` 0 or 1), so a
+    second click on a stale page does not undo the first."""
+    access = connection_for(request.user, connection_id, role=Role.EDITOR)
+    connection = access.connection
+    query = _back_query(request, connection, request.POST.get("next", ""))
+    enabled = request.POST.get("is_enabled") == "1"
+    handler: Handler | None = None
+    gone = False
+    try:
+        handler = handler_get(connection=connection, handler_id=handler_id)
+        if handler.is_enabled != enabled:
+            handler = handler_set_enabled(
+                connection=connection, user=request.user, current=handler, enabled=enabled
+            )
+    except NotFound as exc:
+        gone = True
+        messages.error(request, exc.message)
+    except SoclookError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, _switched_message(handler))
+
+    if not request.htmx:
+        return redirect(_list_url(connection, query))
+    if gone:
+        return HttpResponse("")
+    context = {
+        "connection": connection,
+        "can_edit": True,
+        "back_url": _list_url(connection, query),
+    }
+    if handler is not None:
+        last_changes = handler_last_changes(connection=connection, handler_ids=[handler.id])
+        return render(
+            request,
+            f"{TEMPLATE}#row",
+            {**context, "handler": handler, "last_changes": last_changes},
+        )
+    # The record could not be read, so only the switch is re-rendered, as it was before.
+    previous = Handler(
+        id=handler_id,
+        type="",
+        name="",
+        settings={},
+        status=HandlerStatus.ENABLED if not enabled else HandlerStatus.DISABLED,
+        created=None,
+        last_changed=None,
+    )
+    response = render(request, f"{TEMPLATE}#switch", {**context, "handler": previous})
+    return retarget(response, f"#status-{handler_id}")
+
+
+def _switched_message(handler: Handler) -> str:
+    if handler.is_pending:
+        return _("“%(name)s” is on. Notifications start once the e-mail address is confirmed.") % {
+            "name": handler.name
+        }
+    if handler.is_enabled:
+        return _("“%(name)s” is on.") % {"name": handler.name}
+    return _("“%(name)s” is off.") % {"name": handler.name}
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def handler_delete(request: HtmxHttpRequest, connection_id: int, handler_id: int) -> HttpResponse:
+    """GET asks to confirm (a dialog with htmx, a page without); POST deletes."""
+    access = connection_for(request.user, connection_id, role=Role.EDITOR)
+    connection = access.connection
+    next_url = request.POST.get("next") or request.GET.get("next") or ""
+    query = _back_query(request, connection, next_url)
+    if request.method == "GET":
+        return _confirm_delete(request, access, handler_id, query)
+
+    try:
+        current = handler_get(connection=connection, handler_id=handler_id)
+        delete_handler(connection=connection, user=request.user, current=current)
+    except NotFound as exc:
+        messages.warning(request, exc.message)
+    except SoclookError as exc:
+        if isinstance(exc, OutcomeUnknown):
+            # It may well be gone: say only that Soclook did not confirm.
+            messages.warning(request, exc.message)
+        else:
+            messages.error(
+                request, _("The handler was not deleted: %(reason)s") % {"reason": exc.message}
+            )
+        if not request.htmx:
+            return redirect(_list_url(connection, query))
+        response = HttpResponse("")
+        trigger_client_event(response, "closeModal")
+        return reswap(response, "none")
+    else:
+        messages.success(request, _("Deleted “%(name)s”.") % {"name": current.name})
+
+    if not request.htmx:
+        return redirect(_list_url(connection, query))
+    response = _render_table(request, access, query, push=False)
+    trigger_client_event(response, "closeModal")
+    return response
+
+
+def _confirm_delete(
+    request: HtmxHttpRequest, access: ConnectionAccess, handler_id: int, query: ListQuery
+) -> HttpResponse:
+    connection = access.connection
+    handler: Handler | None = None
+    error: SoclookError | None = None
+    try:
+        handler = handler_get(connection=connection, handler_id=handler_id)
+    except NotFound as exc:
+        messages.warning(request, exc.message)
+        if not request.htmx:
+            return redirect(_list_url(connection, query))
+        response = _render_table(request, access, query, push=False)
+        response = retarget(response, "#handler-table")
+        return reswap(response, "outerHTML")
+    except SoclookError as exc:
+        error = exc
+    context = {
+        "connection": connection,
+        "handler": handler,
+        "handler_id": handler_id,
+        "error": error,
+        "back_url": _list_url(connection, query),
+        "action": reverse("handler_delete", args=[connection.pk, handler_id]),
+    }
+    template = f"{DELETE_TEMPLATE}#dialog" if request.htmx else DELETE_TEMPLATE
+    return render(request, template, context)
