@@ -2,7 +2,15 @@ from __future__ import annotations
 
 from django.urls import path, register_converter
 
-from handlers_app.views import connections, handler_forms, handlers, journal, ops, teams
+from handlers_app.views import (
+    connections,
+    handler_forms,
+    handlers,
+    imports,
+    journal,
+    ops,
+    teams,
+)
 
 
 class IdConverter:
@@ -68,6 +76,31 @@ urlpatterns = [
         "connections/<id:connection_id>/handlers/<id:handler_id>/fields/",
         handler_forms.handler_fields,
         name="handler_edit_fields",
+    ),
+    path(
+        "connections/<id:connection_id>/handlers/import/",
+        imports.handler_import,
+        name="handler_import",
+    ),
+    path(
+        "connections/<id:connection_id>/handlers/import/template.csv",
+        imports.handler_import_template,
+        name="handler_import_template",
+    ),
+    path(
+        "connections/<id:connection_id>/handlers/import/<id:job_id>/",
+        imports.handler_import_job,
+        name="handler_import_job",
+    ),
+    path(
+        "connections/<id:connection_id>/handlers/import/<id:job_id>/start/",
+        imports.handler_import_start,
+        name="handler_import_start",
+    ),
+    path(
+        "connections/<id:connection_id>/handlers/import/<id:job_id>/stop/",
+        imports.handler_import_stop,
+        name="handler_import_stop",
     ),
     path("teams/new/", teams.team_new, name="team_new"),
     path("teams/<id:team_id>/", teams.team_detail, name="team_detail"),

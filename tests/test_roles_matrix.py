@@ -20,7 +20,15 @@ from django.test import Client
 from django.urls import reverse
 
 from handlers_app import journal
-from handlers_app.models import Connection, JournalEntry, Membership, Role, Team
+from handlers_app.models import (
+    Connection,
+    ImportJob,
+    ImportStatus,
+    JournalEntry,
+    Membership,
+    Role,
+    Team,
+)
 from handlers_app.selectors import handler_get
 from handlers_app.teams import invitation_create
 from handlers_app.urls import urlpatterns
@@ -83,6 +91,11 @@ def handler(world: World) -> list[object]:
 
 def team(world: World) -> list[object]:
     return [world.team.pk]
+
+
+def import_job(world: World) -> list[object]:
+    job = ImportJob.objects.create(connection=world.connection, status=ImportStatus.FINISHED)
+    return [world.connection.pk, job.pk]
 
 
 def item_path(world: World) -> str:
@@ -197,6 +210,11 @@ ROUTES: list[Route] = [
         methods=("GET", "POST"),
     ),
     Route("invitation_accept", lambda w: [w.token], Needs.PUBLIC, methods=("GET", "POST")),
+    Route("handler_import", conn, Needs.EDITOR, methods=("GET", "POST")),
+    Route("handler_import_template", conn, Needs.EDITOR),
+    Route("handler_import_job", import_job, Needs.EDITOR),
+    Route("handler_import_start", import_job, Needs.EDITOR, methods=("POST",)),
+    Route("handler_import_stop", import_job, Needs.EDITOR, methods=("POST",)),
 ]
 
 VISITORS = ["anonymous", "anonymous-htmx", "stranger", "viewer", "editor", "owner"]

@@ -1,0 +1,193 @@
+"""Importing handlers from a CSV file: upload and check it, confirm the preview, follow the job.
+
+Only editors reach these pages, and none of them sends a request to Soclook: the file is checked
+against the type registry, and the handlers are created by a background task
+(handlers_app.imports). A preview is its uploader's own; the jobs are the team's. While a job
+runs its page polls itself with htmx (`#progress`); without JavaScript it has a Refresh link.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import Counter
+from datetime import timedelta
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from handlers_app.access import connection_for
+from handlers_app.forms import HandlerImportForm
+from handlers_app.http import HtmxHttpRequest
+from handlers_app.imports import (
+    import_job_create,
+    import_job_expire_if_stalled,
+    import_job_mark_list_refreshed,
+    import_job_start,
+    import_job_stop,
+    import_jobs_recent,
+    preview_expired,
+    template_csv,
+)
+from handlers_app.models import (
+    Connection,
+    ImportJob,
+    ImportRowOutcome,
+    ImportStatus,
+    Role,
+)
+from handlers_app.soclook.types import HANDLER_TYPES
+
+UPLOAD_TEMPLATE = "handlers_app/import.html"
+JOB_TEMPLATE = "handlers_app/import_job.html"
+TEMPLATE_FILE_NAME = "handlers-import-template.csv"
+WORKER_LATE_AFTER = timedelta(minutes=1)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def handler_import(request: HtmxHttpRequest, connection_id: int) -> HttpResponse:
+    connection = connection_for(request.user, connection_id, role=Role.EDITOR).connection
+    if request.method == "POST":
+        form = HandlerImportForm(request.POST, request.FILES)
+        if form.is_valid():
+            job = import_job_create(
+                connection=connection,
+                user=request.user,
+                file_name=form.cleaned_data["file"].name or "",
+                rows=form.rows,
+            )
+            return redirect(_job_url(job))
+    else:
+        form = HandlerImportForm()
+    return render(
+        request,
+        UPLOAD_TEMPLATE,
+        {
+            "connection": connection,
+            "form": form,
+            "jobs": import_jobs_recent(connection=connection),
+            "handler_types": HANDLER_TYPES.values(),
+            "list_url": _list_url(connection),
+        },
+    )
+
+
+@login_required
+@require_GET
+def handler_import_template(request: HtmxHttpRequest, connection_id: int) -> HttpResponse:
+    connection_for(request.user, connection_id, role=Role.EDITOR)
+    response = HttpResponse(template_csv(), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{TEMPLATE_FILE_NAME}"'
+    return response
+
+
+@login_required
+@require_GET
+def handler_import_job(request: HtmxHttpRequest, connection_id: int, job_id: int) -> HttpResponse:
+    connection = connection_for(request.user, connection_id, role=Role.EDITOR).connection
+    job = _job_for(request, connection, job_id)
+    if import_job_expire_if_stalled(job=job):
+        job.refresh_from_db()
+    import_job_mark_list_refreshed(job=job)
+    template = f"{JOB_TEMPLATE}#progress" if request.htmx else JOB_TEMPLATE
+    return render(request, template, _job_context(connection, job))
+
+
+@login_required
+@require_POST
+def handler_import_start(request: HtmxHttpRequest, connection_id: int, job_id: int) -> HttpResponse:
+    connection = connection_for(request.user, connection_id, role=Role.EDITOR).connection
+    job = _job_for(request, connection, job_id)
+    if not import_job_start(job=job) and job.status == ImportStatus.PREVIEW:
+        messages.error(
+            request,
+            _(
+                "This preview is more than an hour old, so it was not imported. "
+                "Upload the file again."
+            ),
+        )
+    return redirect(_job_url(job))
+
+
+@login_required
+@require_POST
+def handler_import_stop(request: HtmxHttpRequest, connection_id: int, job_id: int) -> HttpResponse:
+    connection = connection_for(request.user, connection_id, role=Role.EDITOR).connection
+    job = _job_for(request, connection, job_id)
+    if job.status == ImportStatus.PREVIEW:
+        import_job_stop(job=job)
+        messages.info(request, _("The import was cancelled; nothing was sent to Soclook."))
+        return redirect("handler_import", connection_id=connection.pk)
+    if job.is_active:
+        import_job_stop(job=job)
+        messages.info(
+            request,
+            _("The import stops after the row it is sending now; the rest will not be sent."),
+        )
+    return redirect(_job_url(job))
+
+
+def _job_for(request: HtmxHttpRequest, connection: Connection, job_id: int) -> ImportJob:
+    job = (
+        ImportJob.objects.filter(pk=job_id, connection=connection)
+        .select_related("created_by")
+        .first()
+    )
+    # An unconfirmed preview is its uploader's draft; the rest of the team sees jobs once started.
+    if job is None or (job.status == ImportStatus.PREVIEW and job.created_by_id != request.user.pk):
+        raise Http404
+    return job
+
+
+def _job_context(connection: Connection, job: ImportJob) -> dict[str, Any]:
+    rows = list(job.rows.all())
+    counts = Counter(row.outcome for row in rows)
+    to_send = len(rows) - counts[ImportRowOutcome.SKIPPED]
+    settled = sum(
+        counts[outcome]
+        for outcome in (
+            ImportRowOutcome.CREATED,
+            ImportRowOutcome.REFUSED,
+            ImportRowOutcome.UNKNOWN,
+            ImportRowOutcome.NOT_SENT,
+        )
+    )
+    now = timezone.now()
+    waiting_seconds = (
+        math.ceil((job.waiting_until - now).total_seconds())
+        if job.waiting_until and job.waiting_until > now
+        else 0
+    )
+    return {
+        "connection": connection,
+        "job": job,
+        "rows": rows,
+        "counts": {outcome.value: counts[outcome] for outcome in ImportRowOutcome},
+        "to_send": to_send,
+        "settled": settled,
+        "waiting_seconds": waiting_seconds,
+        # Queued for a while with nobody picking it up: the worker may not be running.
+        "worker_late": job.status == ImportStatus.QUEUED
+        and job.updated_at < now - WORKER_LATE_AFTER,
+        "preview_expired": job.status == ImportStatus.PREVIEW and preview_expired(job),
+        "job_url": _job_url(job),
+        "start_url": reverse("handler_import_start", args=[connection.pk, job.pk]),
+        "stop_url": reverse("handler_import_stop", args=[connection.pk, job.pk]),
+        "upload_url": reverse("handler_import", args=[connection.pk]),
+        "list_url": _list_url(connection),
+    }
+
+
+def _job_url(job: ImportJob) -> str:
+    return reverse("handler_import_job", args=[job.connection_id, job.pk])
+
+
+def _list_url(connection: Connection) -> str:
+    return reverse("handler_list", kwargs={"connection_id": connection.pk})
