@@ -48,12 +48,15 @@ $(VENV)/.installed: requirements.txt | check-python
 messages: $(VENV)/.installed
 	@cd handlers_app && env -u DJANGO_SETTINGS_MODULE ../$(VENV)/bin/django-admin compilemessages -v 0
 
+# Both also run the background worker (imports), stopped when the server stops.
 run: $(VENV)/.installed .env messages
 	$(VPY) manage.py migrate --noinput
+	$(VPY) manage.py db_worker --no-reload & trap 'kill %1 2>/dev/null' EXIT; \
 	$(VPY) manage.py runserver $(HOST):$(PORT)
 
 demo: $(VENV)/.installed .env messages
 	$(VPY) manage.py migrate --noinput
+	$(VPY) manage.py db_worker --no-reload & trap 'kill %1 2>/dev/null' EXIT; \
 	$(VPY) manage.py demo --sandbox-port $(SANDBOX_PORT) --addr $(HOST):$(PORT)
 
 # Debian's chromium for the browser tests (Playwright cannot download its own browser here).
@@ -70,11 +73,13 @@ bench: $(VENV)/.installed messages
 	$(VPY) -m tests.bench
 
 prod: $(VENV)/.installed messages
-	$(VPY) manage.py check --deploy --fail-level WARNING
+	$(VPY) manage.py check --deploy --fail-level $${DEPLOY_CHECK_FAIL_LEVEL:-WARNING}
 	$(VPY) manage.py migrate --noinput
 	$(VPY) manage.py collectstatic --noinput -v 0
+	$(VPY) manage.py db_worker --no-reload & trap 'kill %1 2>/dev/null' EXIT; \
 	$(VENV)/bin/gunicorn dashboard.wsgi --workers $${WEB_CONCURRENCY:-3} --bind $(HOST):$(PORT) \
-	  --access-logfile - --forwarded-allow-ips "$${FORWARDED_ALLOW_IPS:-127.0.0.1}"
+	  --access-logfile - --forwarded-allow-ips "$${FORWARDED_ALLOW_IPS:-127.0.0.1}" \
+	  --access-logformat '%(h)s %(t)s "%(m)s %(U)s" %(s)s %(b)s %(M)sms %({x-request-id}o)s'
 
 lint: $(VENV)/.installed
 	$(VENV)/bin/ruff check .

@@ -56,8 +56,10 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "handlers_app.observability.RequestIdMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    "handlers_app.middleware.NoStoreMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -67,6 +69,7 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    "handlers_app.http.HtmxLoginRedirectMiddleware",
     "handlers_app.middleware.HtmxMessagesMiddleware",
     "axes.middleware.AxesMiddleware",
 ]
@@ -104,6 +107,8 @@ if REDIS_URL:
             "BACKEND": "django.core.cache.backends.redis.RedisCache",
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": env.str("CACHE_KEY_PREFIX", default="dashboard"),
+            # A stalled Redis must fail fast (the health check reports it) rather than hang.
+            "OPTIONS": {"socket_connect_timeout": 2, "socket_timeout": 2},
         }
     }
     SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
@@ -138,6 +143,10 @@ AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 AXES_ENABLED = env.bool("AXES_ENABLED", default=True)
+# Behind N proxies that append to X-Forwarded-For, the client's address is the N-th from the right.
+TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
+AXES_CLIENT_IP_CALLABLE = "handlers_app.observability.client_ip"
+AXES_USERNAME_CALLABLE = "handlers_app.observability.signin_username"
 
 # Idle sessions end after two hours without a request.
 SESSION_COOKIE_AGE = env.int("SESSION_COOKIE_AGE", default=2 * 60 * 60)
@@ -208,19 +217,74 @@ if not DEBUG:
     SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=31536000)
     SECURE_HSTS_INCLUDE_SUBDOMAINS = env.bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", default=True)
     SECURE_HSTS_PRELOAD = env.bool("SECURE_HSTS_PRELOAD", default=True)
-    SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
+    # A load balancer probes the health check over plain HTTP.
+    SECURE_REDIRECT_EXEMPT = [r"^healthz/?$"]
 if env.bool("USE_X_FORWARDED_PROTO", default=False):
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 
+# Errors e-mailed to ADMINS (comma-separated addresses) when DEBUG is off; the reports hide
+# keys, secrets, connection URLs and every submitted form value.
+ADMINS = env.list("ADMINS", default=[])
+SERVER_EMAIL = env.str("SERVER_EMAIL", default="dashboard@localhost")
+DEFAULT_FROM_EMAIL = SERVER_EMAIL
+_email = env.email_url("EMAIL_URL", default="smtp://localhost:25")
+_smtp_options = {
+    "host": _email["EMAIL_HOST"],
+    "port": _email["EMAIL_PORT"],
+    "username": _email["EMAIL_HOST_USER"],
+    "password": _email["EMAIL_HOST_PASSWORD"],
+    "use_tls": _email.get("EMAIL_USE_TLS", False),
+    "use_ssl": _email.get("EMAIL_USE_SSL", False),
+    "timeout": 10,
+}
+MAILERS = {
+    "default": {
+        "BACKEND": _email["EMAIL_BACKEND"],
+        "OPTIONS": _smtp_options if _email["EMAIL_BACKEND"].endswith(".smtp.EmailBackend") else {},
+    }
+}
+DEFAULT_EXCEPTION_REPORTER_FILTER = "handlers_app.observability.SecretsHiddenReporterFilter"
+
+# Logs go to standard error, one line per record: plain text, or JSON with LOG_FORMAT=json.
+# Every line carries the request id; Soclook calls are also counted for the /ops/ page.
+LOG_FORMAT = env.str("LOG_FORMAT", default="plain")
+LOG_LEVEL = env.str("LOG_LEVEL", default="INFO")
+if LOG_FORMAT not in ("plain", "json"):
+    raise ImproperlyConfigured("LOG_FORMAT must be 'plain' or 'json'.")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "formatters": {
-        "plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"},
+    "filters": {
+        "request_id": {"()": "handlers_app.observability.RequestIdFilter"},
+        "require_debug_false": {"()": "django.utils.log.RequireDebugFalse"},
     },
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
-    "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
-    "loggers": {"django.server": {"level": "WARNING"}},
+    "formatters": {
+        "plain": {"format": "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s"},
+        "json": {"()": "handlers_app.observability.JsonFormatter"},
+    },
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "formatter": LOG_FORMAT,
+            "filters": ["request_id"],
+            "level": LOG_LEVEL,
+        },
+        "mail_admins": {
+            "class": "django.utils.log.AdminEmailHandler",
+            "level": "ERROR",
+            "filters": ["require_debug_false"],
+        },
+        "call_stats": {"class": "handlers_app.observability.CallStatsHandler"},
+    },
+    "root": {"handlers": ["console"], "level": LOG_LEVEL},
+    "loggers": {
+        "django": {"handlers": ["console", "mail_admins"], "level": "INFO", "propagate": False},
+        "django.server": {"level": "WARNING"},
+        # Bots probing with a foreign Host header are logged, not e-mailed.
+        "django.security.DisallowedHost": {"handlers": ["console"], "propagate": False},
+        # INFO whatever LOG_LEVEL says: every call is counted, even when not printed.
+        "handlers_app.soclook": {"handlers": ["call_stats"], "level": "INFO"},
+    },
 }
 
 if TESTING:

@@ -5,6 +5,7 @@ from collections.abc import Callable
 from django.contrib.messages import get_messages
 from django.http import HttpRequest, HttpResponse
 from django.template.loader import render_to_string
+from django.utils.cache import add_never_cache_headers
 
 
 class HtmxMessagesMiddleware:
@@ -34,4 +35,21 @@ class HtmxMessagesMiddleware:
             return response
         toasts = render_to_string("base.html#toasts", {"messages": storage}, request=request)
         response.content = response.content + toasts.encode()
+        return response
+
+
+class NoStoreMiddleware:
+    """Forbid browsers and proxies to keep any page: they show teams, settings and forms.
+
+    Placed after WhiteNoise, so the static files (hashed names, cached for ever) never reach it.
+    A view that sets its own Cache-Control keeps it.
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        if not response.has_header("Cache-Control"):
+            add_never_cache_headers(response)
         return response

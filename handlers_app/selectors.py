@@ -1,26 +1,484 @@
-"""Reads: what the pages show, from the database and (through the client) from Soclook."""
+"""Reads: what the pages show, from the database and (through the client) from Soclook.
+
+Soclook allows 60 requests a minute per key, shared by the team, so handler reads are cached in
+Django's cache (one cache for every worker when REDIS_URL is set) for SOCLOOK_CACHE_SECONDS:
+- An account of at most 1000 handlers is fetched whole, in one request, and every page, filter
+  and sort order is cut from that snapshot by the service's own rules (`_select`). A bigger
+  account is cached page by page, as asked.
+- A single handler comes from the snapshot or from the list page it was on, so opening the edit
+  page from the list costs no request.
+- Never wrong after the dashboard's own writes: entries are filed under the account's *epoch*, a
+  number each accepted write moves on (services call `handler_cache_saved`, `..._deleted`,
+  `..._clear`). A read notes the epoch before asking the service, so what it stores can never
+  hide a write that finished meanwhile. A save, toggle or delete carries the snapshot over into
+  the new epoch with that one record changed, so browsing goes on without a request; after a
+  create, whose record only the service knows, the new epoch starts empty.
+- When the request budget is spent or the service is down, reads fall back to what the current
+  epoch holds, however old, and the list says how old (`HandlerListPage.stale_reason`).
+- Cached handlers carry their secrets, so they are stored encrypted, as in the database.
+"""
 
 from __future__ import annotations
 
+import base64
+import hashlib
+import math
+import pickle
+import time
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, replace
+from datetime import datetime
+from types import MappingProxyType
+from typing import Any
+
 from django.conf import settings
+from django.core.cache import cache
 
+from handlers_app import crypto
+from handlers_app.budget import BudgetState, CacheBudget, key_fingerprint
 from handlers_app.models import Connection
-from handlers_app.soclook.client import Handler, HandlerPage, ListQuery, SoclookClient
+from handlers_app.observability import connection_label
+from handlers_app.soclook.client import (
+    RESULTS_PER_PAGE_CHOICES,
+    Handler,
+    HandlerPage,
+    HandlerStatus,
+    ListQuery,
+    SoclookClient,
+)
+from handlers_app.soclook.errors import NotFound, OutcomeUnknown, RateLimited, Unavailable
+
+SNAPSHOT_SIZE = max(RESULTS_PER_PAGE_CHOICES)
+# How long a cached read can still be shown, marked with its age, when no fresh one can be had.
+STALE_KEEP_SECONDS = 60 * 60
+# An account seen to be bigger than one snapshot is paged through the service for this long.
+_LARGE_ACCOUNT_SECONDS = 10 * 60
+# Single handlers remembered per account beyond the snapshot (bounds one cache entry's size).
+_KNOWN_LIMIT = 2000
 
 
-def client_for(connection: Connection) -> SoclookClient:
+@dataclass(frozen=True, slots=True)
+class HandlerListPage(HandlerPage):
+    """A page of handlers as the list shows it: how old it is and what is left of the budget.
+
+    `stale_reason` is set (to a message a person can read) when fresh data could not be had and
+    the page comes from the cache past SOCLOOK_CACHE_SECONDS. `version` changes whenever what
+    the page shows may have (a write here, or different data from Soclook), and only then: what
+    is rendered from the items can be kept under it beyond the data's own freshness.
+    """
+
+    fetched_at: float = 0.0
+    stale_reason: str = ""
+    budget: BudgetState | None = None
+    version: str = ""
+
+    @property
+    def age_seconds(self) -> int:
+        return max(0, int(time.time() - self.fetched_at))
+
+    @property
+    def is_stale(self) -> bool:
+        return bool(self.stale_reason)
+
+
+def client_for(connection: Connection, *, writes: bool = False) -> SoclookClient:
+    """A client that spends the key's shared budget; `writes` may use the requests kept back
+    from reads (see handlers_app.budget)."""
+    api_key = connection.api_key
+    fingerprint = key_fingerprint(base_url=connection.base_url, api_key=api_key)
     return SoclookClient(
         base_url=connection.base_url,
-        api_key=connection.api_key,
+        api_key=api_key,
         timeout=(settings.SOCLOOK_CONNECT_TIMEOUT, settings.SOCLOOK_TIMEOUT),
-        label=f"connection:{connection.pk or 'new'}",
+        budget=CacheBudget(fingerprint=fingerprint, for_writes=writes),
+        label=connection_label(connection.pk),
     )
 
 
-def handler_page(*, connection: Connection, query: ListQuery) -> HandlerPage:
-    """One page of the account's handlers, as the list shows it."""
-    return client_for(connection).list_handlers(query)
+def handler_page(
+    *, connection: Connection, query: ListQuery, refresh: bool = False
+) -> HandlerListPage:
+    """One page of the account's handlers, as the list shows it; `refresh` skips the cache."""
+    account = _AccountCache(connection)
+    page = None if refresh else account.page(query, fresh_only=True)
+    if page is None:
+        try:
+            page = account.fetch_page(query)
+        except (RateLimited, Unavailable) as exc:
+            page = account.page(query, fresh_only=False)
+            if page is None:
+                raise
+            page = replace(page, stale_reason=exc.message)
+    return replace(page, budget=account.budget_state(), version=f"{account.epoch}:{page.version}")
 
 
 def handler_get(*, connection: Connection, handler_id: int) -> Handler:
-    return client_for(connection).get_handler(handler_id)
+    account = _AccountCache(connection)
+    handler = account.handler(handler_id, fresh_only=True)
+    if handler is not None:
+        return handler
+    try:
+        handler = client_for(connection).get_handler(handler_id)
+    except (RateLimited, Unavailable):
+        handler = account.handler(handler_id, fresh_only=False)
+        if handler is None:
+            raise
+        return handler
+    except NotFound:
+        handler_cache_deleted(connection=connection, handler_id=handler_id)
+        raise
+    account.remember(handler)
+    return handler
+
+
+def budget_state(*, connection: Connection) -> BudgetState:
+    """What is left of the connection's request budget this minute."""
+    return _AccountCache(connection).budget_state()
+
+
+# --- keeping the cache right after writes (called by services) ---------------------------------
+
+
+def handler_cache_saved(*, connection: Connection, handler: Handler) -> None:
+    """Soclook accepted a save or a toggle: `handler` is the record as it now stands."""
+    _AccountCache(connection).advance(saved=handler)
+
+
+def handler_cache_deleted(*, connection: Connection, handler_id: int) -> None:
+    """The handler is gone from Soclook (deleted here, or found missing)."""
+    _AccountCache(connection).advance(deleted_id=handler_id)
+
+
+def handler_cache_clear(*, connection: Connection) -> None:
+    """Soclook changed in a way only it knows (a create, a write with an unknown outcome)."""
+    _AccountCache(connection).advance()
+
+
+@contextmanager
+def handler_cache_guard(*, connection: Connection, handler_id: int | None = None) -> Iterator[None]:
+    """Around a write: when its outcome is unknown, or the handler turns out to be gone, stop
+    trusting what the cache holds about it."""
+    try:
+        yield
+    except NotFound:
+        if handler_id is None:
+            raise
+        handler_cache_deleted(connection=connection, handler_id=handler_id)
+        raise
+    except OutcomeUnknown:
+        handler_cache_clear(connection=connection)
+        raise
+
+
+# --- the cache itself --------------------------------------------------------------------------
+
+# A handler as stored in the cache: plain values that pickle (settings are a mapping proxy).
+type _Row = tuple[int, str, str, dict[str, str], int, datetime | None, datetime | None, bool | None]
+_ID, _TYPE, _NAME, _SETTINGS, _STATUS, _CREATED, _LAST_CHANGED, _CONFIRMED = range(8)
+
+
+def _row(handler: Handler) -> _Row:
+    return (
+        handler.id,
+        handler.type,
+        handler.name,
+        dict(handler.settings),
+        int(handler.status),
+        handler.created,
+        handler.last_changed,
+        handler.email_confirmed,
+    )
+
+
+def _handler(row: _Row) -> Handler:
+    return Handler(
+        id=row[_ID],
+        type=row[_TYPE],
+        name=row[_NAME],
+        settings=MappingProxyType(dict(row[_SETTINGS])),
+        status=HandlerStatus(row[_STATUS]),
+        created=row[_CREATED],
+        last_changed=row[_LAST_CHANGED],
+        email_confirmed=row[_CONFIRMED],
+    )
+
+
+class _AccountCache:
+    """The cached reads of one account (one key at one address), in the current epoch.
+
+    Entries, each encrypted (`_seal`): `all:<epoch>` the snapshot {fetched_at, rows, touched,
+    digest}; `page:<epoch>:<query>` a page of a big account {fetched_at, rows, page, per_page,
+    total, total_pages, digest}; `known:<epoch>` single handlers {id: (fetched_at, row)}.
+    `touched` lists the ids saved since the snapshot was fetched: the service moved their
+    last-change time to a moment only it knows.
+    """
+
+    def __init__(self, connection: Connection) -> None:
+        self.connection = connection
+        self.fingerprint = key_fingerprint(base_url=connection.base_url, api_key=connection.api_key)
+        self.prefix = f"soclook:data:{self.fingerprint}"
+        self.epoch = self._current_epoch()
+
+    # reads
+
+    def page(self, query: ListQuery, *, fresh_only: bool) -> HandlerListPage | None:
+        snapshot = _unseal(cache.get(self._key("all")))
+        # Only the service knows where a saved handler now falls in last-change order.
+        reordered = query.order_by == "last_datetime" and bool(snapshot and snapshot["touched"])
+        if (
+            snapshot is not None
+            and self._usable(snapshot, fresh_only)
+            and not (fresh_only and reordered)
+        ):
+            return _select(
+                snapshot["rows"],
+                query,
+                fetched_at=snapshot["fetched_at"],
+                digest=snapshot["digest"],
+            )
+        entry = _unseal(cache.get(self._key("page", _query_key(query))))
+        if entry is not None and self._usable(entry, fresh_only):
+            return HandlerListPage(
+                items=tuple(_handler(row) for row in entry["rows"]),
+                page=entry["page"],
+                per_page=entry["per_page"],
+                total=entry["total"],
+                total_pages=entry["total_pages"],
+                fetched_at=entry["fetched_at"],
+                version=entry["digest"],
+            )
+        return None
+
+    def handler(self, handler_id: int, *, fresh_only: bool) -> Handler | None:
+        known = _unseal(cache.get(self._key("known"))) or {}
+        if handler_id in known:
+            fetched_at, row = known[handler_id]
+            if not fresh_only or self._is_fresh(fetched_at):
+                return _handler(row)
+        snapshot = _unseal(cache.get(self._key("all")))
+        if snapshot is not None and self._usable(snapshot, fresh_only):
+            for row in snapshot["rows"]:
+                if row[_ID] == handler_id:
+                    return _handler(row)
+        return None
+
+    def budget_state(self) -> BudgetState:
+        return CacheBudget(fingerprint=self.fingerprint).state()
+
+    # fetching (each call is one request to the service)
+
+    def fetch_page(self, query: ListQuery) -> HandlerListPage:
+        client = client_for(self.connection)
+        if not cache.get(self._key_unversioned("large")):
+            whole_query = ListQuery(results_per_page=SNAPSHOT_SIZE)
+            whole = client.list_handlers(whole_query)
+            fetched_at = time.time()
+            if whole.total <= len(whole.items):
+                rows = tuple(_row(handler) for handler in whole.items)
+                snapshot = {
+                    "fetched_at": fetched_at,
+                    "rows": rows,
+                    "touched": frozenset(),
+                    "digest": _digest(rows),
+                }
+                cache.set(self._key("all"), _seal(snapshot), timeout=STALE_KEEP_SECONDS)
+                return _select(rows, query, fetched_at=fetched_at, digest=snapshot["digest"])
+            cache.set(self._key_unversioned("large"), True, timeout=_LARGE_ACCOUNT_SECONDS)
+            digest = self._store_page(whole_query, whole, fetched_at)
+            if query == whole_query:
+                return _as_list_page(whole, fetched_at, digest)
+        page = client.list_handlers(query)
+        fetched_at = time.time()
+        digest = self._store_page(query, page, fetched_at)
+        return _as_list_page(page, fetched_at, digest)
+
+    def remember(self, handler: Handler) -> None:
+        known = dict(_unseal(cache.get(self._key("known"))) or {})
+        known[handler.id] = (time.time(), _row(handler))
+        cache.set(self._key("known"), _seal(_bounded(known)), timeout=STALE_KEEP_SECONDS)
+
+    def _store_page(self, query: ListQuery, page: HandlerPage, fetched_at: float) -> str:
+        """Keep a page of a big account; return its digest."""
+        rows = tuple(_row(handler) for handler in page.items)
+        entry = {
+            "fetched_at": fetched_at,
+            "rows": rows,
+            "page": page.page,
+            "per_page": page.per_page,
+            "total": page.total,
+            "total_pages": page.total_pages,
+            "digest": _digest((rows, page.page, page.per_page, page.total, page.total_pages)),
+        }
+        known = dict(_unseal(cache.get(self._key("known"))) or {})
+        known.update((row[_ID], (fetched_at, row)) for row in rows)
+        cache.set_many(
+            {
+                self._key("page", _query_key(query)): _seal(entry),
+                self._key("known"): _seal(_bounded(known)),
+            },
+            timeout=STALE_KEEP_SECONDS,
+        )
+        return entry["digest"]
+
+    # writes
+
+    def advance(self, *, saved: Handler | None = None, deleted_id: int | None = None) -> None:
+        """Move to a new epoch, carrying over what a save or a delete leaves true."""
+        epoch_key = self._key_unversioned("epoch")
+        try:
+            new_epoch = cache.incr(epoch_key)
+        except ValueError:
+            cache.add(epoch_key, time.time_ns(), timeout=None)
+            return
+        # Only the epoch right before ours is known to hold no write but ours; when two writes
+        # race, the later one finds nothing there yet and its epoch simply starts empty.
+        old_epoch = new_epoch - 1
+        changed_id = saved.id if saved is not None else deleted_id
+        now = time.time()
+        carried: dict[str, Any] = {}
+        snapshot = _unseal(cache.get(self._key("all", epoch=old_epoch)))
+        if snapshot is not None and changed_id is not None:
+            rows = [row for row in snapshot["rows"] if row[_ID] != changed_id]
+            present = len(rows) < len(snapshot["rows"])
+            touched = snapshot["touched"]
+            if saved is not None and present:
+                rows.append(_row(saved))
+                rows.sort(key=lambda row: row[_ID])
+                touched = touched | {saved.id}
+            if saved is None or present:
+                kept = tuple(rows)
+                carried[self._key("all", epoch=new_epoch)] = {
+                    **snapshot,
+                    "rows": kept,
+                    "touched": touched,
+                    "digest": _digest(kept),
+                }
+        previous = (
+            _unseal(cache.get(self._key("known", epoch=old_epoch)))
+            if changed_id is not None
+            else None
+        )
+        known = dict(previous or {})
+        known.pop(changed_id, None)
+        if saved is not None:
+            known[saved.id] = (now, _row(saved))
+        if known:
+            carried[self._key("known", epoch=new_epoch)] = known
+        if carried:
+            cache.set_many(
+                {key: _seal(value) for key, value in carried.items()}, timeout=STALE_KEEP_SECONDS
+            )
+
+    # keys and epochs
+
+    def _current_epoch(self) -> int:
+        key = self._key_unversioned("epoch")
+        epoch = cache.get(key)
+        if epoch is None:
+            # Never a number used before, even if the cache lost the key: old entries stay
+            # out of reach.
+            cache.add(key, time.time_ns(), timeout=None)
+            epoch = cache.get(key)
+        return epoch
+
+    def _key(self, name: str, *rest: str, epoch: int | None = None) -> str:
+        at = self.epoch if epoch is None else epoch
+        return ":".join((self.prefix, name, str(at), *rest))
+
+    def _key_unversioned(self, name: str) -> str:
+        return f"{self.prefix}:{name}"
+
+    def _usable(self, entry: dict[str, Any], fresh_only: bool) -> bool:
+        return not fresh_only or self._is_fresh(entry["fetched_at"])
+
+    @staticmethod
+    def _is_fresh(fetched_at: float) -> bool:
+        return time.time() - fetched_at < settings.SOCLOOK_CACHE_SECONDS
+
+
+def _query_key(query: ListQuery) -> str:
+    params = sorted(query.to_params().items())
+    return hashlib.sha256(repr(params).encode()).hexdigest()[:32]
+
+
+def _bounded(known: dict[int, tuple[float, _Row]]) -> dict[int, tuple[float, _Row]]:
+    if len(known) <= _KNOWN_LIMIT:
+        return known
+    newest = sorted(known.items(), key=lambda item: item[1][0])[-_KNOWN_LIMIT:]
+    return dict(newest)
+
+
+def _as_list_page(page: HandlerPage, fetched_at: float, digest: str) -> HandlerListPage:
+    return HandlerListPage(
+        items=page.items,
+        page=page.page,
+        per_page=page.per_page,
+        total=page.total,
+        total_pages=page.total_pages,
+        fetched_at=fetched_at,
+        version=digest,
+    )
+
+
+def _seal(value: object) -> str:
+    """Cached handlers carry their secrets (webhook URLs, tokens), so the cache, which may be a
+    shared Redis, holds them only encrypted, like the database does."""
+    return crypto.encrypt(base64.b64encode(pickle.dumps(value)).decode("ascii"))
+
+
+def _unseal(sealed: object) -> Any:
+    """What `_seal` stored, or None when it is missing or unreadable (say, after a key change)."""
+    if not isinstance(sealed, str):
+        return None
+    try:
+        plain = base64.b64decode(crypto.decrypt(sealed))
+    except crypto.DecryptionError:
+        return None
+    # Fernet has authenticated it: these are bytes this code pickled.
+    return pickle.loads(plain)  # noqa: S301
+
+
+def _digest(value: object) -> str:
+    """A short fingerprint of cached rows: equal for equal data, whenever it was fetched."""
+    return hashlib.blake2b(pickle.dumps(value), digest_size=12).hexdigest()
+
+
+def _select(
+    rows: Sequence[_Row], query: ListQuery, *, fetched_at: float, digest: str
+) -> HandlerListPage:
+    """The page the service would answer for `query`, cut from the account's every handler.
+
+    Same rules as the service (and its emulator, handlers_app.sandbox.api): exact type,
+    is_enabled 0/1/2, case-insensitive substring of the name; order by id unless asked, names
+    case-insensitively, missing times first when ascending, ties by id; DESC reverses it all.
+    """
+    chosen = list(rows)
+    if query.type:
+        chosen = [row for row in chosen if row[_TYPE] == query.type]
+    if query.is_enabled is not None:
+        chosen = [row for row in chosen if row[_STATUS] == query.is_enabled]
+    if query.search:
+        needle = query.search.casefold()
+        chosen = [row for row in chosen if needle in row[_NAME].casefold()]
+    chosen.sort(key=_sort_key(query.order_by), reverse=query.order_type == "DESC")
+    per_page = query.results_per_page
+    start = (query.page - 1) * per_page
+    return HandlerListPage(
+        items=tuple(_handler(row) for row in chosen[start : start + per_page]),
+        page=query.page,
+        per_page=per_page,
+        total=len(chosen),
+        total_pages=math.ceil(len(chosen) / per_page),
+        fetched_at=fetched_at,
+        version=digest,
+    )
+
+
+def _sort_key(order_by: str | None) -> Callable[[_Row], Any]:
+    if order_by == "name":
+        return lambda row: (row[_NAME].casefold(), row[_ID])
+    if order_by in ("datetime", "last_datetime"):
+        column = _CREATED if order_by == "datetime" else _LAST_CHANGED
+        return lambda row: (row[column] is not None, row[column] or datetime.min, row[_ID])
+    return lambda row: row[_ID]

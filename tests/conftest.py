@@ -8,6 +8,7 @@ from collections.abc import Iterator
 
 import pytest
 from django.contrib.auth.models import User
+from django.core.cache import cache
 
 from handlers_app.models import Connection, Membership, Role, Team
 from handlers_app.sandbox import Sandbox
@@ -16,6 +17,15 @@ from tests.helpers import make_user
 # Playwright's sync API runs an event loop in the test thread; the ORM calls the tests make
 # between browser steps are still synchronous.
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+
+@pytest.fixture(autouse=True)
+def _empty_cache() -> None:
+    """Each test starts with an empty cache (budgets, cached pages, call counts, sessions).
+
+    With REDIS_URL this empties that Redis database: the suite must get a number of its own.
+    """
+    cache.clear()
 
 
 # --- the Soclook sandbox -------------------------------------------------------------------------

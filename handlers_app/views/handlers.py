@@ -11,6 +11,7 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
+from functools import partial
 from typing import Any
 from urllib.parse import urlencode, urlsplit
 
@@ -20,9 +21,11 @@ from django.core.paginator import Paginator
 from django.http import HttpResponse, QueryDict
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.functional import SimpleLazyObject
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
+from django.views.decorators.gzip import gzip_page
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django.views.decorators.vary import vary_on_headers
 from django_htmx.http import push_url, replace_url, reswap, retarget, trigger_client_event
@@ -121,9 +124,13 @@ def query_params(query: ListQuery) -> dict[str, str]:
     return params
 
 
-def _list_url(connection: Connection, query: ListQuery | None = None) -> str:
+def _list_url(
+    connection: Connection, query: ListQuery | None = None, *, refresh: bool = False
+) -> str:
     url = reverse("handler_list", kwargs={"connection_id": connection.pk})
     params = query_params(query) if query is not None else {}
+    if refresh:
+        params["refresh"] = "1"
     return f"{url}?{urlencode(params)}" if params else url
 
 
@@ -163,15 +170,18 @@ def _page_numbers(page: HandlerPage, query: ListQuery) -> list[int | None]:
     return [number if isinstance(number, int) else None for number in numbers]
 
 
-def _table_context(access: ConnectionAccess, query: ListQuery) -> dict[str, Any]:
+def _table_context(
+    access: ConnectionAccess, query: ListQuery, *, refresh: bool = False
+) -> dict[str, Any]:
     """Everything the table region shows. A page past the end shows the last page instead,
-    which costs a second request only in that case."""
+    which costs a second request only in that case. `refresh` asks Soclook even when the
+    list is cached."""
     connection = access.connection
     page: HandlerPage | None = None
     error: SoclookError | None = None
     corrected = False
     try:
-        page = handler_page(connection=connection, query=query)
+        page = handler_page(connection=connection, query=query, refresh=refresh)
         if not page.items and page.total > 0 and query.page > 1:
             last = math.ceil(page.total / query.results_per_page)
             query = replace(query, page=last)
@@ -188,6 +198,7 @@ def _table_context(access: ConnectionAccess, query: ListQuery) -> dict[str, Any]
         "params": query_params(query),
         "list_url": _list_url(connection),
         "back_url": _list_url(connection, query),
+        "refresh_url": _list_url(connection, query, refresh=True),
         "clear_url": _list_url(
             connection, replace(query, page=1, type=None, is_enabled=None, search=None)
         ),
@@ -209,8 +220,11 @@ def _table_context(access: ConnectionAccess, query: ListQuery) -> dict[str, Any]
         context["last_page"] = math.ceil(page.total / query.results_per_page)
         context["first_item"] = (query.page - 1) * query.results_per_page + 1
         context["last_item"] = context["first_item"] + len(page.items) - 1
-        context["last_changes"] = handler_last_changes(
-            connection=connection, handler_ids=[h.id for h in page.items]
+        # Read only when the rows are rendered, not when the template finds them cached.
+        context["last_changes"] = SimpleLazyObject(
+            partial(
+                handler_last_changes, connection=connection, handler_ids=[h.id for h in page.items]
+            )
         )
     return context
 
@@ -224,9 +238,14 @@ def _status_choices() -> list[tuple[int, str]]:
 
 
 def _render_table(
-    request: HtmxHttpRequest, access: ConnectionAccess, query: ListQuery, *, push: bool
+    request: HtmxHttpRequest,
+    access: ConnectionAccess,
+    query: ListQuery,
+    *,
+    push: bool,
+    refresh: bool = False,
 ) -> HttpResponse:
-    context = _table_context(access, query)
+    context = _table_context(access, query, refresh=refresh)
     # Changes that did not come from the filter form itself (clearing the filters, say) send
     # the form along so that it shows the filters in force.
     context["refresh_filters"] = request.htmx.trigger != FILTERS_FORM_ID
@@ -247,12 +266,15 @@ def _render_table(
 @login_required
 @require_GET
 @vary_on_headers("HX-Request")
+# The list is the heaviest page (3 KB of markup a row); compressed it is a tenth of that.
+@gzip_page
 def handler_list(request: HtmxHttpRequest, connection_id: int) -> HttpResponse:
     access = connection_for(request.user, connection_id)
     query = list_query_from(request.GET)
+    refresh = request.GET.get("refresh") == "1"
     if request.htmx and not request.htmx.history_restore_request and not request.htmx.boosted:
-        return _render_table(request, access, query, push=True)
-    return render(request, TEMPLATE, _table_context(access, query))
+        return _render_table(request, access, query, push=True, refresh=refresh)
+    return render(request, TEMPLATE, _table_context(access, query, refresh=refresh))
 
 
 @login_required
@@ -287,6 +309,7 @@ def handler_toggle(request: HtmxHttpRequest, connection_id: int, handler_id: int
     context = {
         "connection": connection,
         "can_edit": True,
+        "list_url": _list_url(connection),
         "back_url": _list_url(connection, query),
     }
     if handler is not None:
