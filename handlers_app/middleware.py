@@ -1,7 +1,9 @@
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 
+from django.conf import settings
 from django.contrib.messages import get_messages
 from django.http import HttpRequest, HttpResponse
 from django.template.loader import render_to_string
@@ -53,3 +55,25 @@ class NoStoreMiddleware:
         if not response.has_header("Cache-Control"):
             add_never_cache_headers(response)
         return response
+
+
+class SessionRefreshMiddleware:
+    """Idle expiry without writing the session on every request.
+
+    A signed-in session is saved again (which moves its expiry SESSION_COOKIE_AGE ahead) at most
+    once every SESSION_REFRESH_SECONDS or a twentieth of SESSION_COOKIE_AGE, whichever is less,
+    so a person is signed out after between 95% and 100% of SESSION_COOKIE_AGE of inactivity.
+    """
+
+    KEY = "_last_refresh"
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        if request.user.is_authenticated:
+            now = int(time.time())
+            interval = min(settings.SESSION_REFRESH_SECONDS, settings.SESSION_COOKIE_AGE // 20)
+            if now - request.session.get(self.KEY, 0) >= interval:
+                request.session[self.KEY] = now
+        return self.get_response(request)

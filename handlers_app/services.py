@@ -222,17 +222,20 @@ def handler_restore(
     if kept is None:
         raise ValueError("this journal entry kept no handler to restore")
     client = client_for(connection, writes=True)
-    if current is None:
-        handler_id = client.create_handler(name=kept.name, type=kept.type, settings=kept.settings)
-    else:
-        handler_id = current.id
-        client.update_handler(
-            handler_id=handler_id,
-            name=kept.name,
-            type=kept.type,
-            settings=kept.settings,
-            is_enabled=kept.is_enabled if kept.is_enabled != current.is_enabled else None,
-        )
+    with handler_cache_guard(connection=connection, handler_id=current.id if current else None):
+        if current is None:
+            handler_id = client.create_handler(
+                name=kept.name, type=kept.type, settings=kept.settings
+            )
+        else:
+            handler_id = current.id
+            client.update_handler(
+                handler_id=handler_id,
+                name=kept.name,
+                type=kept.type,
+                settings=kept.settings,
+                is_enabled=kept.is_enabled if kept.is_enabled != current.is_enabled else None,
+            )
     handler_cache_clear(connection=connection)
     journal.record_handler_restored(
         connection=connection,
@@ -244,12 +247,13 @@ def handler_restore(
     )
     if current is None and not kept.is_enabled:
         # It was off when it was deleted; coming back must not start it sending.
-        client.update_handler(
-            handler_id=handler_id,
-            name=kept.name,
-            type=kept.type,
-            settings=kept.settings,
-            is_enabled=False,
-        )
+        with handler_cache_guard(connection=connection, handler_id=handler_id):
+            client.update_handler(
+                handler_id=handler_id,
+                name=kept.name,
+                type=kept.type,
+                settings=kept.settings,
+                is_enabled=False,
+            )
         handler_cache_clear(connection=connection)
     return handler_id

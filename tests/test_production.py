@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 from axes.models import AccessAttempt
 from django.contrib.auth.models import User
+from django.contrib.sessions.models import Session
 from django.db import OperationalError
 from django.test import Client
 from django.urls import reverse
@@ -67,7 +68,7 @@ import json
 from django.conf import settings
 names = ["DEBUG", "SECURE_SSL_REDIRECT", "SESSION_COOKIE_SECURE", "CSRF_COOKIE_SECURE",
          "SESSION_COOKIE_HTTPONLY", "SECURE_HSTS_SECONDS", "SECURE_HSTS_INCLUDE_SUBDOMAINS",
-         "SECURE_PROXY_SSL_HEADER", "SESSION_COOKIE_AGE", "SESSION_SAVE_EVERY_REQUEST"]
+         "SECURE_PROXY_SSL_HEADER", "SESSION_COOKIE_AGE", "SESSION_REFRESH_SECONDS"]
 print(json.dumps({name: getattr(settings, name, None) for name in names}))
 """
 
@@ -298,6 +299,17 @@ def test_an_idle_session_ends_and_an_active_one_does_not(owner: User, settings) 
     response = client.get("/")
     assert response.status_code == 302
     assert response["Location"].startswith(reverse("login"))
+
+
+@pytest.mark.django_db
+def test_a_busy_session_is_not_written_on_every_request(owner: User) -> None:
+    client = Client()
+    client.post("/accounts/login/", {"username": owner.username, "password": PASSWORD})
+    client.get("/")
+    session = Session.objects.get()
+    Session.objects.filter(pk=session.pk).update(expire_date=session.expire_date - timedelta(1))
+    assert client.get("/").status_code == 200
+    assert Session.objects.get().expire_date == session.expire_date - timedelta(1)
 
 
 # --- the health check ----------------------------------------------------------------------------
