@@ -69,7 +69,10 @@ browser:
 test: $(VENV)/.installed messages browser
 	$(VPY) -m pytest $(PYTEST_ARGS)
 
+# wrk, when it can be had, generates the load without taking the CPU from gunicorn.
 bench: $(VENV)/.installed messages
+	@command -v wrk >/dev/null 2>&1 || (apt-get install -y -qq wrk >/dev/null 2>&1) \
+	  || echo "note: wrk not installed; the bench generates its load itself" >&2
 	$(VPY) -m tests.bench
 
 prod: $(VENV)/.installed messages

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.core.exceptions import PermissionDenied
-from django.db.models import QuerySet
+from django.db.models import F, QuerySet
 from django.http import Http404
 
 from handlers_app.models import Connection, Membership, Role, Team
@@ -41,12 +41,21 @@ def memberships_of(user: AbstractBaseUser | AnonymousUser) -> QuerySet[Membershi
 def connection_for(
     user: AbstractBaseUser | AnonymousUser, connection_id: int, *, role: Role = Role.VIEWER
 ) -> ConnectionAccess:
-    connection = Connection.objects.select_related("team").filter(pk=connection_id).first()
+    # One query answers both "does it exist" and "is this person in its team": every page asks.
+    connection = (
+        Connection.objects.select_related("team")
+        .filter(pk=connection_id, team__memberships__user_id=user.pk)
+        .annotate(member_id=F("team__memberships__id"), member_role=F("team__memberships__role"))
+        .first()
+    )
     if connection is None:
         raise Http404
-    membership = Membership.objects.filter(user_id=user.pk, team_id=connection.team_id).first()
-    if membership is None:
-        raise Http404
+    membership = Membership(
+        id=connection.member_id,
+        user_id=user.pk,
+        team=connection.team,
+        role=connection.member_role,
+    )
     if not membership.allows(role):
         raise PermissionDenied
     return ConnectionAccess(connection=connection, membership=membership)
