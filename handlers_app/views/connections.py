@@ -41,7 +41,13 @@ def home(request: HtmxHttpRequest) -> HttpResponse:
     for connection in connections:
         by_team[connection.team_id].append(connection)
     teams = [
-        {"team": m.team, "membership": m, "connections": by_team[m.team_id]} for m in memberships
+        {
+            "team": m.team,
+            "membership": m,
+            "connections": by_team[m.team_id],
+            "can_manage": m.allows(Role.OWNER),
+        }
+        for m in memberships
     ]
     return render(
         request,
