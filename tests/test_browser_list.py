@@ -213,6 +213,8 @@ def test_the_list_works_in_russian(
     open_list(page, editor, connection)
     page.get_by_label("Language").select_option("ru")
     expect(page.locator("html")).to_have_attribute("lang", "ru")
+    expect(page.get_by_role("heading", name="Обработчики уведомлений")).to_be_visible()
+    expect(page.get_by_role("link", name="Добавить обработчик")).to_be_visible()
     expect(page.locator("#handler-table tbody tr")).to_have_count(25)
     page.locator("#page-next").click()
     expect(page).to_have_url(re.compile(r"\?page=2$"))

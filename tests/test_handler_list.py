@@ -97,7 +97,8 @@ def test_every_filter_sort_and_page_size_reaches_the_service(
     response = client_for(owner).get(list_url(large), params)
 
     assert response.status_code == 200
-    assert list_requests(sandbox)[-1].query == {**params, "search_by": "name"}
+    # When the filtered account has no page 2, the last page is fetched after it.
+    assert {**params, "search_by": "name"} in [r.query for r in list_requests(sandbox)]
 
 
 def test_the_filters_choose_what_the_list_shows(
