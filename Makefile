@@ -31,7 +31,10 @@ check-python:
 	@if [ -z "$(PYTHON)" ]; then \
 	  echo "error: no Python 3.12 or newer found (Django 6 needs it)." >&2; \
 	  echo "  Install one (e.g. 'pyenv install 3.12' or your system's python3.12 package)," >&2; \
-	  echo "  or point to it: make run PYTHON=/path/to/python3.12" >&2; exit 1; fi
+	  echo "  or point to it: make run PYTHON=/path/to/python3.12" >&2; exit 1; \
+	elif ! "$(PYTHON)" -c 'import sys; sys.exit(sys.version_info < (3, 12))' 2>/dev/null; then \
+	  echo "error: PYTHON=$(PYTHON) is not a Python 3.12 or newer (Django 6 needs it)." >&2; \
+	  echo "  Point to one: make run PYTHON=/path/to/python3.12" >&2; exit 1; fi
 
 $(VENV)/.installed: requirements.txt | check-python
 	@test -x $(VPY) || { echo "Creating $(VENV) with $(PYTHON)"; $(PYTHON) -m venv $(VENV); }

@@ -1,0 +1,40 @@
+"""The set-up command's choice of Python: Django 6 needs 3.12 or newer."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+
+pytestmark = pytest.mark.skipif(shutil.which("make") is None, reason="make is not installed")
+
+
+def check_python(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(  # noqa: S603
+        ["make", "-s", "--no-print-directory", "check-python", *args],  # noqa: S607
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+
+
+def test_a_suitable_python_is_found_without_being_named() -> None:
+    assert check_python().returncode == 0
+
+
+def test_a_named_python_that_is_too_old_is_refused_with_the_fix() -> None:
+    result = check_python("PYTHON=/usr/bin/false")
+    assert result.returncode != 0
+    assert "is not a Python 3.12 or newer" in result.stderr
+    assert "make run PYTHON=/path/to/python3.12" in result.stderr
+
+
+def test_no_python_at_all_is_refused_with_the_fix() -> None:
+    result = check_python("PYTHON=")
+    assert result.returncode != 0
+    assert "no Python 3.12 or newer found" in result.stderr
