@@ -5,6 +5,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db import models
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -81,6 +82,10 @@ class Connection(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    def get_absolute_url(self) -> str:
+        """The connection's page: its handler list."""
+        return reverse("handler_list", kwargs={"connection_id": self.pk})
 
     @property
     def api_key(self) -> str:

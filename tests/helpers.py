@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from django.contrib.auth.models import User
+from django.core.cache import cache
 from django.test import Client
 
 ARTIFACTS = Path(__file__).resolve().parent.parent / "test-artifacts"
@@ -33,3 +34,15 @@ def screenshot(page, name: str) -> None:
     """Save a full-page screenshot for review, in the git-ignored test-artifacts/ folder."""
     ARTIFACTS.mkdir(exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
+
+
+def raw_cache_contents() -> bytes:
+    """Every key and stored value, as the cache backend holds them (in-process or Redis)."""
+    backend = cache._cache
+    if isinstance(backend, dict):
+        return b" ".join(
+            key.encode() + (value if isinstance(value, bytes) else b"")
+            for key, value in backend.items()
+        )
+    client = backend.get_client()
+    return b" ".join(key + (client.get(key) or b"") for key in client.scan_iter())

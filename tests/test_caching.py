@@ -9,7 +9,6 @@ import threading
 import time
 
 import pytest
-from django.core.cache import cache
 from django.test import Client, override_settings
 from django.urls import reverse
 
@@ -23,7 +22,7 @@ from handlers_app.soclook.client import (
     SoclookClient,
 )
 from handlers_app.soclook.errors import BadKey, NotFound, OutcomeUnknown, Unavailable
-from tests.helpers import client_for, screenshot, sign_in
+from tests.helpers import client_for, raw_cache_contents, screenshot, sign_in
 
 
 def reads(sandbox) -> list:
@@ -460,18 +459,6 @@ def test_refresh_in_the_browser_shows_a_change_made_elsewhere_and_keeps_the_addr
     assert page.evaluate("window.notReloaded") is True
     assert page.url.endswith(f"{url}?search=elsewhere")
     screenshot(page, "list-refreshed")
-
-
-def raw_cache_contents() -> bytes:
-    """Every key and stored value, as the cache backend holds them (in-process or Redis)."""
-    backend = cache._cache
-    if isinstance(backend, dict):
-        return b" ".join(
-            key.encode() + (value if isinstance(value, bytes) else b"")
-            for key, value in backend.items()
-        )
-    client = backend.get_client()
-    return b" ".join(key + (client.get(key) or b"") for key in client.scan_iter())
 
 
 def test_the_cache_holds_neither_the_key_nor_a_handler_secret_in_plaintext(

@@ -97,7 +97,7 @@ def connection_new(request: HtmxHttpRequest) -> HttpResponse:
             form.add_error(None, exc.message)
         else:
             messages.success(request, _("Connected to “%(name)s”.") % {"name": connection.name})
-            return redirect("handler_list", connection_id=connection.pk)
+            return redirect(connection)
     return render(request, "handlers_app/connection_form.html", {"form": form, "connection": None})
 
 

@@ -142,14 +142,10 @@ def handler_fields(
     )
 
 
-def _list_url(connection: Connection) -> str:
-    return reverse("handler_list", kwargs={"connection_id": connection.pk})
-
-
 def _to_list(request: HtmxHttpRequest, connection: Connection) -> HttpResponse:
     if request.htmx:
-        return HttpResponseClientRedirect(_list_url(connection))
-    return redirect(_list_url(connection))
+        return HttpResponseClientRedirect(connection.get_absolute_url())
+    return redirect(connection.get_absolute_url())
 
 
 def _render_form(
@@ -175,7 +171,7 @@ def _render_form(
         "current": current,
         "action": action,
         "fields_url": fields_url,
-        "list_url": _list_url(connection),
+        "list_url": connection.get_absolute_url(),
         "service_error": service_error,
         "outcome_unknown": isinstance(service_error, OutcomeUnknown),
         "handler_gone": isinstance(service_error, NotFound),
@@ -194,7 +190,7 @@ def _render_load_error(
         {
             "connection": connection,
             "load_error": error,
-            "list_url": _list_url(connection),
+            "list_url": connection.get_absolute_url(),
             "retry_url": request.get_full_path(),
         },
     )

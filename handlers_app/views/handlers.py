@@ -127,7 +127,7 @@ def query_params(query: ListQuery) -> dict[str, str]:
 def _list_url(
     connection: Connection, query: ListQuery | None = None, *, refresh: bool = False
 ) -> str:
-    url = reverse("handler_list", kwargs={"connection_id": connection.pk})
+    url = connection.get_absolute_url()
     params = query_params(query) if query is not None else {}
     if refresh:
         params["refresh"] = "1"

@@ -74,7 +74,7 @@ def handler_import(request: HtmxHttpRequest, connection_id: int) -> HttpResponse
             "form": form,
             "jobs": import_jobs_recent(connection=connection),
             "handler_types": HANDLER_TYPES.values(),
-            "list_url": _list_url(connection),
+            "list_url": connection.get_absolute_url(),
         },
     )
 
@@ -181,13 +181,9 @@ def _job_context(connection: Connection, job: ImportJob) -> dict[str, Any]:
         "start_url": reverse("handler_import_start", args=[connection.pk, job.pk]),
         "stop_url": reverse("handler_import_stop", args=[connection.pk, job.pk]),
         "upload_url": reverse("handler_import", args=[connection.pk]),
-        "list_url": _list_url(connection),
+        "list_url": connection.get_absolute_url(),
     }
 
 
 def _job_url(job: ImportJob) -> str:
     return reverse("handler_import_job", args=[job.connection_id, job.pk])
-
-
-def _list_url(connection: Connection) -> str:
-    return reverse("handler_list", kwargs={"connection_id": connection.pk})

@@ -8,7 +8,6 @@ from typing import Any
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import transaction
-from django.urls import reverse
 
 from handlers_app.models import Connection, Membership, Role, Team
 from handlers_app.services import ConnectionCheckFailed, connection_save
@@ -56,4 +55,4 @@ class Command(BaseCommand):
                 except ConnectionCheckFailed as exc:
                     raise CommandError(exc.message) from exc
         self.stdout.write(f"Connection “{connection.name}” added to team “{team.name}”.")
-        self.stdout.write(reverse("handler_list", args=[connection.pk]))
+        self.stdout.write(connection.get_absolute_url())
