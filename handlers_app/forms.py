@@ -18,6 +18,7 @@ from handlers_app.soclook.client import Handler
 from handlers_app.soclook.types import (
     HANDLER_TYPES,
     MASK,
+    NAME_MAX_LENGTH,
     FieldKind,
     FieldSpec,
     HandlerType,
@@ -147,7 +148,7 @@ class HandlerForm(forms.Form):
 
     name = forms.CharField(
         label=_("Name"),
-        max_length=128,
+        max_length=NAME_MAX_LENGTH,
         help_text=_(
             "What your team will see in the list, e.g. “Support chat” or “On-call e-mail”."
         ),

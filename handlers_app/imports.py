@@ -54,7 +54,13 @@ from handlers_app.soclook.errors import (
     SoclookError,
     Unavailable,
 )
-from handlers_app.soclook.types import HANDLER_TYPES, FieldKind, FieldSpec, HandlerType
+from handlers_app.soclook.types import (
+    HANDLER_TYPES,
+    NAME_MAX_LENGTH,
+    FieldKind,
+    FieldSpec,
+    HandlerType,
+)
 
 __all__ = [
     "MAX_FILE_BYTES",
@@ -78,7 +84,6 @@ __all__ = [
 
 MAX_FILE_BYTES = 1024 * 1024
 MAX_ROWS = 1000
-NAME_MAX_LENGTH = 128
 # What the rows table keeps of a name too long to import, to show which row it was.
 _STORED_NAME_LENGTH = 200
 _FIXED_COLUMNS = ("type", "name")

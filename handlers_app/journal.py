@@ -24,7 +24,7 @@ from django.utils.translation import gettext_lazy as _
 from handlers_app import crypto
 from handlers_app.models import Connection, JournalAction, JournalEntry, Role, Team
 from handlers_app.soclook.client import Handler, HandlerStatus
-from handlers_app.soclook.types import HANDLER_TYPES, get_handler_type
+from handlers_app.soclook.types import HANDLER_TYPES, NAME_MAX_LENGTH, get_handler_type
 
 HANDLER_ACTIONS = (
     JournalAction.HANDLER_CREATED,
@@ -257,7 +257,9 @@ def record_handler_created(
     type: str,
     settings: Mapping[str, str],
 ) -> JournalEntry:
-    created = Snapshot(id=handler_id, type=type, name=name[:128], settings=dict(settings))
+    created = Snapshot(
+        id=handler_id, type=type, name=name[:NAME_MAX_LENGTH], settings=dict(settings)
+    )
     return _record(
         team_id=connection.team_id,
         action=JournalAction.HANDLER_CREATED,

@@ -21,7 +21,7 @@ from handlers_app.selectors import (
 )
 from handlers_app.soclook.client import Handler, HandlerStatus, ListQuery
 from handlers_app.soclook.errors import BadKey, SoclookError, Unavailable
-from handlers_app.soclook.types import get_handler_type
+from handlers_app.soclook.types import NAME_MAX_LENGTH, get_handler_type
 
 
 class ConnectionCheckFailed(Exception):
@@ -168,7 +168,7 @@ def handler_update(
         client_for(connection, writes=True).update_handler(
             handler_id=current.id, name=name, type=type, settings=full
         )
-    updated = replace(current, name=name[:128], type=type, settings=full)
+    updated = replace(current, name=name[:NAME_MAX_LENGTH], type=type, settings=full)
     handler_cache_saved(connection=connection, handler=updated)
     journal.record_handler_changed(connection=connection, user=user, before=current, after=updated)
     return updated

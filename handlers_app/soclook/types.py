@@ -30,6 +30,7 @@ from django.utils.translation import gettext_lazy
 
 __all__ = [
     "HANDLER_TYPES",
+    "NAME_MAX_LENGTH",
     "FieldKind",
     "FieldSpec",
     "HandlerType",
@@ -41,6 +42,9 @@ __all__ = [
 
 type Text = str | Promise
 
+# The service keeps at most this many characters of a handler name, and of each setting.
+NAME_MAX_LENGTH = 128
+VALUE_MAX_LENGTH = 512
 MASK = "••••"
 _VISIBLE_TAIL = 4
 # Showing the tail of a short value would give most of it away.
@@ -73,7 +77,7 @@ class FieldSpec:
     kind: FieldKind
     help_text: Text
     required: bool = True
-    max_length: int = 512
+    max_length: int = VALUE_MAX_LENGTH
     placeholder: str = ""
 
     @property

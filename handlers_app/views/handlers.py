@@ -47,12 +47,12 @@ from handlers_app.soclook.client import (
     ListQuery,
 )
 from handlers_app.soclook.errors import BadKey, NotFound, OutcomeUnknown, SoclookError
-from handlers_app.soclook.types import HANDLER_TYPES, is_known_type
+from handlers_app.soclook.types import HANDLER_TYPES, NAME_MAX_LENGTH, is_known_type
 
 TEMPLATE = "handlers_app/handler_list.html"
 DELETE_TEMPLATE = "handlers_app/handler_delete.html"
-# The service keeps at most 128 characters of a name, so a longer search can never match.
-SEARCH_MAX_LENGTH = 128
+# The service keeps at most NAME_MAX_LENGTH characters of a name: a longer search never matches.
+SEARCH_MAX_LENGTH = NAME_MAX_LENGTH
 MAX_PAGE = 1_000_000
 FILTERS_FORM_ID = "handler-filters"
 DEFAULT_QUERY = ListQuery()
