@@ -54,6 +54,9 @@ INSTALLED_APPS = [
     "axes",
     "handlers_app",
 ]
+if DEBUG:
+    # The Soclook sandbox and the `demo` command: development tools, never on a production server.
+    INSTALLED_APPS.append("handlers_app.sandbox")
 
 MIDDLEWARE = [
     "handlers_app.observability.RequestIdMiddleware",

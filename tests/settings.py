@@ -13,3 +13,8 @@ os.environ.setdefault("ALLOWED_HOSTS", "testserver,localhost,127.0.0.1")
 os.environ.setdefault("FIELD_ENCRYPTION_KEYS", "xNiyzypylWQj-ckgOJeF-iOaU50OEMlS9LVcsoO3aFs=")
 
 from dashboard.settings import *  # noqa: E402, F403
+from dashboard.settings import INSTALLED_APPS  # noqa: E402
+
+# Tests run with DEBUG off, as production does, yet drive the sandbox and its commands.
+if "handlers_app.sandbox" not in INSTALLED_APPS:
+    INSTALLED_APPS = [*INSTALLED_APPS, "handlers_app.sandbox"]

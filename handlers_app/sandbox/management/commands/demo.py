@@ -1,18 +1,30 @@
+"""Serve the dashboard beside a seeded Soclook sandbox, with a demo team and login.
+
+DEVELOPMENT ONLY: it creates a superuser with a documented password, so it refuses to run
+without DEBUG, even where the sandbox app is installed (as in tests).
+"""
+
 from __future__ import annotations
 
 from typing import Any
 
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.management import call_command
-from django.core.management.base import BaseCommand, CommandParser
+from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import transaction
 
 from handlers_app.models import Connection, Membership, Role, Team
-from handlers_app.sandbox import Sandbox
+from handlers_app.sandbox import DEMO_API_KEY, Sandbox
 
 DEMO_USERNAME = "demo"
 DEMO_PASSWORD = "demo-password"  # noqa: S105  (a documented login for the local demo only)
-DEMO_API_KEY = "sandbox-demo-key"
+
+NEEDS_DEBUG = (
+    "The demo is a development tool: it creates the login demo/demo-password, so it runs only "
+    "with DEBUG on. Set DEBUG=1 in .env (`make run` writes it there) and run `make demo`; "
+    "never on a production database."
+)
 
 
 class Command(BaseCommand):
@@ -28,6 +40,8 @@ class Command(BaseCommand):
         parser.add_argument("--addr", default="127.0.0.1:8000")
 
     def handle(self, *args: Any, **options: Any) -> None:
+        if not settings.DEBUG:
+            raise CommandError(NEEDS_DEBUG)
         sandbox = Sandbox(latency_ms=options["latency"])
         sandbox.add_account(seed=options["seed"], api_key=DEMO_API_KEY)
         sandbox.start(host="127.0.0.1", port=options["sandbox_port"])
