@@ -1,10 +1,10 @@
-"""Settings for the test suite: the project's own settings with fixed test-only secrets."""
+"""Settings for the test suite: the project's own settings with fixed test-only secrets, plus
+what only tests need (the sandbox app, static files from the source folders, a fast hasher)."""
 
 from __future__ import annotations
 
 import os
 
-os.environ.setdefault("DASHBOARD_TESTING", "1")
 os.environ.setdefault("DEBUG", "0")
 os.environ.setdefault("SECRET_KEY", "test-only-secret-key-not-for-production-use-0123456789")
 for name in ("SECURE_SSL_REDIRECT", "SESSION_COOKIE_SECURE", "CSRF_COOKIE_SECURE"):
@@ -13,8 +13,18 @@ os.environ.setdefault("ALLOWED_HOSTS", "testserver,localhost,127.0.0.1")
 os.environ.setdefault("FIELD_ENCRYPTION_KEYS", "xNiyzypylWQj-ckgOJeF-iOaU50OEMlS9LVcsoO3aFs=")
 
 from dashboard.settings import *  # noqa: E402, F403
-from dashboard.settings import INSTALLED_APPS  # noqa: E402
+from dashboard.settings import INSTALLED_APPS, STORAGES  # noqa: E402
 
 # Tests run with DEBUG off, as production does, yet drive the sandbox and its commands.
 if "handlers_app.sandbox" not in INSTALLED_APPS:
     INSTALLED_APPS = [*INSTALLED_APPS, "handlers_app.sandbox"]
+
+# Pages render {% static %} without a collectstatic manifest.
+STORAGES = {
+    **STORAGES,
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+}
+WHITENOISE_USE_FINDERS = True
+WHITENOISE_AUTOREFRESH = True
+
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

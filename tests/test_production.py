@@ -27,7 +27,6 @@ from tests.helpers import PASSWORD, client_for, make_user, sign_in
 ROOT = Path(__file__).resolve().parent.parent
 # Variables tests/settings.py sets for the test run, which a production start-up must not see.
 _TEST_ONLY_ENV = (
-    "DASHBOARD_TESTING",
     "DJANGO_SETTINGS_MODULE",
     "SECURE_SSL_REDIRECT",
     "SESSION_COOKIE_SECURE",
