@@ -3,7 +3,7 @@
 DEVELOPMENT AND TEST TOOL ONLY, never production: a Django app of its own (with the `demo` and
 `soclook_sandbox` commands), installed only with DEBUG or in tests, and imported by nothing in
 the dashboard itself. See `server.py` for what it reproduces and the choices it makes where the
-API contract is silent.
+API contract (docs/soclook-api.md) is silent.
 
     from handlers_app.sandbox import Sandbox, Fault
 

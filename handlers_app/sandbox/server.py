@@ -4,7 +4,7 @@ DEVELOPMENT AND TEST TOOL ONLY. Never point a production dashboard at it: it kee
 memory, accepts any key it was told about, and misbehaves on purpose when asked to.
 
 Pure standard library (no Django at import time): a `ThreadingHTTPServer` in a daemon thread.
-It reproduces the live service's quirks described in `/work/shared/soclook-api.md`, including the
+It reproduces the live service's quirks described in `docs/soclook-api.md`, including the
 ones a client must survive (401 on validation errors, settings as a JSON string in write answers,
 the update that blanks the type, empty delete bodies).
 

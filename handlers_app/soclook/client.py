@@ -3,7 +3,7 @@
 Every call goes through `SoclookClient._request()`, which reserves the shared per-key budget,
 sets timeouts, retries only safe reads, logs one line per HTTP request and turns every failure
 into an exception from `errors`. Parsing accepts both the documented shapes and the live
-service's variants (see /work/shared/soclook-api.md).
+service's variants (see docs/soclook-api.md).
 """
 
 from __future__ import annotations
