@@ -35,6 +35,7 @@ from django.utils import timezone, translation
 from django.utils.text import get_text_list
 from django.utils.translation import gettext as _
 
+from handlers_app.csv_files import unguard_cell
 from handlers_app.models import (
     Connection,
     ImportJob,
@@ -78,8 +79,8 @@ __all__ = [
     "parse_csv_text",
     "preview_expired",
     "read_csv",
-    "template_csv",
     "template_header",
+    "template_rows",
 ]
 
 MAX_FILE_BYTES = 1024 * 1024
@@ -147,21 +148,18 @@ def template_header() -> list[str]:
     return list(dict.fromkeys((*_FIXED_COLUMNS, *settings_columns)))
 
 
-def template_csv() -> str:
-    """The template file: the header and one example row per type (UTF-8 with a BOM, which
-    spreadsheet programs need to read it as UTF-8)."""
+def template_rows() -> list[list[str]]:
+    """The template file: the header and one example row per type."""
     header = template_header()
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\r\n")
-    writer.writerow(header)
+    rows = [header]
     for handler_type in HANDLER_TYPES.values():
         row = dict.fromkeys(header, "")
         row["type"] = handler_type.slug
         row["name"] = _("Example: %(type)s") % {"type": handler_type.label}
         for spec in handler_type.fields:
             row[spec.name] = _example_value(spec)
-        writer.writerow(row.values())
-    return "\ufeff" + out.getvalue()
+        rows.append(list(row.values()))
+    return rows
 
 
 def _example_value(spec: FieldSpec) -> str:
@@ -237,7 +235,8 @@ def _records(text: str, delimiter: str) -> Iterator[tuple[int, list[str]]]:
                 )
                 % {"max": MAX_ROWS}
             )
-        yield number, cells
+        # A file this dashboard wrote has its formula-like cells guarded (see csv_files).
+        yield number, [unguard_cell(cell) for cell in cells]
 
 
 def _columns(header: Sequence[str]) -> list[str]:
