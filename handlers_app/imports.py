@@ -64,6 +64,7 @@ from handlers_app.soclook.types import (
 )
 
 __all__ = [
+    "MAX_COLUMNS",
     "MAX_FILE_BYTES",
     "MAX_ROWS",
     "ImportFileError",
@@ -146,6 +147,11 @@ def template_header() -> list[str]:
     """`type`, `name`, then every settings field of every type, in the registry's order."""
     settings_columns = (name for t in HANDLER_TYPES.values() for name in t.field_names)
     return list(dict.fromkeys((*_FIXED_COLUMNS, *settings_columns)))
+
+
+# A file may have a few more columns than the template (spreadsheets keep empty ones at the end),
+# and no more: every row is checked against every column.
+MAX_COLUMNS = len(template_header()) + 10
 
 
 def template_rows() -> list[list[str]]:
@@ -241,10 +247,19 @@ def _records(text: str, delimiter: str) -> Iterator[tuple[int, list[str]]]:
 
 def _columns(header: Sequence[str]) -> list[str]:
     """The header's column names, lowercased; "" for a column without a name."""
+    if len(header) > MAX_COLUMNS:
+        raise ImportFileError(
+            _(
+                "The first row has %(count)d columns; an import takes at most %(max)d (the "
+                "template has %(template)d). Start from the template."
+            )
+            % {"count": len(header), "max": MAX_COLUMNS, "template": len(template_header())}
+        )
     columns = [cell.strip().lower() for cell in header]
     known = set(template_header())
     unknown = [i for i, name in enumerate(columns) if name and name not in known]
-    repeated = sorted({name for name in columns if name and columns.count(name) > 1})
+    counts = Counter(name for name in columns if name)
+    repeated = sorted(name for name, count in counts.items() if count > 1)
     problems: list[str] = []
     if unknown:
         # Named by their letters, not their text: a file without a header has data here.
