@@ -9,6 +9,11 @@ VPY := $(VENV)/bin/python
 HOST ?= 127.0.0.1
 PORT ?= 8000
 SANDBOX_PORT ?= 8765
+# Background workers for imports, started beside the server by run, demo and prod. An import
+# runs in short slices queued one after another, so each worker soon moves on to the next team's
+# job; several keep every team's imports going while one meets a slow Soclook (README,
+# "Production").
+IMPORT_WORKERS ?= 3
 
 # Django 6 needs Python 3.12 or newer. PYTHON=... overrides; otherwise the first suitable
 # interpreter on PATH, then in pyenv's versions folder.
@@ -24,7 +29,7 @@ help:
 	@echo "make test   run the whole test suite"
 	@echo "make demo   the dashboard beside a local Soclook sandbox with seeded handlers"
 	@echo "make bench  the request-budget and speed benchmark (not part of the tests)"
-	@echo "make prod   gunicorn with several workers (set DATABASE_URL, REDIS_URL, ...)"
+	@echo "make prod   gunicorn and the import workers (set DATABASE_URL, REDIS_URL, ...)"
 	@echo "make lint   ruff;  make audit  pip-audit (needs the internet)"
 
 check-python:
@@ -51,16 +56,18 @@ $(VENV)/.installed: requirements.txt | check-python
 messages: $(VENV)/.installed
 	@cd handlers_app && env -u DJANGO_SETTINGS_MODULE ../$(VENV)/bin/django-admin compilemessages -v 0
 
-# Both also run the background worker (imports), stopped when the server stops.
+# The import workers, in the background of the recipe line that starts the server, and
+# stopped when it stops.
+WORKERS = $(foreach n,$(shell seq $(IMPORT_WORKERS)),$(VPY) manage.py db_worker --no-reload &) \
+	trap 'kill $$(jobs -p) 2>/dev/null' EXIT;
+
 run: $(VENV)/.installed .env messages
 	$(VPY) manage.py migrate --noinput
-	$(VPY) manage.py db_worker --no-reload & trap 'kill %1 2>/dev/null' EXIT; \
-	$(VPY) manage.py runserver $(HOST):$(PORT)
+	$(WORKERS) $(VPY) manage.py runserver $(HOST):$(PORT)
 
 demo: $(VENV)/.installed .env messages
 	$(VPY) manage.py migrate --noinput
-	$(VPY) manage.py db_worker --no-reload & trap 'kill %1 2>/dev/null' EXIT; \
-	$(VPY) manage.py demo --sandbox-port $(SANDBOX_PORT) --addr $(HOST):$(PORT)
+	$(WORKERS) $(VPY) manage.py demo --sandbox-port $(SANDBOX_PORT) --addr $(HOST):$(PORT)
 
 # Debian's chromium for the browser tests (Playwright cannot download its own browser here).
 browser:
@@ -82,8 +89,7 @@ prod: $(VENV)/.installed messages
 	$(VPY) manage.py check --deploy --fail-level $${DEPLOY_CHECK_FAIL_LEVEL:-WARNING}
 	$(VPY) manage.py migrate --noinput
 	$(VPY) manage.py collectstatic --noinput -v 0
-	$(VPY) manage.py db_worker --no-reload & trap 'kill %1 2>/dev/null' EXIT; \
-	$(VENV)/bin/gunicorn dashboard.wsgi --workers $${WEB_CONCURRENCY:-3} --bind $(HOST):$(PORT) \
+	$(WORKERS) $(VENV)/bin/gunicorn dashboard.wsgi --workers $${WEB_CONCURRENCY:-3} --bind $(HOST):$(PORT) \
 	  --access-logfile - --forwarded-allow-ips "$${FORWARDED_ALLOW_IPS:-127.0.0.1}" \
 	  --access-logformat '%(h)s %(t)s "%(m)s %(U)s" %(s)s %(b)s %(M)sms %({x-request-id}o)s'
 

@@ -8,9 +8,11 @@ the background.
    and masked destinations in `ImportRow`s, the settings of the valid rows encrypted on the job.
 3. `import_job_start()` queues the `import_handlers` task (django.tasks; `manage.py db_worker`
    runs it), which creates the handlers one by one through `services.handler_create`, so each
-   is journalled and the cached list refreshed. It shares the key's request budget with the
-   people using the dashboard: it leaves them a few requests each minute, waits when the budget
-   is spent, and never sends a row twice. When the job ends its encrypted settings are erased.
+   is journalled and the cached list refreshed. It works in slices of a few rows, each queued
+   behind the other jobs waiting, so that imports of several teams move together. It shares the
+   key's request budget with the people using the dashboard: it leaves them a few requests each
+   minute, waits (without holding a worker) when the budget is spent, and never sends a row
+   twice. When the job ends its encrypted settings are erased.
 """
 
 from __future__ import annotations
@@ -22,7 +24,7 @@ from collections import Counter
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import timedelta
-from time import sleep
+from time import monotonic, sleep
 from typing import Any
 
 from django.contrib.auth.models import AbstractBaseUser
@@ -35,6 +37,7 @@ from django.utils import timezone, translation
 from django.utils.text import get_text_list
 from django.utils.translation import gettext as _
 
+from handlers_app.csv_files import unguard_cell
 from handlers_app.models import (
     Connection,
     ImportJob,
@@ -63,6 +66,7 @@ from handlers_app.soclook.types import (
 )
 
 __all__ = [
+    "MAX_COLUMNS",
     "MAX_FILE_BYTES",
     "MAX_ROWS",
     "ImportFileError",
@@ -78,8 +82,8 @@ __all__ = [
     "parse_csv_text",
     "preview_expired",
     "read_csv",
-    "template_csv",
     "template_header",
+    "template_rows",
 ]
 
 MAX_FILE_BYTES = 1024 * 1024
@@ -88,17 +92,25 @@ MAX_ROWS = 1000
 _STORED_NAME_LENGTH = 200
 _FIXED_COLUMNS = ("type", "name")
 
+# The task sends an import in slices of at most this many rows, and starts no new row once a
+# slice has taken this long; then it queues the next slice behind the jobs already waiting for
+# a worker, so that a long import, or one that meets a slow Soclook, never keeps another team's
+# waiting for long (README, "Production": how many workers, and why).
+SLICE_ROWS = 10
+SLICE_SECONDS = 20
 # A wait for the request budget never lasts longer than this, whatever the service announces;
-# a row still refused after this many waits stops the import.
+# a row still refused after this many waits stops the import. A worker is not held by a wait:
+# the next slice is queued to start after it.
 MAX_WAIT_SECONDS = 90
 MAX_WAITS_PER_ROW = 5
-# Waits are cut into slices, so that "Stop" is heard and the heartbeat keeps beating.
+# Where a wait is spent in the worker (a task backend that cannot defer), it is cut into slices
+# of this many seconds, so that "Stop" is heard and the heartbeat keeps beating.
 _WAIT_SLICE_SECONDS = 5
 # An import leaves the people using the dashboard this many requests of each minute (at most a
 # quarter of the plan's limit), so that the list and the forms keep working while it runs.
 PEOPLE_HEADROOM = 10
-# A running job whose heartbeat is older than this lost its worker (a create takes seconds, a
-# wait slice five).
+# A running job whose heartbeat is older than this lost its worker (it beats before each row and
+# when it queues its next slice, and a wait between slices lasts at most MAX_WAIT_SECONDS).
 STALLED_AFTER = timedelta(minutes=5)
 # A preview nobody confirmed is thrown away, secrets and all, after this long.
 PREVIEW_KEPT_FOR = timedelta(hours=1)
@@ -147,21 +159,23 @@ def template_header() -> list[str]:
     return list(dict.fromkeys((*_FIXED_COLUMNS, *settings_columns)))
 
 
-def template_csv() -> str:
-    """The template file: the header and one example row per type (UTF-8 with a BOM, which
-    spreadsheet programs need to read it as UTF-8)."""
+# A file may have a few more columns than the template (spreadsheets keep empty ones at the end),
+# and no more: every row is checked against every column.
+MAX_COLUMNS = len(template_header()) + 10
+
+
+def template_rows() -> list[list[str]]:
+    """The template file: the header and one example row per type."""
     header = template_header()
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\r\n")
-    writer.writerow(header)
+    rows = [header]
     for handler_type in HANDLER_TYPES.values():
         row = dict.fromkeys(header, "")
         row["type"] = handler_type.slug
         row["name"] = _("Example: %(type)s") % {"type": handler_type.label}
         for spec in handler_type.fields:
             row[spec.name] = _example_value(spec)
-        writer.writerow(row.values())
-    return "\ufeff" + out.getvalue()
+        rows.append(list(row.values()))
+    return rows
 
 
 def _example_value(spec: FieldSpec) -> str:
@@ -237,15 +251,25 @@ def _records(text: str, delimiter: str) -> Iterator[tuple[int, list[str]]]:
                 )
                 % {"max": MAX_ROWS}
             )
-        yield number, cells
+        # A file this dashboard wrote has its formula-like cells guarded (see csv_files).
+        yield number, [unguard_cell(cell) for cell in cells]
 
 
 def _columns(header: Sequence[str]) -> list[str]:
     """The header's column names, lowercased; "" for a column without a name."""
+    if len(header) > MAX_COLUMNS:
+        raise ImportFileError(
+            _(
+                "The first row has %(count)d columns; an import takes at most %(max)d (the "
+                "template has %(template)d). Start from the template."
+            )
+            % {"count": len(header), "max": MAX_COLUMNS, "template": len(template_header())}
+        )
     columns = [cell.strip().lower() for cell in header]
     known = set(template_header())
     unknown = [i for i, name in enumerate(columns) if name and name not in known]
-    repeated = sorted({name for name in columns if name and columns.count(name) > 1})
+    counts = Counter(name for name in columns if name)
+    repeated = sorted(name for name, count in counts.items() if count > 1)
     problems: list[str] = []
     if unknown:
         # Named by their letters, not their text: a file without a header has data here.
@@ -449,12 +473,16 @@ def import_job_start(*, job: ImportJob) -> bool:
 def import_job_stop(*, job: ImportJob) -> None:
     """Throw away an unconfirmed import, or stop one that is queued or running.
 
-    A running job stops before its next row; the row being sent finishes first.
+    A running job stops before its next row; the row being sent finishes first. Between two
+    slices (waiting for the budget or for a worker) nothing is being sent, so it ends at once.
     """
     if job.status == ImportStatus.PREVIEW:
         job.delete()
         return
-    if _end(job, reason=ImportStopReason.STOPPED_BY_PERSON, if_status=(ImportStatus.QUEUED,)):
+    reason = ImportStopReason.STOPPED_BY_PERSON
+    if _end(job, reason=reason, if_status=(ImportStatus.QUEUED,)):
+        return
+    if _end(job, reason=reason, if_status=(ImportStatus.RUNNING,), between_slices=True):
         return
     ImportJob.objects.filter(pk=job.pk, status=ImportStatus.RUNNING).update(stop_requested=True)
 
@@ -529,19 +557,28 @@ def _shortened(name: str) -> str:
 # --- the task ------------------------------------------------------------------------------------
 
 
+@dataclass(frozen=True)
+class _NextSlice:
+    """Where a slice stopped before the import's end: after how many seconds the next slice may
+    start, and how many times its first row was already refused for the rate limit."""
+
+    after: int = 0
+    waits: int = 0
+
+
 @task
-def import_handlers(*, job_id: int) -> dict[str, int]:
-    """Create the handlers of a confirmed import, one row at a time; returns the count of rows
-    by outcome."""
-    claimed = ImportJob.objects.filter(pk=job_id, status=ImportStatus.QUEUED).update(
-        status=ImportStatus.RUNNING, started_at=timezone.now()
-    )
-    if not claimed:
-        # Stopped before it started, or already run.
+def import_handlers(*, job_id: int, waits: int = 0) -> dict[str, int]:
+    """Create the next slice of a confirmed import's rows, then queue the slice after it, or end
+    the job; returns the count of rows by outcome once the job ended.
+
+    `waits`: how many times the next row was already refused for the rate limit.
+    """
+    job = _claim(job_id)
+    if job is None:
+        # Stopped or given up meanwhile, or a slice of it is running already.
         return {}
-    job = ImportJob.objects.select_related("created_by").get(pk=job_id)
     try:
-        reason = _create_rows(job)
+        step = _create_slice(job, waits=waits)
     except (KeyboardInterrupt, SystemExit):
         # The worker was told to stop at once.
         _end(job, reason=ImportStopReason.INTERRUPTED)
@@ -549,24 +586,60 @@ def import_handlers(*, job_id: int) -> dict[str, int]:
     except Exception:
         _end(job, reason=ImportStopReason.ERROR)
         raise
-    _end(job, reason=reason)
+    if isinstance(step, _NextSlice) and _stop_requested(job):
+        step = ImportStopReason.STOPPED_BY_PERSON
+    if isinstance(step, _NextSlice):
+        _queue_next_slice(job, step)
+        return {}
+    _end(job, reason=step)
     return dict(Counter(job.rows.values_list("outcome", flat=True)))
 
 
-def _create_rows(job: ImportJob) -> ImportStopReason | None:
+def _claim(job_id: int) -> ImportJob | None:
+    """The job, now running this slice: a queued job starts; a running one goes on only from
+    between two slices, so that no two slices of it ever run at once."""
+    now = timezone.now()
+    started = ImportJob.objects.filter(pk=job_id, status=ImportStatus.QUEUED).update(
+        status=ImportStatus.RUNNING, started_at=now, updated_at=now
+    )
+    resumed = started or ImportJob.objects.filter(
+        pk=job_id, status=ImportStatus.RUNNING, waiting_until__isnull=False
+    ).update(waiting_until=None, updated_at=now)
+    if not resumed:
+        return None
+    return ImportJob.objects.select_related("created_by").get(pk=job_id)
+
+
+def _create_slice(job: ImportJob, *, waits: int) -> _NextSlice | ImportStopReason | None:
+    """Send the next rows, at most SLICE_ROWS of them and no more once SLICE_SECONDS have
+    passed; None when no row is left to send, a reason when the import must stop."""
+    started = monotonic()
     settings_by_row = job.payload
-    for row in job.rows.filter(outcome=ImportRowOutcome.PENDING).order_by("number"):
+    pending = job.rows.filter(outcome=ImportRowOutcome.PENDING).order_by("number")
+    for index, row in enumerate(pending[:SLICE_ROWS]):
+        # Only the first row of a slice may have been refused for the rate limit before.
+        row_waits = waits if index == 0 else 0
+        if index and monotonic() - started >= SLICE_SECONDS:
+            return _NextSlice(waits=row_waits)
         go_on = _may_go_on(job)
         if isinstance(go_on, ImportStopReason):
             return go_on
         connection, user = go_on
-        _spare_budget_for_people(job, connection)
-        reason = _create_row(
-            job, row, connection=connection, user=user, settings=settings_by_row[str(row.number)]
+        spare = _seconds_to_spare_for_people(connection)
+        if spare:
+            return _NextSlice(after=spare, waits=row_waits)
+        step = _create_row(
+            row,
+            connection=connection,
+            user=user,
+            settings=settings_by_row[str(row.number)],
+            waits=row_waits,
         )
         _touch(job)
-        if reason is not None:
-            return reason
+        if step is not None:
+            return step
+    if pending.exists():
+        return _NextSlice()
     return None
 
 
@@ -591,71 +664,88 @@ def _may_go_on(job: ImportJob) -> tuple[Connection, AbstractBaseUser] | ImportSt
     return connection, user
 
 
-def _spare_budget_for_people(job: ImportJob, connection: Connection) -> None:
+def _seconds_to_spare_for_people(connection: Connection) -> int:
+    """How long to wait before the next create, to leave the people using the dashboard their
+    share of the key's budget; 0 to go on now."""
     budget = budget_state(connection=connection)
     headroom = min(PEOPLE_HEADROOM, budget.limit // 4)
     if budget.remaining <= headroom and budget.resets_in:
-        _wait(job, budget.resets_in)
+        return max(1, budget.resets_in)
+    return 0
 
 
 def _create_row(
-    job: ImportJob,
     row: ImportRow,
     *,
     connection: Connection,
     user: AbstractBaseUser,
     settings: dict[str, str],
-) -> ImportStopReason | None:
+    waits: int,
+) -> _NextSlice | ImportStopReason | None:
+    """Send one row; None when it is settled, a next slice to send it again after the rate
+    limit's wait, a reason when the import must stop."""
     rows = ImportRow.objects.filter(pk=row.pk)
-    waits = 0
-    while True:
-        rows.update(outcome=ImportRowOutcome.SENDING)
-        try:
-            handler_id = handler_create(
-                connection=connection, user=user, name=row.name, type=row.type, settings=settings
-            )
-        except RateLimited as exc:
-            # Refused before it was applied (here or by the service): safe to send again.
-            rows.update(outcome=ImportRowOutcome.PENDING)
-            if _stop_requested(job):
-                return ImportStopReason.STOPPED_BY_PERSON
-            if waits == MAX_WAITS_PER_ROW:
-                return ImportStopReason.RATE_LIMITED
-            waits += 1
-            _wait(job, exc.retry_after)
-            continue
-        except OutcomeUnknown:
-            # It may exist now: sending it again could make a second one.
-            rows.update(outcome=ImportRowOutcome.UNKNOWN)
-        except BadKey:
-            rows.update(outcome=ImportRowOutcome.NOT_SENT)
-            return ImportStopReason.BAD_KEY
-        except Unavailable:
-            rows.update(outcome=ImportRowOutcome.NOT_SENT)
-            return ImportStopReason.UNAVAILABLE
-        except SoclookError as exc:
-            rows.update(outcome=ImportRowOutcome.REFUSED, message=exc.message[:300])
-        else:
-            rows.update(outcome=ImportRowOutcome.CREATED, handler_id=handler_id)
+    # Claimed by its outcome: a row is sent by one slice only.
+    if not rows.filter(outcome=ImportRowOutcome.PENDING).update(outcome=ImportRowOutcome.SENDING):
         return None
+    try:
+        handler_id = handler_create(
+            connection=connection, user=user, name=row.name, type=row.type, settings=settings
+        )
+    except RateLimited as exc:
+        # Refused before it was applied (here or by the service): safe to send again.
+        rows.update(outcome=ImportRowOutcome.PENDING)
+        if waits == MAX_WAITS_PER_ROW:
+            return ImportStopReason.RATE_LIMITED
+        return _NextSlice(after=max(1, exc.retry_after), waits=waits + 1)
+    except OutcomeUnknown:
+        # It may exist now: sending it again could make a second one.
+        rows.update(outcome=ImportRowOutcome.UNKNOWN)
+    except BadKey:
+        rows.update(outcome=ImportRowOutcome.NOT_SENT)
+        return ImportStopReason.BAD_KEY
+    except Unavailable:
+        rows.update(outcome=ImportRowOutcome.NOT_SENT)
+        return ImportStopReason.UNAVAILABLE
+    except SoclookError as exc:
+        rows.update(outcome=ImportRowOutcome.REFUSED, message=exc.message[:300])
+    else:
+        rows.update(outcome=ImportRowOutcome.CREATED, handler_id=handler_id)
+    return None
+
+
+def _queue_next_slice(job: ImportJob, step: _NextSlice) -> None:
+    """Queue the next slice behind the jobs already waiting for a worker, `step.after` seconds
+    from now at the earliest (at most MAX_WAIT_SECONDS); the page shows until when it waits."""
+    seconds = min(step.after, MAX_WAIT_SECONDS)
+    resume_at = timezone.now() + timedelta(seconds=seconds)
+    _touch(job, waiting_until=resume_at)
+    next_slice = import_handlers
+    if seconds and import_handlers.get_backend().supports_defer:
+        # The worker is free meanwhile for other jobs.
+        next_slice = import_handlers.using(run_after=resume_at)
+    elif seconds:
+        # A backend that cannot defer (the immediate one, which runs the next slice inside this
+        # call) waits here.
+        _wait(job, seconds)
+    next_slice.enqueue(job_id=job.pk, waits=step.waits)
 
 
 def _wait(job: ImportJob, seconds: int) -> None:
-    """Wait for the budget to refill (at most MAX_WAIT_SECONDS), showing until when; a stop
-    request cuts it short."""
-    seconds = min(max(1, seconds), MAX_WAIT_SECONDS)
-    _touch(job, waiting_until=timezone.now() + timedelta(seconds=seconds))
+    """Sleep through a wait in slices, so that the heartbeat keeps beating and "Stop" is heard."""
     left = seconds
     while left > 0 and not _stop_requested(job):
         step = min(left, _WAIT_SLICE_SECONDS)
         sleep(step)
         left -= step
         _touch(job)
-    _touch(job, waiting_until=None)
 
 
 def _stop_requested(job: ImportJob) -> bool:
-    return ImportJob.objects.filter(pk=job.pk, stop_requested=True).exists()
+    """Someone asked it to stop, or it was ended meanwhile."""
+    return not ImportJob.objects.filter(
+        pk=job.pk, status=ImportStatus.RUNNING, stop_requested=False
+    ).exists()
 
 
 def _touch(job: ImportJob, **changes: Any) -> None:
@@ -667,11 +757,16 @@ def _end(
     *,
     reason: ImportStopReason | None,
     if_status: Sequence[ImportStatus] = (ImportStatus.QUEUED, ImportStatus.RUNNING),
+    between_slices: bool = False,
 ) -> bool:
-    """Close a job that is still in one of `if_status`: erase its encrypted settings and settle
-    the rows left open. False when it was not (someone else closed or claimed it first)."""
+    """Close a job that is still in one of `if_status` (and, with `between_slices`, has no
+    slice running): erase its encrypted settings and settle the rows left open. False when it
+    was not (someone else closed or claimed it first)."""
+    jobs = ImportJob.objects.filter(pk=job.pk, status__in=if_status)
+    if between_slices:
+        jobs = jobs.filter(waiting_until__isnull=False)
     with transaction.atomic():
-        ended = ImportJob.objects.filter(pk=job.pk, status__in=if_status).update(
+        ended = jobs.update(
             status=ImportStatus.FINISHED if reason is None else ImportStatus.STOPPED,
             stop_reason=reason or "",
             finished_at=timezone.now(),

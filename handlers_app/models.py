@@ -256,7 +256,8 @@ class ImportJob(models.Model):
     created_at = models.DateTimeField(default=timezone.now)
     started_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
-    # Set while the task waits for the request budget to refill.
+    # Set between two slices of the task: when the next may start (later than now while it
+    # waits for the request budget to refill).
     waiting_until = models.DateTimeField(null=True, blank=True)
     # Doubles as the task's heartbeat: it is saved after every row.
     updated_at = models.DateTimeField(auto_now=True)

@@ -320,7 +320,7 @@ def test_the_template_has_every_column_and_its_examples_pass_the_checks_and_socl
     assert response["Content-Type"].startswith("text/csv")
     assert "attachment" in response["Content-Disposition"]
     content = response.content.decode("utf-8")
-    assert content.startswith("\ufefftype,name,email,webhook,slack,discord,telegram,")
+    assert content.startswith('\ufeff"type","name","email","webhook","slack","discord","telegram",')
     for handler_type in HANDLER_TYPES.values():
         for name in handler_type.field_names:
             assert name in content.splitlines()[0]

@@ -364,7 +364,7 @@ def test_the_csv_export_has_the_same_filters_and_no_secrets(
 
     assert response["Content-Type"] == "text/csv; charset=utf-8"
     assert "attachment" in response["Content-Disposition"]
-    rows = list(csv.reader(io.StringIO(response.content.decode())))
+    rows = list(csv.reader(io.StringIO(response.content.decode("utf-8-sig"))))
     assert rows[0][:5] == ["When", "Team", "Connection", "Person", "Change"]
     assert len(rows) == 2
     assert rows[1][3:7] == ["egor", "Handler changed", str(telegram), "'=HYPERLINK(1)"]

@@ -1,4 +1,5 @@
-"""The set-up command's choice of Python: Django 6 needs 3.12 or newer."""
+"""The make targets: the set-up's choice of Python (Django 6 needs 3.12 or newer), and the
+import workers started beside the server."""
 
 from __future__ import annotations
 
@@ -38,3 +39,22 @@ def test_no_python_at_all_is_refused_with_the_fix() -> None:
     result = check_python("PYTHON=")
     assert result.returncode != 0
     assert "no Python 3.12 or newer found" in result.stderr
+
+
+def recipe(target: str, *args: str) -> str:
+    """What `make target` would run, without running it."""
+    return subprocess.run(  # noqa: S603
+        ["make", "-n", "-s", "--no-print-directory", target, *args],  # noqa: S607
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+
+
+@pytest.mark.parametrize("target", ["run", "demo", "prod"])
+def test_the_server_starts_beside_three_import_workers_unless_told_otherwise(target: str) -> None:
+    worker = "manage.py db_worker --no-reload &"
+
+    assert recipe(target).count(worker) == 3
+    assert recipe(target, "IMPORT_WORKERS=5").count(worker) == 5

@@ -662,6 +662,19 @@ def test_a_slow_write_still_happens(sandbox: Sandbox, client: Api) -> None:
     assert next(h for h in sandbox.handlers(client.key) if h["id"] == 3)["name"] == "Late"
 
 
+def test_a_dripping_answer_arrives_whole_through_reads_that_never_time_out(
+    sandbox: Sandbox, client: Api
+) -> None:
+    sandbox.drip_seconds = 0.001
+    sandbox.add_fault(Fault("drip", method="POST"))
+
+    response = client.update(3, name="Dripped")
+
+    assert response.json()["data"]["name"] == "Dripped"
+    assert sandbox.requests[-1].fault == "drip"
+    assert next(h for h in sandbox.handlers(client.key) if h["id"] == 3)["name"] == "Dripped"
+
+
 def test_stop_cuts_a_slow_answer_short() -> None:
     sandbox = Sandbox()
     sandbox.start()

@@ -22,6 +22,8 @@ Decisions where the contract is silent:
   which are real answers delivered badly (so they count and change state).
 - "slow" applies the request first and delays only the answer: a client that times out on a
   write cannot assume nothing happened, just as with the real service.
+- "drip" applies the request too, then sends the answer's head at once and its body a byte every
+  `drip_seconds`: every read gets something, so only a limit on the whole call ends it.
 - `search` is ignored unless `search_by=name` (the platform only searches named columns);
   `order_type` must be exactly "ASC" or "DESC".
 - `is_enabled` on update must be "0" or "1"; anything else is refused with a 401 and a title.
@@ -67,10 +69,11 @@ FAULT_KINDS = frozenset(
         "slow",
         "rate_limit",
         "drop",
+        "drip",
     }
 )
 # Faults that still let the service handle the request and only spoil the delivery.
-_DELIVERY_FAULTS = frozenset({"slow", "truncated_json"})
+_DELIVERY_FAULTS = frozenset({"slow", "truncated_json", "drip"})
 
 _ROUTE_PREFIX = "/api/"
 _COLLECTION = "/api/notification-handlers"
@@ -163,8 +166,9 @@ class Sandbox:
     """A local, in-memory Soclook API. DEVELOPMENT AND TEST TOOL ONLY, never production.
 
     Tunables (`latency_ms`, `rate_limit`, `window_seconds`, `variant`, `delete_status`,
-    `email_confirmation`, `slow_seconds`) are plain attributes; `reset()` puts them back to the
-    constructor's values.
+    `email_confirmation`, `slow_seconds`, `drip_seconds`) are plain attributes; `reset()` puts
+    them back to the constructor's values. A dripping answer reads `drip_seconds` before each
+    byte, so lowering it lets an answer under way finish sooner.
     """
 
     def __init__(
@@ -177,6 +181,7 @@ class Sandbox:
         *,
         email_confirmation: bool = True,
         slow_seconds: float = 10.0,
+        drip_seconds: float = 1.0,
         request_log_limit: int | None = None,
     ) -> None:
         self._defaults: dict[str, Any] = {
@@ -187,6 +192,7 @@ class Sandbox:
             "delete_status": delete_status,
             "email_confirmation": email_confirmation,
             "slow_seconds": slow_seconds,
+            "drip_seconds": drip_seconds,
         }
         self._lock = threading.RLock()
         self._log: collections.deque[RecordedRequest] = collections.deque(maxlen=request_log_limit)
@@ -473,7 +479,20 @@ class Sandbox:
             self.on_request(recorded)
         if reply is None or (kind == "slow" and wake.wait(slow_seconds)):
             return
+        if kind == "drip":
+            self._drip(handler, reply, wake)
+            return
         _send(handler, reply)
+
+    def _drip(self, handler: _Handler, reply: api.Reply, wake: threading.Event) -> None:
+        try:
+            _send_head(handler, reply)
+            for index in range(len(reply.body)):
+                if wake.wait(self.drip_seconds):
+                    return
+                handler.wfile.write(reply.body[index : index + 1])
+        except ConnectionError:
+            pass
 
     def _fault_reply(self, kind: str, incoming: _Incoming) -> api.Reply:
         if kind == "html_500":
@@ -659,18 +678,22 @@ def _read_request(handler: _Handler) -> _Incoming:
 
 def _send(handler: _Handler, reply: api.Reply) -> None:
     try:
-        handler.send_response(reply.status)
-        if reply.content_type:
-            handler.send_header("Content-Type", reply.content_type)
-        for name, value in reply.headers.items():
-            handler.send_header(name, value)
-        if reply.status != 204:
-            handler.send_header("Content-Length", str(len(reply.body)))
-        handler.end_headers()
+        _send_head(handler, reply)
         if reply.body and handler.command != "HEAD":
             handler.wfile.write(reply.body)
     except ConnectionError:
         pass
+
+
+def _send_head(handler: _Handler, reply: api.Reply) -> None:
+    handler.send_response(reply.status)
+    if reply.content_type:
+        handler.send_header("Content-Type", reply.content_type)
+    for name, value in reply.headers.items():
+        handler.send_header(name, value)
+    if reply.status != 204:
+        handler.send_header("Content-Length", str(len(reply.body)))
+    handler.end_headers()
 
 
 def _truncated(reply: api.Reply) -> api.Reply:

@@ -23,6 +23,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from handlers_app.access import connection_for
+from handlers_app.csv_files import csv_response
 from handlers_app.forms import HandlerImportForm
 from handlers_app.http import HtmxHttpRequest
 from handlers_app.imports import (
@@ -33,7 +34,7 @@ from handlers_app.imports import (
     import_job_stop,
     import_jobs_recent,
     preview_expired,
-    template_csv,
+    template_rows,
 )
 from handlers_app.models import (
     Connection,
@@ -83,9 +84,7 @@ def handler_import(request: HtmxHttpRequest, connection_id: int) -> HttpResponse
 @require_GET
 def handler_import_template(request: HtmxHttpRequest, connection_id: int) -> HttpResponse:
     connection_for(request.user, connection_id, role=Role.EDITOR)
-    response = HttpResponse(template_csv(), content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="{TEMPLATE_FILE_NAME}"'
-    return response
+    return csv_response(template_rows(), filename=TEMPLATE_FILE_NAME)
 
 
 @login_required

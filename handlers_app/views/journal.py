@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-import csv
 from dataclasses import dataclass
+from itertools import chain
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
 from handlers_app.access import connection_for, memberships_of
+from handlers_app.csv_files import csv_response
 from handlers_app.forms import JournalFilterForm
 from handlers_app.http import HtmxHttpRequest
 from handlers_app.journal import (
@@ -33,8 +34,6 @@ from handlers_app.soclook.client import Handler
 from handlers_app.soclook.errors import NotFound, SoclookError
 
 PER_PAGE = 50
-# A spreadsheet runs a cell that starts like a formula; a name typed in the dashboard must not.
-_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
 @dataclass(frozen=True)
@@ -139,47 +138,37 @@ def handler_journal(request: HtmxHttpRequest, connection_id: int, handler_id: in
     )
 
 
-def _cell(value: object) -> str:
-    text = "" if value is None else str(value)
-    return "'" + text if text.startswith(_FORMULA_STARTS) else text
-
-
 def _csv(entries: QuerySet[JournalEntry], *, filename: str) -> HttpResponse:
-    response = HttpResponse(content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="{filename}"'
-    writer = csv.writer(response)
-    writer.writerow(
+    header = [
+        _("When"),
+        _("Team"),
+        _("Connection"),
+        _("Person"),
+        _("Change"),
+        _("Handler ID"),
+        _("Handler"),
+        _("Handler type"),
+        _("Earlier handler ID"),
+        _("Member"),
+        _("Details"),
+    ]
+    rows = (
         [
-            _("When"),
-            _("Team"),
-            _("Connection"),
-            _("Person"),
-            _("Change"),
-            _("Handler ID"),
-            _("Handler"),
-            _("Handler type"),
-            _("Earlier handler ID"),
-            _("Member"),
-            _("Details"),
+            timezone.localtime(entry.created_at).isoformat(timespec="seconds"),
+            entry.team.name,
+            entry.connection_name,
+            entry.user_name,
+            entry.get_action_display(),
+            entry.handler_id,
+            entry.handler_name,
+            entry.handler_type,
+            entry.previous_handler_id,
+            entry.subject,
+            "; ".join(str(line) for line in change_lines(entry.changes)),
         ]
+        for entry in entries.iterator(chunk_size=500)
     )
-    for entry in entries.iterator(chunk_size=500):
-        writer.writerow(
-            [
-                _cell(timezone.localtime(entry.created_at).isoformat(timespec="seconds")),
-                _cell(entry.team.name),
-                _cell(entry.connection_name),
-                _cell(entry.user_name),
-                _cell(entry.get_action_display()),
-                _cell(entry.handler_id),
-                _cell(entry.handler_name),
-                _cell(entry.handler_type),
-                _cell(entry.previous_handler_id),
-                _cell(entry.subject),
-                _cell("; ".join(str(line) for line in change_lines(entry.changes))),
-            ]
-        )
-    return response
+    return csv_response(chain([header], rows), filename=filename)
 
 
 def _current(connection: Connection, entry: JournalEntry) -> Handler | None:
