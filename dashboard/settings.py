@@ -200,6 +200,11 @@ SOCLOOK_CACHE_SECONDS = env.int("SOCLOOK_CACHE_SECONDS", default=30)
 # development, where the sandbox listens on 127.0.0.1.
 SOCLOOK_ALLOW_PRIVATE_ADDRESSES = env.bool("SOCLOOK_ALLOW_PRIVATE_ADDRESSES", default=DEBUG)
 
+# Who may create a team: "anyone" signed in, or "staff" only (others join by invitation).
+TEAM_CREATION = env.str("TEAM_CREATION", default="anyone")
+if TEAM_CREATION not in ("anyone", "staff"):
+    raise ImproperlyConfigured("TEAM_CREATION must be 'anyone' or 'staff'.")
+
 # Content-Security-Policy: no inline scripts or styles anywhere.
 SECURE_CSP = {
     "default-src": [CSP.SELF],
