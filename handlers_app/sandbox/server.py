@@ -24,6 +24,9 @@ Decisions where the contract is silent:
   write cannot assume nothing happened, just as with the real service.
 - "drip" applies the request too, then sends the answer's head at once and its body a byte every
   `drip_seconds`: every read gets something, so only a limit on the whole call ends it.
+- The faults of something else answering at the address: "redirect" (302 to the cloud metadata
+  address), "huge" (a 200 of `huge_bytes`, streamed without a length), "foreign_json" (a 200 in
+  another API's shape) and "foreign_error" (a 403 in another API's shape).
 - `search` is ignored unless `search_by=name` (the platform only searches named columns);
   `order_type` must be exactly "ASC" or "DESC".
 - `is_enabled` on update must be "0" or "1"; anything else is refused with a 401 and a title.
@@ -69,11 +72,20 @@ FAULT_KINDS = frozenset(
         "slow",
         "rate_limit",
         "drop",
+        "redirect",
         "drip",
+        "huge",
+        "foreign_json",
+        "foreign_error",
     }
 )
 # Faults that still let the service handle the request and only spoil the delivery.
 _DELIVERY_FAULTS = frozenset({"slow", "truncated_json", "drip"})
+# Where the "redirect" fault sends a client: the cloud metadata service.
+REDIRECT_TARGET = "http://169.254.169.254/latest/meta-data/"
+# What the "foreign_*" faults answer with: another service's JSON, naming an internal host.
+FOREIGN_HOST = "db-01.internal"
+_HUGE_CHUNK = 64 * 1024
 
 _ROUTE_PREFIX = "/api/"
 _COLLECTION = "/api/notification-handlers"
@@ -166,9 +178,9 @@ class Sandbox:
     """A local, in-memory Soclook API. DEVELOPMENT AND TEST TOOL ONLY, never production.
 
     Tunables (`latency_ms`, `rate_limit`, `window_seconds`, `variant`, `delete_status`,
-    `email_confirmation`, `slow_seconds`, `drip_seconds`) are plain attributes; `reset()` puts
-    them back to the constructor's values. A dripping answer reads `drip_seconds` before each
-    byte, so lowering it lets an answer under way finish sooner.
+    `email_confirmation`, `slow_seconds`, `drip_seconds`, `huge_bytes`) are plain attributes;
+    `reset()` puts them back to the constructor's values. A dripping answer waits `drip_seconds`
+    before each byte, so lowering it lets an answer under way finish sooner.
     """
 
     def __init__(
@@ -182,6 +194,7 @@ class Sandbox:
         email_confirmation: bool = True,
         slow_seconds: float = 10.0,
         drip_seconds: float = 1.0,
+        huge_bytes: int = 64 * 1024 * 1024,
         request_log_limit: int | None = None,
     ) -> None:
         self._defaults: dict[str, Any] = {
@@ -193,6 +206,7 @@ class Sandbox:
             "email_confirmation": email_confirmation,
             "slow_seconds": slow_seconds,
             "drip_seconds": drip_seconds,
+            "huge_bytes": huge_bytes,
         }
         self._lock = threading.RLock()
         self._log: collections.deque[RecordedRequest] = collections.deque(maxlen=request_log_limit)
@@ -475,14 +489,17 @@ class Sandbox:
             )
             self._log.append(recorded)
             slow_seconds = self.slow_seconds
+            huge_bytes = self.huge_bytes
         if self.on_request is not None:
             self.on_request(recorded)
         if reply is None or (kind == "slow" and wake.wait(slow_seconds)):
             return
         if kind == "drip":
             self._drip(handler, reply, wake)
-            return
-        _send(handler, reply)
+        elif kind == "huge":
+            _send_huge(handler, huge_bytes, wake=wake)
+        else:
+            _send(handler, reply)
 
     def _drip(self, handler: _Handler, reply: api.Reply, wake: threading.Event) -> None:
         try:
@@ -503,6 +520,15 @@ class Sandbox:
             return api.Reply(503, _HTML_503.encode(), _HTML_TYPE)
         if kind == "not_json":
             return api.Reply(200, _HTML_MAINTENANCE.encode(), _HTML_TYPE)
+        if kind == "redirect":
+            return api.Reply(302, b"", None, {"Location": REDIRECT_TARGET})
+        if kind == "huge":
+            return api.Reply(200)
+        if kind == "foreign_json":
+            items = [{"id": 1, "name": f"admin@{FOREIGN_HOST}", "role": "superuser"}]
+            return api.json_reply(200, {"status": "ok", "items": items})
+        if kind == "foreign_error":
+            return api.json_reply(403, {"detail": f"{FOREIGN_HOST}: a service token is required"})
         if kind == "rate_limit":
             window = self._windows.get(incoming.api_key or "")
             reset = self._seconds_left(window) if window else math.ceil(self.window_seconds)
@@ -694,6 +720,24 @@ def _send_head(handler: _Handler, reply: api.Reply) -> None:
     if reply.status != 204:
         handler.send_header("Content-Length", str(len(reply.body)))
     handler.end_headers()
+
+
+def _send_huge(handler: _Handler, size: int, *, wake: threading.Event) -> None:
+    """A 200 whose body never seems to end; the length is not announced, the stream is closed."""
+    try:
+        handler.send_response(200)
+        handler.send_header("Content-Type", api.JSON_TYPE)
+        handler.send_header("Connection", "close")
+        handler.end_headers()
+        sent = 0
+        handler.wfile.write(b'{"data": [], "padding": "')
+        while sent < size and not wake.is_set():
+            handler.wfile.write(b"x" * _HUGE_CHUNK)
+            sent += _HUGE_CHUNK
+        handler.wfile.write(b'"}')
+    except ConnectionError:
+        pass
+    handler.close_connection = True
 
 
 def _truncated(reply: api.Reply) -> api.Reply:

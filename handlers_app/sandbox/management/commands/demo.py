@@ -42,6 +42,12 @@ class Command(BaseCommand):
     def handle(self, *args: Any, **options: Any) -> None:
         if not settings.DEBUG:
             raise CommandError(NEEDS_DEBUG)
+        if not settings.SOCLOOK_ALLOW_PRIVATE_ADDRESSES:
+            raise CommandError(
+                "The sandbox listens on 127.0.0.1, which the dashboard refuses to call while "
+                "SOCLOOK_ALLOW_PRIVATE_ADDRESSES is off. Run with DEBUG=1 (as `make demo` does "
+                "through .env) or set SOCLOOK_ALLOW_PRIVATE_ADDRESSES=1."
+            )
         sandbox = Sandbox(latency_ms=options["latency"])
         sandbox.add_account(seed=options["seed"], api_key=DEMO_API_KEY)
         sandbox.start(host="127.0.0.1", port=options["sandbox_port"])
