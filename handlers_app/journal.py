@@ -11,6 +11,7 @@ back.
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date
@@ -22,7 +23,14 @@ from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
 from handlers_app import crypto
-from handlers_app.models import Connection, JournalAction, JournalEntry, Role, Team
+from handlers_app.models import (
+    ID_MAX_DIGITS,
+    Connection,
+    JournalAction,
+    JournalEntry,
+    Role,
+    Team,
+)
 from handlers_app.soclook.client import Handler, HandlerStatus
 from handlers_app.soclook.types import HANDLER_TYPES, NAME_MAX_LENGTH, get_handler_type
 
@@ -37,6 +45,8 @@ HANDLER_ACTIONS = (
 
 # How many restores back the history of one handler is followed through its earlier ids.
 _LINEAGE_DEPTH = 20
+# A handler filter read as an id: ASCII digits only ("²".isdigit() is true, int("²") fails).
+_ID_TEXT = re.compile(f"[0-9]{{1,{ID_MAX_DIGITS}}}")
 
 type Change = dict[str, Any]
 type User = AbstractBaseUser | AnonymousUser | None
@@ -415,7 +425,7 @@ def journal_entries(
     if filters.user_id:
         entries = entries.filter(user_id=filters.user_id)
     handler = filters.handler.strip().lstrip("#")
-    if handler.isdigit():
+    if _ID_TEXT.fullmatch(handler):
         entries = entries.filter(Q(handler_id=int(handler)) | Q(previous_handler_id=int(handler)))
     elif handler:
         entries = entries.filter(handler_name__icontains=handler)

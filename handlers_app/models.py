@@ -12,6 +12,10 @@ from django.utils.translation import gettext_lazy as _
 from handlers_app import crypto
 from handlers_app.soclook.types import HANDLER_TYPES, HandlerType
 
+# The longest number a route or a filter takes as an id: 18 digits always fit the database's
+# 64-bit ids, so a longer one is "not found" rather than an integer overflow.
+ID_MAX_DIGITS = 18
+
 
 class Role(models.TextChoices):
     VIEWER = "viewer", _("Viewer")

@@ -15,6 +15,7 @@ from django.utils.translation import gettext, gettext_lazy
 
 __all__ = [
     "DEFAULT_RETRY_AFTER",
+    "MAX_RETRY_AFTER",
     "BadKey",
     "NotFound",
     "OutcomeUnknown",
@@ -26,6 +27,9 @@ __all__ = [
 
 DEFAULT_RETRY_AFTER = 60
 DEFAULT_RATE_LIMIT = 60
+# The longest wait believed from an X-RateLimit-Reset. The service's window is a minute; a wilder
+# figure must neither lock a key out for days nor overflow a cache expiry (Redis refuses those).
+MAX_RETRY_AFTER = 10 * 60
 
 
 class SoclookError(Exception):
@@ -92,7 +96,7 @@ class RateLimited(SoclookError):
         status: int | None = 429,
     ) -> None:
         super().__init__(status=status)
-        self.retry_after = retry_after
+        self.retry_after = min(retry_after, MAX_RETRY_AFTER)
         self.limit = limit
 
     @property

@@ -1,0 +1,109 @@
+"""Server errors and smaller faults found in review, each kept from coming back."""
+
+from __future__ import annotations
+
+import contextlib
+import re
+import threading
+
+import pytest
+from django.contrib.auth.models import User
+from django.db import connections
+from django.db.models.signals import pre_save
+from django.test import Client
+from django.urls import reverse
+
+from handlers_app.models import Connection, JournalAction, JournalEntry, Membership, Role, Team
+from handlers_app.sandbox import Fault
+from handlers_app.soclook.errors import MAX_RETRY_AFTER
+from tests.helpers import client_for, make_user
+
+# --- the journal's handler filter ----------------------------------------------------------------
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("handler", ["²", "#٣", "1²", "9" * 40])
+def test_a_handler_filter_of_digits_that_are_not_an_id_is_searched_as_a_name(
+    handler: str, owner: User, team: Team
+) -> None:
+    JournalEntry.objects.create(
+        team=team,
+        action=JournalAction.HANDLER_CREATED,
+        handler_id=7,
+        handler_name=f"Alerts {handler}",
+    )
+    response = client_for(owner).get(reverse("journal"), {"handler": handler})
+    assert response.status_code == 200
+    assert f"Alerts {handler}" in response.text
+
+
+# --- a wild X-RateLimit-Reset --------------------------------------------------------------------
+
+
+def test_a_429_announcing_a_reset_ages_away_waits_a_bounded_time_without_a_server_error(
+    connection: Connection, viewer: User, sandbox
+) -> None:
+    sandbox.window_seconds = 999999999999999999
+    sandbox.add_fault(Fault("rate_limit"))
+    client = client_for(viewer)
+    url = reverse("handler_list", args=[connection.pk])
+    assert sandbox.requests == []
+
+    first = client.get(url)
+    held_back = client.get(url)
+
+    for response in (first, held_back):
+        assert response.status_code == 200
+        waits = [int(n) for n in re.findall(r"try again in (\d+) s", response.text)]
+        assert waits, response.text
+        assert all(0 < wait <= MAX_RETRY_AFTER for wait in waits)
+    assert len(sandbox.requests) == 1, "the second page waits without asking"
+
+
+# --- two owners demoting each other at once ------------------------------------------------------
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_owners_demoting_each_other_at_once_leave_one_owner_and_no_server_error(
+    team: Team, owner: User
+) -> None:
+    second = make_user("oksana")
+    Membership.objects.create(user=second, team=team, role=Role.OWNER)
+    mine, theirs = (Membership.objects.get(user=user) for user in (owner, second))
+    # Each change waits, after reading who the owners are, until the other has read them too
+    # (or for a moment, when the database makes the other wait for its turn).
+    both_read = threading.Barrier(2, timeout=2)
+
+    def wait_for_the_other(sender: type, **kwargs: object) -> None:
+        with contextlib.suppress(threading.BrokenBarrierError):
+            both_read.wait()
+
+    statuses: list[int] = []
+
+    def demote(by: User, target: Membership) -> None:
+        client = Client(raise_request_exception=False)
+        client.force_login(by)
+        try:
+            response = client.post(
+                reverse("member_role", args=[team.pk, target.pk]), {"role": "editor"}
+            )
+            statuses.append(response.status_code)
+        finally:
+            connections.close_all()
+
+    pre_save.connect(wait_for_the_other, sender=Membership)
+    try:
+        threads = [
+            threading.Thread(target=demote, args=(owner, theirs)),
+            threading.Thread(target=demote, args=(second, mine)),
+        ]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+    finally:
+        pre_save.disconnect(wait_for_the_other, sender=Membership)
+
+    assert 500 not in statuses
+    assert Membership.objects.filter(team=team, role=Role.OWNER).count() == 1
+    assert JournalEntry.objects.filter(action=JournalAction.MEMBER_ROLE_CHANGED).count() == 1
