@@ -1,12 +1,16 @@
-"""The only code that encrypts or decrypts stored secrets (API keys, journal snapshots).
+"""The only code that encrypts or decrypts stored secrets (API keys, journal snapshots, cached
+handlers, pending imports).
 
 Keys come from FIELD_ENCRYPTION_KEYS, newest first: the first encrypts, all of them decrypt,
 so a new key can be put in front and `manage.py rotate_encryption_keys` re-encrypts the rest.
+A structured value is sealed one way everywhere: JSON, encrypted (`seal`, `unseal`).
 """
 
 from __future__ import annotations
 
+import json
 from functools import cache
+from typing import Any
 
 from cryptography.fernet import Fernet, InvalidToken, MultiFernet
 from django.conf import settings
@@ -31,31 +35,41 @@ def _fernet(keys: tuple[str, ...]) -> MultiFernet:
         ) from exc
 
 
-def _current() -> MultiFernet:
-    return _fernet(tuple(settings.FIELD_ENCRYPTION_KEYS))
+def _keys() -> tuple[str, ...]:
+    return tuple(settings.FIELD_ENCRYPTION_KEYS)
 
 
 def encrypt(plaintext: str) -> str:
-    return _current().encrypt(plaintext.encode()).decode()
+    return _fernet(_keys()).encrypt(plaintext.encode()).decode()
 
 
 def decrypt(token: str) -> str:
     try:
-        return _current().decrypt(token.encode()).decode()
+        return _fernet(_keys()).decrypt(token.encode()).decode()
     except InvalidToken as exc:
-        raise DecryptionError(
-            "stored value cannot be decrypted with FIELD_ENCRYPTION_KEYS"
-        ) from exc
+        raise DecryptionError(_UNREADABLE) from exc
+
+
+def seal(value: Any) -> str:
+    """A JSON value, encrypted."""
+    return encrypt(json.dumps(value, ensure_ascii=False, separators=(",", ":")))
+
+
+def unseal(token: str) -> Any:
+    """What `seal` stored; DecryptionError when no key reads it or it holds no JSON."""
+    plain = decrypt(token)
+    try:
+        return json.loads(plain)
+    except ValueError as exc:
+        raise DecryptionError("stored value is not a sealed JSON value") from exc
 
 
 def rotate(token: str) -> str:
     """Re-encrypt a stored value with the newest key."""
     try:
-        return _current().rotate(token.encode()).decode()
+        return _fernet(_keys()).rotate(token.encode()).decode()
     except InvalidToken as exc:
-        raise DecryptionError(
-            "stored value cannot be decrypted with FIELD_ENCRYPTION_KEYS"
-        ) from exc
+        raise DecryptionError(_UNREADABLE) from exc
 
 
 def generate_key() -> str:

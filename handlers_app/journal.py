@@ -10,7 +10,6 @@ back.
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
@@ -96,13 +95,13 @@ def _seal(snapshot: Snapshot) -> str:
         "settings": dict(snapshot.settings),
         "status": snapshot.status,
     }
-    return crypto.encrypt(json.dumps(data, ensure_ascii=False))
+    return crypto.seal(data)
 
 
 def snapshot_of(entry: JournalEntry) -> Snapshot | None:
     if not entry.snapshot_encrypted:
         return None
-    data = json.loads(crypto.decrypt(entry.snapshot_encrypted))
+    data = crypto.unseal(entry.snapshot_encrypted)
     return Snapshot(
         id=int(data["id"]),
         type=str(data["type"]),

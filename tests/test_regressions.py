@@ -8,11 +8,13 @@ import threading
 
 import pytest
 from django.contrib.auth.models import User
+from django.core.cache import cache
 from django.db import connections
 from django.db.models.signals import pre_save
 from django.test import Client
 from django.urls import reverse
 
+from handlers_app import crypto
 from handlers_app.models import Connection, JournalAction, JournalEntry, Membership, Role, Team
 from handlers_app.sandbox import Fault
 from handlers_app.soclook.errors import MAX_RETRY_AFTER
@@ -107,3 +109,42 @@ def test_two_owners_demoting_each_other_at_once_leave_one_owner_and_no_server_er
     assert 500 not in statuses
     assert Membership.objects.filter(team=team, role=Role.OWNER).count() == 1
     assert JournalEntry.objects.filter(action=JournalAction.MEMBER_ROLE_CHANGED).count() == 1
+
+
+# --- the read cache holds JSON, sealed like the database -----------------------------------------
+
+
+def cached_keys() -> list[str]:
+    """Every key in the cache, as the code names it (without the backend's prefix and version)."""
+    backend = cache._cache
+    found = backend if isinstance(backend, dict) else backend.get_client().scan_iter()
+    return [(key if isinstance(key, str) else key.decode()).split(":", 2)[2] for key in found]
+
+
+def test_cached_handlers_are_sealed_json_like_every_other_stored_secret(
+    connection: Connection, viewer: User, sandbox, api_key: str
+) -> None:
+    client_for(viewer).get(reverse("handler_list", args=[connection.pk]))
+    stored = [cache.get(key) for key in cached_keys()]
+    sealed = [value for value in stored if isinstance(value, str) and value.startswith("gAAAA")]
+    assert sealed
+    snapshots = [crypto.unseal(value) for value in sealed]
+    names = {row[2] for snapshot in snapshots for row in snapshot.get("rows", [])}
+    assert names == {h["name"] for h in sandbox.handlers(api_key)}
+
+
+def test_a_cache_entry_left_by_an_older_version_is_read_again_not_trusted(
+    connection: Connection, viewer: User, sandbox
+) -> None:
+    client = client_for(viewer)
+    url = reverse("handler_list", args=[connection.pk])
+    client.get(url)
+    (snapshot_key,) = [key for key in cached_keys() if ":all:" in key]
+    # What the cache held before it was JSON: a pickle, base64-encoded, encrypted.
+    cache.set(snapshot_key, crypto.encrypt("gASVAAAAAAAAAAB9lC4="))
+    sandbox.clear_requests()
+
+    response = client.get(url)
+
+    assert response.status_code == 200
+    assert len(sandbox.requests) == 1
