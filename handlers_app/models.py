@@ -189,6 +189,8 @@ class JournalEntry(models.Model):
     )
     # A deleted handler comes back under a new id; this is the id it had.
     previous_handler_id = models.BigIntegerField(null=True, blank=True)
+    # Set while a restore from this entry is under way, so that only one runs at a time.
+    restore_started_at = models.DateTimeField(null=True, blank=True, editable=False)
 
     class Meta:
         ordering = ["-created_at", "-id"]

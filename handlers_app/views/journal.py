@@ -24,11 +24,13 @@ from handlers_app.journal import (
     handler_changes,
     handler_lineage,
     journal_entries,
+    recreation_of,
+    restore_underway,
     snapshot_of,
 )
 from handlers_app.models import Connection, JournalAction, JournalEntry, Role
 from handlers_app.selectors import handler_get
-from handlers_app.services import handler_restore
+from handlers_app.services import RestoreUnderway, handler_restore
 from handlers_app.soclook.client import Handler
 from handlers_app.soclook.errors import NotFound, SoclookError
 
@@ -202,9 +204,9 @@ def journal_restore(request: HtmxHttpRequest, connection_id: int, entry_id: int)
     if kept is None:
         raise Http404
     context: dict[str, object] = {"connection": connection, "entry": entry, "kept": kept}
-    recreated = entry.restorations.filter(previous_handler_id__isnull=False).first()
-    if recreated is not None:
-        context["recreated"] = recreated
+    recreated = recreation_of(entry)
+    if recreated is not None or restore_underway(entry):
+        context.update({"recreated": recreated, "underway": recreated is None})
         return render(request, "handlers_app/journal_restore.html", context)
     try:
         current = _current(connection, entry)
@@ -218,6 +220,8 @@ def journal_restore(request: HtmxHttpRequest, connection_id: int, entry_id: int)
             handler_id = handler_restore(
                 connection=connection, user=request.user, entry=entry, current=current
             )
+        except RestoreUnderway as exc:
+            context.update({"recreated": exc.recreated, "underway": exc.recreated is None})
         except SoclookError as exc:
             context["error"] = exc.message
         else:
