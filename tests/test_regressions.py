@@ -3,8 +3,14 @@
 from __future__ import annotations
 
 import contextlib
+import io
+import json
+import logging
 import re
+import subprocess
+import sys
 import threading
+from collections.abc import Iterator
 
 import pytest
 from django.contrib.auth.models import User
@@ -16,9 +22,11 @@ from django.urls import reverse
 
 from handlers_app import crypto
 from handlers_app.models import Connection, JournalAction, JournalEntry, Membership, Role, Team
+from handlers_app.observability import JsonFormatter, RequestIdFilter
 from handlers_app.sandbox import Fault
 from handlers_app.soclook.errors import MAX_RETRY_AFTER
 from tests.helpers import client_for, make_user
+from tests.test_production import ROOT, production_env
 
 # --- the journal's handler filter ----------------------------------------------------------------
 
@@ -148,3 +156,53 @@ def test_a_cache_entry_left_by_an_older_version_is_read_again_not_trusted(
 
     assert response.status_code == 200
     assert len(sandbox.requests) == 1
+
+
+# --- the language cookie -------------------------------------------------------------------------
+
+_SET_LANGUAGE = """
+from django.test import Client
+response = Client().post("/i18n/setlang/", {"language": "ru"}, secure=True,
+                         headers={"Host": "dashboard.example.com"})
+cookie = response.cookies["dashboard_language"]
+print(bool(cookie["secure"]), bool(cookie["httponly"]))
+"""
+
+
+def test_the_language_cookie_is_secure_and_http_only_in_production() -> None:
+    result = subprocess.run(  # noqa: S603 - our own manage.py with fixed arguments
+        [sys.executable, "manage.py", "shell", "-c", _SET_LANGUAGE],
+        cwd=ROOT,
+        env=production_env(),
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip().splitlines()[-1] == "True True"
+
+
+# --- request ids in Django's own log lines -------------------------------------------------------
+
+
+@pytest.fixture
+def request_log() -> Iterator[io.StringIO]:
+    """What Django logs about requests (404s, 403s...), as the production JSON lines."""
+    stream = io.StringIO()
+    handler = logging.StreamHandler(stream)
+    handler.setFormatter(JsonFormatter())
+    handler.addFilter(RequestIdFilter())
+    logger = logging.getLogger("django.request")
+    logger.addHandler(handler)
+    yield stream
+    logger.removeHandler(handler)
+
+
+@pytest.mark.django_db
+def test_a_404_log_line_carries_the_request_id(request_log: io.StringIO, owner: User) -> None:
+    response = client_for(owner).get("/no/such/page/", headers={"X-Request-ID": "req-404-1"})
+    assert response.status_code == 404
+    (line,) = [json.loads(line) for line in request_log.getvalue().splitlines()]
+    assert line["message"] == "Not Found: /no/such/page/"
+    assert line["request_id"] == "req-404-1"
