@@ -147,10 +147,15 @@ LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
 
-# Sign-in throttling: lock a user name from one address after five failures, for 15 minutes.
+# Sign-in throttling: lock a user name from one address after five failures, for 15 minutes;
+# and the name from every address after 20 failures from addresses that failed in the last 5
+# minutes, for those 5 minutes (handlers_app.throttling).
 AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=5)
 AXES_COOLOFF_TIME = env.float("AXES_COOLOFF_MINUTES", default=15) / 60
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_HANDLER = "handlers_app.throttling.SignInThrottle"
+AXES_NAME_FAILURE_LIMIT = env.int("AXES_NAME_FAILURE_LIMIT", default=20)
+AXES_NAME_COOLOFF_MINUTES = env.float("AXES_NAME_COOLOFF_MINUTES", default=5)
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 AXES_ENABLED = env.bool("AXES_ENABLED", default=True)
