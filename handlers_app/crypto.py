@@ -25,14 +25,19 @@ _UNREADABLE = "stored value cannot be decrypted with FIELD_ENCRYPTION_KEYS"
 
 
 @cache
-def _fernet(keys: tuple[str, ...]) -> MultiFernet:
+def _singles(keys: tuple[str, ...]) -> tuple[Fernet, ...]:
     try:
-        return MultiFernet([Fernet(key.encode()) for key in keys])
+        return tuple(Fernet(key.encode()) for key in keys)
     except ValueError as exc:
         raise ImproperlyConfigured(
             "FIELD_ENCRYPTION_KEYS must be a comma-separated list of Fernet keys "
             "(32 url-safe base64-encoded bytes each)."
         ) from exc
+
+
+@cache
+def _fernet(keys: tuple[str, ...]) -> MultiFernet:
+    return MultiFernet(list(_singles(keys)))
 
 
 def _keys() -> tuple[str, ...]:
@@ -70,6 +75,18 @@ def rotate(token: str) -> str:
         return _fernet(_keys()).rotate(token.encode()).decode()
     except InvalidToken as exc:
         raise DecryptionError(_UNREADABLE) from exc
+
+
+def key_index(token: str) -> int | None:
+    """Which of FIELD_ENCRYPTION_KEYS reads a stored value (0 is the first, the one that
+    encrypts); None when none of them does."""
+    for index, fernet in enumerate(_singles(_keys())):
+        try:
+            fernet.decrypt(token.encode())
+        except InvalidToken:
+            continue
+        return index
+    return None
 
 
 def generate_key() -> str:

@@ -10,6 +10,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from handlers_app import crypto
+from handlers_app.soclook.errors import KeyUnreadable
 from handlers_app.soclook.types import HANDLER_TYPES, HandlerType
 
 # The longest number a route or a filter takes as an id: 18 digits always fit the database's
@@ -93,7 +94,11 @@ class Connection(models.Model):
 
     @property
     def api_key(self) -> str:
-        return crypto.decrypt(self.api_key_encrypted)
+        """The key itself; KeyUnreadable when FIELD_ENCRYPTION_KEYS cannot decrypt it."""
+        try:
+            return crypto.decrypt(self.api_key_encrypted)
+        except crypto.DecryptionError as exc:
+            raise KeyUnreadable from exc
 
     def set_api_key(self, api_key: str) -> None:
         self.api_key_encrypted = crypto.encrypt(api_key)

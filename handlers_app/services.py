@@ -20,7 +20,7 @@ from handlers_app.selectors import (
     handler_cache_saved,
 )
 from handlers_app.soclook.client import Handler, HandlerStatus, ListQuery
-from handlers_app.soclook.errors import BadKey, SoclookError, Unavailable
+from handlers_app.soclook.errors import BadKey, KeyUnreadable, SoclookError, Unavailable
 from handlers_app.soclook.types import NAME_MAX_LENGTH, get_handler_type
 
 
@@ -93,7 +93,7 @@ def connection_save(
         if created
         else Connection.objects.filter(pk=connection.pk).values("name", "base_url").first()
     )
-    key_changed = bool(api_key) and (created or connection.api_key != api_key)
+    key_changed = bool(api_key) and (created or _stored_key(connection) != api_key)
     if api_key:
         connection.set_api_key(api_key)
     if created:
@@ -109,6 +109,15 @@ def connection_save(
         ),
     )
     return connection
+
+
+def _stored_key(connection: Connection) -> str | None:
+    """The key stored for a connection; None when it can no longer be read (a new one is then
+    a change)."""
+    try:
+        return connection.api_key
+    except KeyUnreadable:
+        return None
 
 
 def connection_delete(*, connection: Connection, user: AbstractBaseUser | None) -> None:

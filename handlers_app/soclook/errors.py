@@ -17,6 +17,7 @@ __all__ = [
     "DEFAULT_RETRY_AFTER",
     "MAX_RETRY_AFTER",
     "BadKey",
+    "KeyUnreadable",
     "NotFound",
     "OutcomeUnknown",
     "RateLimited",
@@ -56,6 +57,15 @@ class BadKey(SoclookError):
 
     default_message = gettext_lazy(
         "Soclook did not accept this API key. Check the key in your Soclook account settings."
+    )
+
+
+class KeyUnreadable(SoclookError):
+    """The connection's stored API key cannot be decrypted with FIELD_ENCRYPTION_KEYS (its key
+    was dropped too early, say), so no request can be made with it."""
+
+    default_message = gettext_lazy(
+        "This connection's key can no longer be read: an owner must enter it again."
     )
 
 

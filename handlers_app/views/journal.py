@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
 from handlers_app.access import connection_for, memberships_of
+from handlers_app.crypto import DecryptionError
 from handlers_app.forms import JournalFilterForm
 from handlers_app.http import HtmxHttpRequest
 from handlers_app.journal import (
@@ -200,10 +201,15 @@ def journal_restore(request: HtmxHttpRequest, connection_id: int, entry_id: int)
     access = connection_for(request.user, connection_id, role=Role.EDITOR)
     connection = access.connection
     entry = get_object_or_404(JournalEntry, pk=entry_id, connection=connection)
-    kept = snapshot_of(entry)
+    context: dict[str, object] = {"connection": connection, "entry": entry}
+    try:
+        kept = snapshot_of(entry)
+    except DecryptionError:
+        context["unreadable"] = True
+        return render(request, "handlers_app/journal_restore.html", context)
     if kept is None:
         raise Http404
-    context: dict[str, object] = {"connection": connection, "entry": entry, "kept": kept}
+    context["kept"] = kept
     recreated = recreation_of(entry)
     if recreated is not None or restore_underway(entry):
         context.update({"recreated": recreated, "underway": recreated is None})
