@@ -101,6 +101,14 @@ ASGI_APPLICATION = "dashboard.asgi.application"
 
 DATABASES = {"default": env.db("DATABASE_URL", default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}")}
 DATABASES["default"].setdefault("CONN_MAX_AGE", env.int("CONN_MAX_AGE", default=0))
+# SQLite lets one writer in at a time. A transaction that reads and then writes (two owners
+# demoting each other at once) would fail at once with "database is locked": IMMEDIATE takes the
+# write lock as the transaction begins, and the others wait for it up to the busy timeout.
+SQLITE_BUSY_TIMEOUT_SECONDS = 20
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    DATABASES["default"].setdefault("OPTIONS", {}).update(
+        {"transaction_mode": "IMMEDIATE", "timeout": SQLITE_BUSY_TIMEOUT_SECONDS}
+    )
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 REDIS_URL = env.str("REDIS_URL", default="")
@@ -141,10 +149,15 @@ LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
 
-# Sign-in throttling: lock a user name from one address after five failures, for 15 minutes.
+# Sign-in throttling: lock a user name from one address after five failures, for 15 minutes;
+# and the name from every address after 20 failures from addresses that failed in the last 5
+# minutes, for those 5 minutes (handlers_app.throttling).
 AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=5)
 AXES_COOLOFF_TIME = env.float("AXES_COOLOFF_MINUTES", default=15) / 60
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_HANDLER = "handlers_app.throttling.SignInThrottle"
+AXES_NAME_FAILURE_LIMIT = env.int("AXES_NAME_FAILURE_LIMIT", default=20)
+AXES_NAME_COOLOFF_MINUTES = env.float("AXES_NAME_COOLOFF_MINUTES", default=5)
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 AXES_ENABLED = env.bool("AXES_ENABLED", default=True)
@@ -165,6 +178,9 @@ LANGUAGE_CODE = "en"
 LANGUAGES = [("en", _("English")), ("ru", _("Русский"))]
 LOCALE_PATHS = [BASE_DIR / "handlers_app" / "locale"]
 LANGUAGE_COOKIE_NAME = "dashboard_language"
+# Only the server reads it (the language switch is a form).
+LANGUAGE_COOKIE_HTTPONLY = True
+LANGUAGE_COOKIE_SAMESITE = "Lax"
 TIME_ZONE = env.str("TIME_ZONE", default="UTC")
 USE_I18N = True
 USE_TZ = True
@@ -230,6 +246,8 @@ if not DEBUG:
     SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=True)
     SESSION_COOKIE_SECURE = env.bool("SESSION_COOKIE_SECURE", default=True)
     CSRF_COOKIE_SECURE = env.bool("CSRF_COOKIE_SECURE", default=True)
+    # The language choice rides with the session's cookie: only over HTTPS.
+    LANGUAGE_COOKIE_SECURE = SESSION_COOKIE_SECURE
     SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=31536000)
     SECURE_HSTS_INCLUDE_SUBDOMAINS = env.bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", default=True)
     SECURE_HSTS_PRELOAD = env.bool("SECURE_HSTS_PRELOAD", default=True)

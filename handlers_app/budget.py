@@ -14,7 +14,8 @@ Keeping in step with the service:
 - `X-RateLimit-Remaining` is the truth when it is lower than our count (someone else uses the
   key, or requests we never saw): our count is raised to match. A higher figure is ignored, since
   requests still in flight are already counted here but not yet there.
-- `X-RateLimit-Reset` (sent with a 429) sets the end of the window; a 429 spends the window.
+- `X-RateLimit-Reset` (sent with a 429) sets the end of the window, at most `MAX_RETRY_AFTER`
+  ahead; a 429 spends the window.
 
 Margins: a read is refused once fewer than `SAFETY_MARGIN + WRITE_RESERVE` requests are left, so
 browsing, which is served from the cache meanwhile, can never make a save fail; a write may use
@@ -33,7 +34,12 @@ from django.core.cache import cache as default_cache
 from django.core.cache.backends.base import BaseCache
 from django.utils.crypto import salted_hmac
 
-from handlers_app.soclook.errors import DEFAULT_RATE_LIMIT, DEFAULT_RETRY_AFTER, RateLimited
+from handlers_app.soclook.errors import (
+    DEFAULT_RATE_LIMIT,
+    DEFAULT_RETRY_AFTER,
+    MAX_RETRY_AFTER,
+    RateLimited,
+)
 
 __all__ = [
     "SAFETY_MARGIN",
@@ -52,7 +58,7 @@ WRITE_RESERVE = 2
 _LIMIT_MEMORY_SECONDS = 24 * 60 * 60
 # The pointer to the current window outlives the window, so that the next window can be chained
 # to it (see `_window_end`) instead of racing to recreate a vanished key.
-_POINTER_SECONDS = 10 * WINDOW_SECONDS
+_POINTER_SECONDS = MAX_RETRY_AFTER + WINDOW_SECONDS
 _COUNTER_GRACE_SECONDS = 5
 
 
@@ -109,6 +115,8 @@ class CacheBudget:
         self, *, status: int, limit: int | None, remaining: int | None, reset: int | None
     ) -> None:
         now = self._clock()
+        if reset is not None:
+            reset = min(reset, MAX_RETRY_AFTER)
         if limit is not None and limit > 0:
             self._cache.set(self._limit_key, limit, timeout=_LIMIT_MEMORY_SECONDS)
         else:

@@ -10,19 +10,27 @@ back.
 
 from __future__ import annotations
 
-import json
+import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime, timedelta
 from typing import Any, Protocol
 
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.db.models import Max, Q, QuerySet
+from django.utils import timezone
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
 from handlers_app import crypto
-from handlers_app.models import Connection, JournalAction, JournalEntry, Role, Team
+from handlers_app.models import (
+    ID_MAX_DIGITS,
+    Connection,
+    JournalAction,
+    JournalEntry,
+    Role,
+    Team,
+)
 from handlers_app.soclook.client import Handler, HandlerStatus
 from handlers_app.soclook.types import HANDLER_TYPES, NAME_MAX_LENGTH, get_handler_type
 
@@ -37,6 +45,11 @@ HANDLER_ACTIONS = (
 
 # How many restores back the history of one handler is followed through its earlier ids.
 _LINEAGE_DEPTH = 20
+# How long one restore holds its entry: longer than its few requests to the service can take.
+# A claim left behind by a process that died is taken over after it.
+RESTORE_CLAIM_SECONDS = 2 * 60
+# A handler filter read as an id: ASCII digits only ("²".isdigit() is true, int("²") fails).
+_ID_TEXT = re.compile(f"[0-9]{{1,{ID_MAX_DIGITS}}}")
 
 type Change = dict[str, Any]
 type User = AbstractBaseUser | AnonymousUser | None
@@ -86,13 +99,13 @@ def _seal(snapshot: Snapshot) -> str:
         "settings": dict(snapshot.settings),
         "status": snapshot.status,
     }
-    return crypto.encrypt(json.dumps(data, ensure_ascii=False))
+    return crypto.seal(data)
 
 
 def snapshot_of(entry: JournalEntry) -> Snapshot | None:
     if not entry.snapshot_encrypted:
         return None
-    data = json.loads(crypto.decrypt(entry.snapshot_encrypted))
+    data = crypto.unseal(entry.snapshot_encrypted)
     return Snapshot(
         id=int(data["id"]),
         type=str(data["type"]),
@@ -328,6 +341,39 @@ def record_handler_restored(
     )
 
 
+def restore_claim(*, entry: JournalEntry) -> datetime | None:
+    """Claim the entry for one restore: the claim's time, or None when another restore holds it.
+
+    One conditional UPDATE, so that of simultaneous restores exactly one wins, on SQLite (one
+    writer at a time) and PostgreSQL (the row lock makes the others re-check the condition).
+    """
+    now = timezone.now()
+    free = Q(restore_started_at__isnull=True) | Q(
+        restore_started_at__lt=now - timedelta(seconds=RESTORE_CLAIM_SECONDS)
+    )
+    claimed = JournalEntry.objects.filter(free, pk=entry.pk).update(restore_started_at=now)
+    return now if claimed else None
+
+
+def restore_release(*, entry: JournalEntry, claimed_at: datetime) -> None:
+    JournalEntry.objects.filter(pk=entry.pk, restore_started_at=claimed_at).update(
+        restore_started_at=None
+    )
+
+
+def restore_underway(entry: JournalEntry) -> bool:
+    """Whether a restore from this entry holds it right now."""
+    started = entry.restore_started_at
+    return started is not None and timezone.now() - started < timedelta(
+        seconds=RESTORE_CLAIM_SECONDS
+    )
+
+
+def recreation_of(entry: JournalEntry) -> JournalEntry | None:
+    """The restore that created the entry's handler again, when one did."""
+    return entry.restorations.filter(previous_handler_id__isnull=False).first()
+
+
 def connection_changes(
     *, before: Mapping[str, str] | None, after: Connection, api_key_changed: bool
 ) -> list[Change]:
@@ -415,7 +461,7 @@ def journal_entries(
     if filters.user_id:
         entries = entries.filter(user_id=filters.user_id)
     handler = filters.handler.strip().lstrip("#")
-    if handler.isdigit():
+    if _ID_TEXT.fullmatch(handler):
         entries = entries.filter(Q(handler_id=int(handler)) | Q(previous_handler_id=int(handler)))
     elif handler:
         entries = entries.filter(handler_name__icontains=handler)

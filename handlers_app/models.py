@@ -10,7 +10,12 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from handlers_app import crypto
+from handlers_app.soclook.errors import KeyUnreadable
 from handlers_app.soclook.types import HANDLER_TYPES, HandlerType
+
+# The longest number a route or a filter takes as an id: 18 digits always fit the database's
+# 64-bit ids, so a longer one is "not found" rather than an integer overflow.
+ID_MAX_DIGITS = 18
 
 
 class Role(models.TextChoices):
@@ -89,7 +94,11 @@ class Connection(models.Model):
 
     @property
     def api_key(self) -> str:
-        return crypto.decrypt(self.api_key_encrypted)
+        """The key itself; KeyUnreadable when FIELD_ENCRYPTION_KEYS cannot decrypt it."""
+        try:
+            return crypto.decrypt(self.api_key_encrypted)
+        except crypto.DecryptionError as exc:
+            raise KeyUnreadable from exc
 
     def set_api_key(self, api_key: str) -> None:
         self.api_key_encrypted = crypto.encrypt(api_key)
@@ -185,6 +194,8 @@ class JournalEntry(models.Model):
     )
     # A deleted handler comes back under a new id; this is the id it had.
     previous_handler_id = models.BigIntegerField(null=True, blank=True)
+    # Set while a restore from this entry is under way, so that only one runs at a time.
+    restore_started_at = models.DateTimeField(null=True, blank=True, editable=False)
 
     class Meta:
         ordering = ["-created_at", "-id"]

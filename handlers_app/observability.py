@@ -52,6 +52,9 @@ class RequestIdMiddleware:
         offered = request.headers.get(REQUEST_ID_HEADER, "")
         request_id = offered if _SAFE_REQUEST_ID.fullmatch(offered) else uuid.uuid4().hex
         token = _request_id.set(request_id)
+        # Django logs a 404 (and any error response no one logged yet) after the middleware has
+        # returned; the log filter finds the id on the request it is given.
+        request.request_id = request_id  # type: ignore[attr-defined]
         try:
             response = self.get_response(request)
         finally:
@@ -90,10 +93,11 @@ def signin_username(request: HttpRequest, credentials: Mapping[str, Any] | None)
 
 
 class RequestIdFilter(logging.Filter):
-    """Stamp each record with the current request's id ("-" outside a request)."""
+    """Stamp each record with the id of the request it is about ("-" outside a request)."""
 
     def filter(self, record: logging.LogRecord) -> bool:
-        record.request_id = _request_id.get()
+        about = getattr(getattr(record, "request", None), "request_id", None)
+        record.request_id = about if isinstance(about, str) else _request_id.get()
         return True
 
 

@@ -20,10 +20,9 @@ Django's cache (one cache for every worker when REDIS_URL is set) for SOCLOOK_CA
 
 from __future__ import annotations
 
-import base64
 import hashlib
+import json
 import math
-import pickle
 import time
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
@@ -172,8 +171,9 @@ def handler_cache_guard(*, connection: Connection, handler_id: int | None = None
 
 # --- the cache itself --------------------------------------------------------------------------
 
-# A handler as stored in the cache: plain values that pickle (settings are a mapping proxy).
-type _Row = tuple[int, str, str, dict[str, str], int, datetime | None, datetime | None, bool | None]
+# A handler as stored in the cache: JSON values (times in ISO 8601, which sorts like the times
+# themselves: the service's are all naive and to the second).
+type _Row = tuple[int, str, str, dict[str, str], int, str | None, str | None, bool | None]
 _ID, _TYPE, _NAME, _SETTINGS, _STATUS, _CREATED, _LAST_CHANGED, _CONFIRMED = range(8)
 
 
@@ -184,8 +184,8 @@ def _row(handler: Handler) -> _Row:
         handler.name,
         dict(handler.settings),
         int(handler.status),
-        handler.created,
-        handler.last_changed,
+        _iso(handler.created),
+        _iso(handler.last_changed),
         handler.email_confirmed,
     )
 
@@ -197,19 +197,27 @@ def _handler(row: _Row) -> Handler:
         name=row[_NAME],
         settings=MappingProxyType(dict(row[_SETTINGS])),
         status=HandlerStatus(row[_STATUS]),
-        created=row[_CREATED],
-        last_changed=row[_LAST_CHANGED],
+        created=_from_iso(row[_CREATED]),
+        last_changed=_from_iso(row[_LAST_CHANGED]),
         email_confirmed=row[_CONFIRMED],
     )
+
+
+def _iso(moment: datetime | None) -> str | None:
+    return moment.isoformat() if moment is not None else None
+
+
+def _from_iso(text: str | None) -> datetime | None:
+    return datetime.fromisoformat(text) if text is not None else None
 
 
 class _AccountCache:
     """The cached reads of one account (one key at one address), in the current epoch.
 
-    Entries, each encrypted (`_seal`): `all:<epoch>` the snapshot {fetched_at, rows, touched,
-    digest}; `page:<epoch>:<query>` a page of a big account {fetched_at, rows, page, per_page,
-    total, total_pages, digest}; `known:<epoch>` single handlers {id: (fetched_at, row)}.
-    `touched` lists the ids saved since the snapshot was fetched: the service moved their
+    Entries, each sealed as JSON (`_seal`): `all:<epoch>` the snapshot {fetched_at, rows,
+    touched, digest}; `page:<epoch>:<query>` a page of a big account {fetched_at, rows, page,
+    per_page, total, total_pages, digest}; `known:<epoch>` single handlers {id: (fetched_at,
+    row)}. `touched` lists the ids saved since the snapshot was fetched: the service moved their
     last-change time to a moment only it knows.
     """
 
@@ -222,7 +230,7 @@ class _AccountCache:
     # reads
 
     def page(self, query: ListQuery, *, fresh_only: bool) -> HandlerListPage | None:
-        snapshot = _unseal(cache.get(self._key("all")))
+        snapshot = _unseal_rows(cache.get(self._key("all")))
         # Only the service knows where a saved handler now falls in last-change order.
         reordered = query.order_by == "last_datetime" and bool(snapshot and snapshot["touched"])
         if (
@@ -236,7 +244,7 @@ class _AccountCache:
                 fetched_at=snapshot["fetched_at"],
                 digest=snapshot["digest"],
             )
-        entry = _unseal(cache.get(self._key("page", _query_key(query))))
+        entry = _unseal_rows(cache.get(self._key("page", _query_key(query))))
         if entry is not None and self._usable(entry, fresh_only):
             return HandlerListPage(
                 items=tuple(_handler(row) for row in entry["rows"]),
@@ -250,12 +258,12 @@ class _AccountCache:
         return None
 
     def handler(self, handler_id: int, *, fresh_only: bool) -> Handler | None:
-        known = _unseal(cache.get(self._key("known"))) or {}
+        known = _unseal_known(cache.get(self._key("known")))
         if handler_id in known:
             fetched_at, row = known[handler_id]
             if not fresh_only or self._is_fresh(fetched_at):
                 return _handler(row)
-        snapshot = _unseal(cache.get(self._key("all")))
+        snapshot = _unseal_rows(cache.get(self._key("all")))
         if snapshot is not None and self._usable(snapshot, fresh_only):
             for row in snapshot["rows"]:
                 if row[_ID] == handler_id:
@@ -278,7 +286,7 @@ class _AccountCache:
                 snapshot = {
                     "fetched_at": fetched_at,
                     "rows": rows,
-                    "touched": frozenset(),
+                    "touched": [],
                     "digest": _digest(rows),
                 }
                 cache.set(self._key("all"), _seal(snapshot), timeout=STALE_KEEP_SECONDS)
@@ -293,7 +301,7 @@ class _AccountCache:
         return _as_list_page(page, fetched_at, digest)
 
     def remember(self, handler: Handler) -> None:
-        known = dict(_unseal(cache.get(self._key("known"))) or {})
+        known = _unseal_known(cache.get(self._key("known")))
         known[handler.id] = (time.time(), _row(handler))
         cache.set(self._key("known"), _seal(_bounded(known)), timeout=STALE_KEEP_SECONDS)
 
@@ -309,7 +317,7 @@ class _AccountCache:
             "total_pages": page.total_pages,
             "digest": _digest((rows, page.page, page.per_page, page.total, page.total_pages)),
         }
-        known = dict(_unseal(cache.get(self._key("known"))) or {})
+        known = _unseal_known(cache.get(self._key("known")))
         known.update((row[_ID], (fetched_at, row)) for row in rows)
         cache.set_many(
             {
@@ -336,7 +344,7 @@ class _AccountCache:
         changed_id = saved.id if saved is not None else deleted_id
         now = time.time()
         carried: dict[str, Any] = {}
-        snapshot = _unseal(cache.get(self._key("all", epoch=old_epoch)))
+        snapshot = _unseal_rows(cache.get(self._key("all", epoch=old_epoch)))
         if snapshot is not None and changed_id is not None:
             rows = [row for row in snapshot["rows"] if row[_ID] != changed_id]
             present = len(rows) < len(snapshot["rows"])
@@ -344,7 +352,7 @@ class _AccountCache:
             if saved is not None and present:
                 rows.append(_row(saved))
                 rows.sort(key=lambda row: row[_ID])
-                touched = touched | {saved.id}
+                touched = sorted({*touched, saved.id})
             if saved is None or present:
                 kept = tuple(rows)
                 carried[self._key("all", epoch=new_epoch)] = {
@@ -353,12 +361,11 @@ class _AccountCache:
                     "touched": touched,
                     "digest": _digest(kept),
                 }
-        previous = (
-            _unseal(cache.get(self._key("known", epoch=old_epoch)))
+        known = (
+            _unseal_known(cache.get(self._key("known", epoch=old_epoch)))
             if changed_id is not None
-            else None
+            else {}
         )
-        known = dict(previous or {})
         known.pop(changed_id, None)
         if saved is not None:
             known[saved.id] = (now, _row(saved))
@@ -423,24 +430,40 @@ def _as_list_page(page: HandlerPage, fetched_at: float, digest: str) -> HandlerL
 def _seal(value: object) -> str:
     """Cached handlers carry their secrets (webhook URLs, tokens), so the cache, which may be a
     shared Redis, holds them only encrypted, like the database does."""
-    return crypto.encrypt(base64.b64encode(pickle.dumps(value)).decode("ascii"))
+    return crypto.seal(value)
 
 
 def _unseal(sealed: object) -> Any:
-    """What `_seal` stored, or None when it is missing or unreadable (say, after a key change)."""
+    """What `_seal` stored, or None when it is missing or unreadable (say, after a key change,
+    or an entry written by an older version)."""
     if not isinstance(sealed, str):
         return None
     try:
-        plain = base64.b64decode(crypto.decrypt(sealed))
+        return crypto.unseal(sealed)
     except crypto.DecryptionError:
         return None
-    # Fernet has authenticated it: these are bytes this code pickled.
-    return pickle.loads(plain)  # noqa: S301
+
+
+def _unseal_rows(sealed: object) -> dict[str, Any] | None:
+    """A snapshot or a page entry, its rows back as tuples."""
+    entry = _unseal(sealed)
+    if not isinstance(entry, dict):
+        return None
+    return {**entry, "rows": tuple(tuple(row) for row in entry["rows"])}
+
+
+def _unseal_known(sealed: object) -> dict[int, tuple[float, _Row]]:
+    """The single handlers of an epoch (JSON has kept their ids as strings)."""
+    known = _unseal(sealed)
+    if not isinstance(known, dict):
+        return {}
+    return {int(key): (fetched_at, tuple(row)) for key, (fetched_at, row) in known.items()}
 
 
 def _digest(value: object) -> str:
     """A short fingerprint of cached rows: equal for equal data, whenever it was fetched."""
-    return hashlib.blake2b(pickle.dumps(value), digest_size=12).hexdigest()
+    plain = json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+    return hashlib.blake2b(plain.encode(), digest_size=12).hexdigest()
 
 
 def _select(
@@ -479,5 +502,5 @@ def _sort_key(order_by: str | None) -> Callable[[_Row], Any]:
         return lambda row: (row[_NAME].casefold(), row[_ID])
     if order_by in ("datetime", "last_datetime"):
         column = _CREATED if order_by == "datetime" else _LAST_CHANGED
-        return lambda row: (row[column] is not None, row[column] or datetime.min, row[_ID])
+        return lambda row: (row[column] is not None, row[column] or "", row[_ID])
     return lambda row: row[_ID]

@@ -20,9 +20,18 @@ from handlers_app.selectors import (
     handler_cache_saved,
 )
 from handlers_app.soclook.client import Handler, HandlerStatus, ListQuery
-from handlers_app.soclook.errors import BadKey, SoclookError, Unavailable
+from handlers_app.soclook.errors import BadKey, KeyUnreadable, SoclookError, Unavailable
 from handlers_app.soclook.types import NAME_MAX_LENGTH, get_handler_type
 from handlers_app.teams import TEAM_CREATION_REFUSED, TeamRuleError, team_creation_allowed
+
+
+class RestoreUnderway(Exception):
+    """Another restore from the same journal entry is under way, or has already created the
+    handler again (`recreated`, its journal entry)."""
+
+    def __init__(self, *, recreated: JournalEntry | None = None) -> None:
+        super().__init__("another restore from this journal entry came first")
+        self.recreated = recreated
 
 
 class ConnectionCheckFailed(Exception):
@@ -87,7 +96,7 @@ def connection_save(
         if created
         else Connection.objects.filter(pk=connection.pk).values("name", "base_url").first()
     )
-    key_changed = bool(api_key) and (created or connection.api_key != api_key)
+    key_changed = bool(api_key) and (created or _stored_key(connection) != api_key)
     if api_key:
         connection.set_api_key(api_key)
     if created:
@@ -103,6 +112,15 @@ def connection_save(
         ),
     )
     return connection
+
+
+def _stored_key(connection: Connection) -> str | None:
+    """The key stored for a connection; None when it can no longer be read (a new one is then
+    a change)."""
+    try:
+        return connection.api_key
+    except KeyUnreadable:
+        return None
 
 
 def connection_delete(*, connection: Connection, user: AbstractBaseUser | None) -> None:
@@ -220,10 +238,34 @@ def handler_restore(
     `current` is the handler as it stands: it is updated in full (name, type, every setting,
     on/off) to the kept state. When it no longer exists (None) it is created again from the
     snapshot, under a new id that the journal links to the old one.
+
+    One restore from an entry runs at a time: the others raise RestoreUnderway, as does a
+    restore of a handler that an earlier one already created again.
     """
     kept = journal.snapshot_of(entry)
     if kept is None:
         raise ValueError("this journal entry kept no handler to restore")
+    claimed_at = journal.restore_claim(entry=entry)
+    if claimed_at is None:
+        raise RestoreUnderway
+    try:
+        # Checked again under the claim: a restore that finished since the page was read.
+        recreated = journal.recreation_of(entry)
+        if recreated is not None:
+            raise RestoreUnderway(recreated=recreated)
+        return _restore(connection=connection, user=user, entry=entry, kept=kept, current=current)
+    finally:
+        journal.restore_release(entry=entry, claimed_at=claimed_at)
+
+
+def _restore(
+    *,
+    connection: Connection,
+    user: AbstractBaseUser,
+    entry: JournalEntry,
+    kept: journal.Snapshot,
+    current: Handler | None,
+) -> int:
     client = client_for(connection, writes=True)
     with handler_cache_guard(connection=connection, handler_id=current.id if current else None):
         if current is None:

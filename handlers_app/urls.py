@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from django.urls import path, register_converter
 
+from handlers_app.models import ID_MAX_DIGITS
 from handlers_app.views import (
     connections,
     handler_forms,
@@ -14,10 +15,10 @@ from handlers_app.views import (
 
 
 class IdConverter:
-    """An object's number: at most 18 digits, so that a longer one is a 404 rather than an
-    integer overflow in the database."""
+    """An object's number: at most ID_MAX_DIGITS digits, so that a longer one is a 404 rather
+    than an integer overflow in the database."""
 
-    regex = "[0-9]{1,18}"
+    regex = f"[0-9]{{1,{ID_MAX_DIGITS}}}"
 
     def to_python(self, value: str) -> int:
         return int(value)

@@ -7,6 +7,7 @@ from django.test import override_settings
 
 from handlers_app import crypto
 from handlers_app.models import Connection
+from handlers_app.soclook.errors import KeyUnreadable
 
 OLD_KEY = crypto.generate_key()
 NEW_KEY = crypto.generate_key()
@@ -57,6 +58,6 @@ def test_rotation_re_encrypts_with_the_newest_key(stored: Connection) -> None:
 def test_a_value_from_an_unknown_key_is_refused_not_garbled(stored: Connection) -> None:
     with (
         override_settings(FIELD_ENCRYPTION_KEYS=[NEW_KEY]),
-        pytest.raises(crypto.DecryptionError),
+        pytest.raises(KeyUnreadable, match="can no longer be read"),
     ):
         Connection.objects.get(pk=stored.pk).api_key  # noqa: B018

@@ -18,8 +18,10 @@ if TYPE_CHECKING:
 
 __all__ = [
     "DEFAULT_RETRY_AFTER",
+    "MAX_RETRY_AFTER",
     "AddressRefused",
     "BadKey",
+    "KeyUnreadable",
     "NotFound",
     "NotSoclook",
     "OutcomeUnknown",
@@ -31,6 +33,9 @@ __all__ = [
 
 DEFAULT_RETRY_AFTER = 60
 DEFAULT_RATE_LIMIT = 60
+# The longest wait believed from an X-RateLimit-Reset. The service's window is a minute; a wilder
+# figure must neither lock a key out for days nor overflow a cache expiry (Redis refuses those).
+MAX_RETRY_AFTER = 10 * 60
 
 
 class SoclookError(Exception):
@@ -57,6 +62,15 @@ class BadKey(SoclookError):
 
     default_message = gettext_lazy(
         "Soclook did not accept this API key. Check the key in your Soclook account settings."
+    )
+
+
+class KeyUnreadable(SoclookError):
+    """The connection's stored API key cannot be decrypted with FIELD_ENCRYPTION_KEYS (its key
+    was dropped too early, say), so no request can be made with it."""
+
+    default_message = gettext_lazy(
+        "This connection's key can no longer be read: an owner must enter it again."
     )
 
 
@@ -97,7 +111,7 @@ class RateLimited(SoclookError):
         status: int | None = 429,
     ) -> None:
         super().__init__(status=status)
-        self.retry_after = retry_after
+        self.retry_after = min(retry_after, MAX_RETRY_AFTER)
         self.limit = limit
 
     @property

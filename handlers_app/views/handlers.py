@@ -46,7 +46,13 @@ from handlers_app.soclook.client import (
     HandlerStatus,
     ListQuery,
 )
-from handlers_app.soclook.errors import BadKey, NotFound, OutcomeUnknown, SoclookError
+from handlers_app.soclook.errors import (
+    BadKey,
+    KeyUnreadable,
+    NotFound,
+    OutcomeUnknown,
+    SoclookError,
+)
 from handlers_app.soclook.types import HANDLER_TYPES, NAME_MAX_LENGTH, is_known_type
 
 TEMPLATE = "handlers_app/handler_list.html"
@@ -205,7 +211,7 @@ def _table_context(
         "page_corrected": corrected,
         "handler_page": page,
         "error": error,
-        "bad_key": isinstance(error, BadKey),
+        "bad_key": isinstance(error, (BadKey, KeyUnreadable)),
         "filtered": filtered,
         "empty_account": page is not None and page.total == 0 and not filtered,
         "type_choices": list(HANDLER_TYPES.values()),

@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
 from handlers_app.access import connection_for, memberships_of
+from handlers_app.crypto import DecryptionError
 from handlers_app.csv_files import csv_response
 from handlers_app.forms import JournalFilterForm
 from handlers_app.http import HtmxHttpRequest
@@ -25,11 +26,13 @@ from handlers_app.journal import (
     handler_changes,
     handler_lineage,
     journal_entries,
+    recreation_of,
+    restore_underway,
     snapshot_of,
 )
 from handlers_app.models import Connection, JournalAction, JournalEntry, Role
 from handlers_app.selectors import handler_get
-from handlers_app.services import handler_restore
+from handlers_app.services import RestoreUnderway, handler_restore
 from handlers_app.soclook.client import Handler
 from handlers_app.soclook.errors import NotFound, SoclookError
 
@@ -187,13 +190,18 @@ def journal_restore(request: HtmxHttpRequest, connection_id: int, entry_id: int)
     access = connection_for(request.user, connection_id, role=Role.EDITOR)
     connection = access.connection
     entry = get_object_or_404(JournalEntry, pk=entry_id, connection=connection)
-    kept = snapshot_of(entry)
+    context: dict[str, object] = {"connection": connection, "entry": entry}
+    try:
+        kept = snapshot_of(entry)
+    except DecryptionError:
+        context["unreadable"] = True
+        return render(request, "handlers_app/journal_restore.html", context)
     if kept is None:
         raise Http404
-    context: dict[str, object] = {"connection": connection, "entry": entry, "kept": kept}
-    recreated = entry.restorations.filter(previous_handler_id__isnull=False).first()
-    if recreated is not None:
-        context["recreated"] = recreated
+    context["kept"] = kept
+    recreated = recreation_of(entry)
+    if recreated is not None or restore_underway(entry):
+        context.update({"recreated": recreated, "underway": recreated is None})
         return render(request, "handlers_app/journal_restore.html", context)
     try:
         current = _current(connection, entry)
@@ -207,6 +215,8 @@ def journal_restore(request: HtmxHttpRequest, connection_id: int, entry_id: int)
             handler_id = handler_restore(
                 connection=connection, user=request.user, entry=entry, current=current
             )
+        except RestoreUnderway as exc:
+            context.update({"recreated": exc.recreated, "underway": exc.recreated is None})
         except SoclookError as exc:
             context["error"] = exc.message
         else:
