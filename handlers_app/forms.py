@@ -70,7 +70,9 @@ class ConnectionForm(forms.ModelForm):
             del self.fields["team"]
             self.fields["api_key"].required = False
             self.fields["api_key"].help_text = _(
-                "Set, ends in %(last4)s. Leave empty to keep it."
+                "Set, ends in %(last4)s. Leave empty to keep it. If you change the address, "
+                "type the key again: the stored key is only ever sent to the address it was "
+                "entered for."
             ) % {"last4": self.instance.masked_key}
         elif len(teams) > 1:
             self.fields["team"].queryset = Team.objects.filter(pk__in=[t.pk for t in teams])

@@ -143,6 +143,7 @@ class JournalAction(models.TextChoices):
     HANDLER_RESTORED = "handler_restored", _("Handler restored")
     CONNECTION_ADDED = "connection_added", _("Connection added")
     CONNECTION_CHANGED = "connection_changed", _("Connection changed")
+    CONNECTION_CHANGE_REFUSED = "connection_change_refused", _("Connection change refused")
     CONNECTION_REMOVED = "connection_removed", _("Connection removed")
     TEAM_CREATED = "team_created", _("Team created")
     TEAM_RENAMED = "team_renamed", _("Team renamed")

@@ -94,7 +94,7 @@ def connection_new(request: HtmxHttpRequest) -> HttpResponse:
                 connection=connection, api_key=form.cleaned_data["api_key"], user=request.user
             )
         except ConnectionCheckFailed as exc:
-            form.add_error(None, exc.message)
+            form.add_error(exc.field, exc.message)
         else:
             messages.success(request, _("Connected to “%(name)s”.") % {"name": connection.name})
             return redirect(connection)
@@ -115,7 +115,7 @@ def connection_edit(request: HtmxHttpRequest, connection_id: int) -> HttpRespons
                 user=request.user,
             )
         except ConnectionCheckFailed as exc:
-            form.add_error(None, exc.message)
+            form.add_error(exc.field, exc.message)
         else:
             messages.success(request, _("Saved “%(name)s”.") % {"name": connection.name})
             return redirect("home")
