@@ -84,7 +84,8 @@ prod: $(VENV)/.installed messages
 	$(VPY) manage.py collectstatic --noinput -v 0
 	$(VPY) manage.py db_worker --no-reload & trap 'kill %1 2>/dev/null' EXIT; \
 	$(VENV)/bin/gunicorn dashboard.wsgi --workers $${WEB_CONCURRENCY:-3} --bind $(HOST):$(PORT) \
-	  --access-logfile - --forwarded-allow-ips "$${FORWARDED_ALLOW_IPS:-127.0.0.1}" \
+	  --access-logfile - --logger-class handlers_app.observability.AccessLogger \
+	  --forwarded-allow-ips "$${FORWARDED_ALLOW_IPS:-127.0.0.1}" \
 	  --access-logformat '%(h)s %(t)s "%(m)s %(U)s" %(s)s %(b)s %(M)sms %({x-request-id}o)s'
 
 lint: $(VENV)/.installed

@@ -251,7 +251,8 @@ MAILERS = {
 DEFAULT_EXCEPTION_REPORTER_FILTER = "handlers_app.observability.SecretsHiddenReporterFilter"
 
 # Logs go to standard error, one line per record: plain text, or JSON with LOG_FORMAT=json.
-# Every line carries the request id; Soclook calls are also counted for the /ops/ page.
+# Every line carries the request id; Soclook calls are also counted for the /ops/ page. No line
+# or error e-mail carries the token of an invitation or password-reset link.
 LOG_FORMAT = env.str("LOG_FORMAT", default="plain")
 LOG_LEVEL = env.str("LOG_LEVEL", default="INFO")
 if LOG_FORMAT not in ("plain", "json"):
@@ -261,6 +262,7 @@ LOGGING = {
     "disable_existing_loggers": False,
     "filters": {
         "request_id": {"()": "handlers_app.observability.RequestIdFilter"},
+        "link_tokens": {"()": "handlers_app.observability.LinkTokenFilter"},
         "require_debug_false": {"()": "django.utils.log.RequireDebugFalse"},
     },
     "formatters": {
@@ -271,13 +273,13 @@ LOGGING = {
         "console": {
             "class": "logging.StreamHandler",
             "formatter": LOG_FORMAT,
-            "filters": ["request_id"],
+            "filters": ["request_id", "link_tokens"],
             "level": LOG_LEVEL,
         },
         "mail_admins": {
             "class": "django.utils.log.AdminEmailHandler",
             "level": "ERROR",
-            "filters": ["require_debug_false"],
+            "filters": ["require_debug_false", "link_tokens"],
         },
         "call_stats": {"class": "handlers_app.observability.CallStatsHandler"},
     },
