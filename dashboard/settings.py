@@ -145,6 +145,21 @@ AXES_COOLOFF_TIME = env.float("AXES_COOLOFF_MINUTES", default=15) / 60
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
+AXES_LOCKOUT_CALLABLE = "handlers_app.throttle.lockout_response"
+# The same counters pause the password change, the reset pages and the first-run setup code
+# (handlers_app.throttle); none of their typed values may be kept in the attempt log.
+AXES_SENSITIVE_PARAMETERS = [
+    "username",
+    "ip_address",
+    "old_password",
+    "new_password1",
+    "new_password2",
+    "password1",
+    "password2",
+    "email",
+    "setup_code",
+    "csrfmiddlewaretoken",
+]
 AXES_ENABLED = env.bool("AXES_ENABLED", default=True)
 # Behind N proxies that append to X-Forwarded-For, the client's address is the N-th from the right.
 TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
