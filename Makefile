@@ -82,6 +82,7 @@ prod: $(VENV)/.installed messages
 	$(VPY) manage.py check --deploy --fail-level $${DEPLOY_CHECK_FAIL_LEVEL:-WARNING}
 	$(VPY) manage.py migrate --noinput
 	$(VPY) manage.py collectstatic --noinput -v 0
+	$(VPY) manage.py setup_code
 	$(VPY) manage.py db_worker --no-reload & trap 'kill %1 2>/dev/null' EXIT; \
 	$(VENV)/bin/gunicorn dashboard.wsgi --workers $${WEB_CONCURRENCY:-3} --bind $(HOST):$(PORT) \
 	  --access-logfile - --logger-class handlers_app.observability.AccessLogger \

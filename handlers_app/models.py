@@ -134,6 +134,21 @@ class Invitation(models.Model):
         return self.accepted_at is None and not self.is_expired
 
 
+class SetupCode(models.Model):
+    """The one-time code that creates the first administrator of a production database.
+
+    While no one has an account, each start of the server (`manage.py setup_code`, run by
+    `make prod`) replaces it and prints the new one to the log (handlers_app.first_run). Only its
+    hash is kept, here rather than in a cache, so that every worker accepts the same code.
+    """
+
+    code_hash = models.CharField(max_length=64, editable=False)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    def __str__(self) -> str:
+        return f"Setup code of {self.created_at}"
+
+
 class JournalAction(models.TextChoices):
     HANDLER_CREATED = "handler_created", _("Handler created")
     HANDLER_CHANGED = "handler_changed", _("Handler changed")

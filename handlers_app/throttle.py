@@ -8,7 +8,8 @@ pause it for AXES_COOLOFF_MINUTES, with a 429 page saying so. The same counters 
 - the password-reset pages, which check no password: every reset e-mail asked for, and every
   reset link that does not work, counts as an attempt from that address under a name no account
   can have (a user name holds no spaces or brackets), so that one address can neither flood
-  inboxes nor try links without end.
+  inboxes nor try links without end;
+- the first-run setup code (handlers_app.first_run): every wrong code counts in the same way.
 """
 
 from __future__ import annotations
@@ -24,15 +25,17 @@ from django.shortcuts import render
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
-# The names the reset pages' attempts are counted under.
+# The names the attempts of pages without a user name are counted under.
 RESET_REQUESTS = "(password reset request)"
 RESET_LINKS = "(password reset link)"
+SETUP_CODE = "(setup code)"
 
 # What a pause stops, by the page it happened on; sign-in keeps its own words.
 _PAUSED: dict[str, Promise] = {
     "password_change": _("Too many wrong passwords"),
     "password_reset": _("Too many password reset requests"),
     "password_reset_confirm": _("Too many password reset links that do not work"),
+    "first_admin": _("Too many wrong setup codes"),
 }
 
 

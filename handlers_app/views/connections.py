@@ -15,6 +15,7 @@ from django.views.decorators.http import require_http_methods
 from django_htmx.http import HttpResponseClientRedirect
 
 from handlers_app.access import connection_for, memberships_of, teams_where
+from handlers_app.first_run import setup_code_needed, setup_code_use
 from handlers_app.forms import ConnectionForm, FirstAdminForm
 from handlers_app.http import HtmxHttpRequest
 from handlers_app.models import Connection, Membership, Role, Team
@@ -24,6 +25,7 @@ from handlers_app.services import (
     connection_save,
     team_for_new_owner,
 )
+from handlers_app.throttle import SETUP_CODE, attempt_counted, attempt_refused
 
 
 def _no_users_yet() -> bool:
@@ -58,22 +60,44 @@ def home(request: HtmxHttpRequest) -> HttpResponse:
 
 @require_http_methods(["GET", "POST"])
 def first_admin(request: HtmxHttpRequest) -> HttpResponse:
-    """On a fresh database, the first visitor creates the administrator; then this page is gone."""
+    """On a fresh database the first visitor creates the administrator; then this page is gone.
+    With DEBUG off only a visitor who types the setup code printed to the server's log may
+    (handlers_app.first_run); wrong codes are throttled like sign-in."""
     if not _no_users_yet():
         raise Http404
-    form = FirstAdminForm(request.POST or None)
+    needs_code = setup_code_needed()
+    if request.method == "POST" and needs_code:
+        refused = attempt_refused(request, name=SETUP_CODE)
+        if refused:
+            return refused
+    form = FirstAdminForm(request.POST or None, needs_code=needs_code)
     if request.method == "POST" and form.is_valid():
         with transaction.atomic():
-            user = form.save(commit=False)
-            user.is_staff = True
-            user.is_superuser = True
-            user.save()
-            team = Team.objects.create(name=form.cleaned_data["team_name"])
-            Membership.objects.create(user=user, team=team, role=Role.OWNER)
-        login(request, user, backend="django.contrib.auth.backends.ModelBackend")
-        messages.success(request, _("Welcome! Now add your first connection."))
-        return redirect("connection_new")
-    return render(request, "handlers_app/first_admin.html", {"form": form})
+            allowed = not needs_code or setup_code_use(form.cleaned_data["setup_code"])
+            if allowed:
+                user = form.save(commit=False)
+                user.is_staff = True
+                user.is_superuser = True
+                user.save()
+                team = Team.objects.create(name=form.cleaned_data["team_name"])
+                Membership.objects.create(user=user, team=team, role=Role.OWNER)
+        if allowed:
+            login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+            messages.success(request, _("Welcome! Now add your first connection."))
+            return redirect("connection_new")
+        form.add_error(
+            "setup_code",
+            _(
+                "This is not the current setup code. Copy it again from the server's log; "
+                "only the latest one works, and only once."
+            ),
+        )
+        paused = attempt_counted(request, name=SETUP_CODE)
+        if paused:
+            return paused
+    return render(
+        request, "handlers_app/first_admin.html", {"form": form, "needs_code": needs_code}
+    )
 
 
 @login_required
