@@ -6,7 +6,8 @@ fresh server first is not made its administrator. `setup_code_issue` makes the c
 start-up by `manage.py setup_code`, which `make prod` calls) while no one has an account,
 replacing any earlier one, and keeps only its hash, in the database, so that every gunicorn
 worker accepts it. `setup_code_use` compares in constant time and uses it up in the transaction
-that creates the administrator; wrong codes are throttled like sign-in (handlers_app.throttle).
+that creates the administrator (`first_admin_create`); wrong codes are throttled like sign-in
+(handlers_app.throttle).
 With DEBUG on no code is asked for. `manage.py createsuperuser` needs none either.
 """
 
@@ -20,10 +21,11 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
+from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
 from django.utils import timezone
 
-from handlers_app.models import SetupCode
+from handlers_app.models import Membership, Role, SetupCode, Team
 
 SETUP_CODE_VALID_FOR = timedelta(hours=24)
 # What the form takes: the code (23 characters) with any spaces a person adds.
@@ -79,3 +81,17 @@ def setup_code_use(code: str) -> bool:
         return False
     deleted, _ = SetupCode.objects.filter(pk=stored.pk).delete()
     return deleted == 1
+
+
+def first_admin_create(
+    *, username: str, password: str, team_name: str, setup_code: str
+) -> AbstractBaseUser | None:
+    """The first administrator, owner of a new team; None, and nothing created, when a setup
+    code is needed and `setup_code` is not the current one."""
+    with transaction.atomic():
+        if setup_code_needed() and not setup_code_use(setup_code):
+            return None
+        user = get_user_model().objects.create_superuser(username=username, password=password)
+        team = Team.objects.create(name=team_name)
+        Membership.objects.create(user=user, team=team, role=Role.OWNER)
+    return user

@@ -7,7 +7,6 @@ from django.contrib.auth import get_user_model, login
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
-from django.db import transaction
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
@@ -15,10 +14,10 @@ from django.views.decorators.http import require_http_methods
 from django_htmx.http import HttpResponseClientRedirect
 
 from handlers_app.access import connection_for, memberships_of, teams_where
-from handlers_app.first_run import setup_code_needed, setup_code_use
+from handlers_app.first_run import first_admin_create, setup_code_needed
 from handlers_app.forms import ConnectionForm, FirstAdminForm
 from handlers_app.http import HtmxHttpRequest
-from handlers_app.models import Connection, Membership, Role, Team
+from handlers_app.models import Connection, Role
 from handlers_app.services import (
     ConnectionCheckFailed,
     connection_delete,
@@ -72,16 +71,13 @@ def first_admin(request: HtmxHttpRequest) -> HttpResponse:
             return refused
     form = FirstAdminForm(request.POST or None, needs_code=needs_code)
     if request.method == "POST" and form.is_valid():
-        with transaction.atomic():
-            allowed = not needs_code or setup_code_use(form.cleaned_data["setup_code"])
-            if allowed:
-                user = form.save(commit=False)
-                user.is_staff = True
-                user.is_superuser = True
-                user.save()
-                team = Team.objects.create(name=form.cleaned_data["team_name"])
-                Membership.objects.create(user=user, team=team, role=Role.OWNER)
-        if allowed:
+        user = first_admin_create(
+            username=form.cleaned_data["username"],
+            password=form.cleaned_data["password1"],
+            team_name=form.cleaned_data["team_name"],
+            setup_code=form.cleaned_data.get("setup_code", ""),
+        )
+        if user is not None:
             login(request, user, backend="django.contrib.auth.backends.ModelBackend")
             messages.success(request, _("Welcome! Now add your first connection."))
             return redirect("connection_new")
