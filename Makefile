@@ -85,7 +85,7 @@ prod: $(VENV)/.installed messages
 	$(VPY) manage.py setup_code
 	$(VPY) manage.py db_worker --no-reload & trap 'kill %1 2>/dev/null' EXIT; \
 	$(VENV)/bin/gunicorn dashboard.wsgi --workers $${WEB_CONCURRENCY:-3} --bind $(HOST):$(PORT) \
-	  --access-logfile - --logger-class handlers_app.observability.AccessLogger \
+	  --access-logfile - --logger-class handlers_app.access_log.AccessLogger \
 	  --forwarded-allow-ips "$${FORWARDED_ALLOW_IPS:-127.0.0.1}" \
 	  --access-logformat '%(h)s %(t)s "%(m)s %(U)s" %(s)s %(b)s %(M)sms %({x-request-id}o)s'
 

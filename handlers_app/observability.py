@@ -11,8 +11,8 @@ with `REDIS_URL` every gunicorn worker counts into the same place.
 
 Also here: who a sign-in attempt comes from (for django-axes, behind proxies too), the
 filter that keeps keys, secrets and typed values out of the error reports e-mailed to ADMINS,
-and what keeps the secret token of an invitation or password-reset link out of every log: the
-Django log handlers' filter and gunicorn's access logger.
+and what keeps the secret token of an invitation or password-reset link out of every log (the
+filter of the project's log handlers; gunicorn's access log is in handlers_app.access_log).
 """
 
 from __future__ import annotations
@@ -33,7 +33,6 @@ from django.conf import settings
 from django.core.cache import cache
 from django.http import HttpRequest, HttpResponse, QueryDict
 from django.views.debug import SafeExceptionReporterFilter
-from gunicorn.glogging import Logger as GunicornLogger
 
 REQUEST_ID_HEADER = "X-Request-ID"
 # Letters, digits and a few separators: enough for UUIDs and the ids proxies generate, and
@@ -209,20 +208,6 @@ class LinkTokenFilter(logging.Filter):
         if isinstance(path, str) and hide_link_tokens(path) != path:
             record.request = None
         return True
-
-
-class AccessLogger(GunicornLogger):
-    """gunicorn's logger (`--logger-class handlers_app.observability.AccessLogger`) with link
-    tokens hidden from every field an access-log format can name: the path, the request line,
-    the Referer, any header or environment value."""
-
-    def atoms(
-        self, resp: object, req: object, environ: dict[str, Any], request_time: object
-    ) -> dict[str, Any]:
-        return {
-            name: hide_link_tokens(value) if isinstance(value, str) else value
-            for name, value in super().atoms(resp, req, environ, request_time).items()
-        }
 
 
 # --- call statistics ---------------------------------------------------------------------------
