@@ -160,6 +160,21 @@ AXES_NAME_FAILURE_LIMIT = env.int("AXES_NAME_FAILURE_LIMIT", default=20)
 AXES_NAME_COOLOFF_MINUTES = env.float("AXES_NAME_COOLOFF_MINUTES", default=5)
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
+AXES_LOCKOUT_CALLABLE = "handlers_app.throttle.lockout_response"
+# The same counters pause the password change, the reset pages and the first-run setup code
+# (handlers_app.throttle); none of their typed values may be kept in the attempt log.
+AXES_SENSITIVE_PARAMETERS = [
+    "username",
+    "ip_address",
+    "old_password",
+    "new_password1",
+    "new_password2",
+    "password1",
+    "password2",
+    "email",
+    "setup_code",
+    "csrfmiddlewaretoken",
+]
 AXES_ENABLED = env.bool("AXES_ENABLED", default=True)
 # Behind N proxies that append to X-Forwarded-For, the client's address is the N-th from the right.
 TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
@@ -280,7 +295,8 @@ MAILERS = {
 DEFAULT_EXCEPTION_REPORTER_FILTER = "handlers_app.observability.SecretsHiddenReporterFilter"
 
 # Logs go to standard error, one line per record: plain text, or JSON with LOG_FORMAT=json.
-# Every line carries the request id; Soclook calls are also counted for the /ops/ page.
+# Every line carries the request id; Soclook calls are also counted for the /ops/ page. No line
+# or error e-mail carries the token of an invitation or password-reset link.
 LOG_FORMAT = env.str("LOG_FORMAT", default="plain")
 LOG_LEVEL = env.str("LOG_LEVEL", default="INFO")
 if LOG_FORMAT not in ("plain", "json"):
@@ -290,6 +306,7 @@ LOGGING = {
     "disable_existing_loggers": False,
     "filters": {
         "request_id": {"()": "handlers_app.observability.RequestIdFilter"},
+        "link_tokens": {"()": "handlers_app.observability.LinkTokenFilter"},
         "require_debug_false": {"()": "django.utils.log.RequireDebugFalse"},
     },
     "formatters": {
@@ -300,13 +317,13 @@ LOGGING = {
         "console": {
             "class": "logging.StreamHandler",
             "formatter": LOG_FORMAT,
-            "filters": ["request_id"],
+            "filters": ["request_id", "link_tokens"],
             "level": LOG_LEVEL,
         },
         "mail_admins": {
             "class": "django.utils.log.AdminEmailHandler",
             "level": "ERROR",
-            "filters": ["require_debug_false"],
+            "filters": ["require_debug_false", "link_tokens"],
         },
         "call_stats": {"class": "handlers_app.observability.CallStatsHandler"},
     },

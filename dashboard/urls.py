@@ -3,8 +3,22 @@ from __future__ import annotations
 from django.contrib import admin
 from django.urls import include, path
 
+from handlers_app.views import accounts
+
 urlpatterns = [
     path("", include("handlers_app.urls")),
+    # Django's password pages, throttled like sign-in; the rest of django.contrib.auth.urls as is.
+    path(
+        "accounts/password_change/",
+        accounts.PasswordChangeView.as_view(),
+        name="password_change",
+    ),
+    path("accounts/password_reset/", accounts.PasswordResetView.as_view(), name="password_reset"),
+    path(
+        "accounts/reset/<uidb64>/<token>/",
+        accounts.PasswordResetConfirmView.as_view(),
+        name="password_reset_confirm",
+    ),
     path("accounts/", include("django.contrib.auth.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),

@@ -20,7 +20,11 @@ class TeamAdmin(admin.ModelAdmin):
 
 @admin.register(Connection)
 class ConnectionAdmin(admin.ModelAdmin):
-    """Operators see connections, never their keys: the key column is not editable or shown."""
+    """Operators see connections, never their keys, and change nothing here.
+
+    A connection changes only on its edit page in the dashboard, where a new address needs the
+    key typed again (the stored key goes nowhere else) and every change is journalled.
+    """
 
     list_display = ["name", "team", "base_url", "masked_key", "last_check_ok", "created_at"]
     list_filter = ["team", "last_check_ok"]
@@ -35,15 +39,15 @@ class ConnectionAdmin(admin.ModelAdmin):
         "last_check_ok",
         "last_check_message",
     ]
-    readonly_fields = [
-        "masked_key",
-        "created_by",
-        "last_checked_at",
-        "last_check_ok",
-        "last_check_message",
-    ]
+    readonly_fields = fields
 
     def has_add_permission(self, request: object) -> bool:
+        return False
+
+    def has_change_permission(self, request: object, obj: object = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: object, obj: object = None) -> bool:
         return False
 
 

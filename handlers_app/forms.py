@@ -12,6 +12,7 @@ from django.utils.html import conditional_escape, format_html
 from django.utils.translation import gettext_lazy as _
 
 from handlers_app import outbound
+from handlers_app.first_run import SETUP_CODE_MAX_LENGTH
 from handlers_app.imports import MAX_ROWS, ImportFileError, ParsedRow, read_csv
 from handlers_app.journal import JournalFilter
 from handlers_app.models import Connection, JournalAction, JournalEntry, Role, Team
@@ -28,16 +29,35 @@ from handlers_app.soclook.types import (
 
 
 class FirstAdminForm(BaseUserCreationForm):
+    """The first administrator; with `needs_code`, only for whoever has the setup code."""
+
+    setup_code = forms.CharField(
+        label=_("Setup code"),
+        max_length=SETUP_CODE_MAX_LENGTH,
+        widget=forms.TextInput(
+            attrs={"autocomplete": "off", "spellcheck": "false", "autocapitalize": "characters"}
+        ),
+        help_text=_(
+            "The server printed it to its log when it started, after “First-run setup code”. "
+            "Each start prints a new one."
+        ),
+    )
     team_name = forms.CharField(
         label=_("Team name"),
         max_length=100,
         initial=_("My team"),
         help_text=_("The team that will share this dashboard. You can rename it later."),
     )
+    field_order = ["setup_code"]
 
     class Meta(BaseUserCreationForm.Meta):
         model = get_user_model()
         fields = ("username",)
+
+    def __init__(self, *args: Any, needs_code: bool, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if not needs_code:
+            del self.fields["setup_code"]
 
 
 class ConnectionForm(forms.ModelForm):
@@ -71,7 +91,9 @@ class ConnectionForm(forms.ModelForm):
             del self.fields["team"]
             self.fields["api_key"].required = False
             self.fields["api_key"].help_text = _(
-                "Set, ends in %(last4)s. Leave empty to keep it."
+                "Set, ends in %(last4)s. Leave empty to keep it. If you change the address, "
+                "type the key again: the stored key is only ever sent to the address it was "
+                "entered for."
             ) % {"last4": self.instance.masked_key}
         elif len(teams) > 1:
             self.fields["team"].queryset = Team.objects.filter(pk__in=[t.pk for t in teams])

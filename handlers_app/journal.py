@@ -186,6 +186,15 @@ _FIELD_LABELS: dict[str, Promise] = {
     "base_url": _("API base URL"),
     "api_key": _("API key"),
     "role": _("Role"),
+    "reason": _("Reason"),
+}
+
+# Why a change of a connection's address was refused; an entry keeps the code, pages the words.
+KEY_NOT_RETYPED = "key_not_retyped"
+CHECK_FAILED = "check_failed"
+_REFUSAL_REASONS: dict[str, Promise] = {
+    KEY_NOT_RETYPED: _("the API key was not typed again for the new address"),
+    CHECK_FAILED: _("the new address and key did not pass the check"),
 }
 
 
@@ -206,6 +215,8 @@ def _shown(name: str, value: Any) -> str:
         return str(HandlerStatus(value).label)
     if name == "role" and value in Role.values:
         return str(Role(value).label)
+    if name == "reason" and value in _REFUSAL_REASONS:
+        return str(_REFUSAL_REASONS[value])
     return str(value)
 
 
@@ -246,7 +257,7 @@ def _record(
         team_id=team_id,
         action=action,
         connection=connection,
-        connection_name=connection.name if connection is not None else connection_name,
+        connection_name=connection_name or (connection.name if connection is not None else ""),
         user=person,
         user_name=person.get_username() if person is not None else "",
         **fields,
@@ -399,6 +410,25 @@ def record_connection_saved(
         user=user,
         connection=connection,
         changes=changes,
+    )
+
+
+def record_connection_refused(
+    *, connection: Connection, user: User, stored: Mapping[str, str], reason: str
+) -> JournalEntry:
+    """A change of a connection's address that was refused (`reason`: KEY_NOT_RETYPED or
+    CHECK_FAILED). Nothing was saved: `stored` is the name and address as they still are,
+    `connection` carries the address that was tried. The key is never part of it."""
+    return _record(
+        team_id=connection.team_id,
+        action=JournalAction.CONNECTION_CHANGE_REFUSED,
+        user=user,
+        connection=connection,
+        connection_name=stored["name"],
+        changes=[
+            {"field": "base_url", "before": stored["base_url"], "after": connection.base_url},
+            {"field": "reason", "before": None, "after": reason},
+        ],
     )
 
 

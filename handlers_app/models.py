@@ -143,6 +143,21 @@ class Invitation(models.Model):
         return self.accepted_at is None and not self.is_expired
 
 
+class SetupCode(models.Model):
+    """The one-time code that creates the first administrator of a production database.
+
+    While no one has an account, each start of the server (`manage.py setup_code`, run by
+    `make prod`) replaces it and prints the new one to the log (handlers_app.first_run). Only its
+    hash is kept, here rather than in a cache, so that every worker accepts the same code.
+    """
+
+    code_hash = models.CharField(max_length=64, editable=False)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    def __str__(self) -> str:
+        return f"Setup code of {self.created_at}"
+
+
 class JournalAction(models.TextChoices):
     HANDLER_CREATED = "handler_created", _("Handler created")
     HANDLER_CHANGED = "handler_changed", _("Handler changed")
@@ -152,6 +167,7 @@ class JournalAction(models.TextChoices):
     HANDLER_RESTORED = "handler_restored", _("Handler restored")
     CONNECTION_ADDED = "connection_added", _("Connection added")
     CONNECTION_CHANGED = "connection_changed", _("Connection changed")
+    CONNECTION_CHANGE_REFUSED = "connection_change_refused", _("Connection change refused")
     CONNECTION_REMOVED = "connection_removed", _("Connection removed")
     TEAM_CREATED = "team_created", _("Team created")
     TEAM_RENAMED = "team_renamed", _("Team renamed")

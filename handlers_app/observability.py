@@ -9,8 +9,10 @@ Call statistics are counted from the client's own "soclook call" log lines by `C
 so the client knows nothing about them. They live in the default cache, in five-minute buckets:
 with `REDIS_URL` every gunicorn worker counts into the same place.
 
-Also here: who a sign-in attempt comes from (for django-axes, behind proxies too), and the
-filter that keeps keys, secrets and typed values out of the error reports e-mailed to ADMINS.
+Also here: who a sign-in attempt comes from (for django-axes, behind proxies too), the
+filter that keeps keys, secrets and typed values out of the error reports e-mailed to ADMINS,
+and what keeps the secret token of an invitation or password-reset link out of every log (the
+filter of the project's log handlers; gunicorn's access log is in handlers_app.access_log).
 """
 
 from __future__ import annotations
@@ -166,6 +168,50 @@ class SecretsHiddenReporterFilter(SafeExceptionReporterFilter):
             (name, self.cleansed_substitute if self.hidden_settings.search(name) else value)
             for name, value in variables
         ]
+
+
+# --- secret tokens in paths --------------------------------------------------------------------
+
+# An invitation link and a password-reset link carry a secret token as a path segment. Their
+# first visit moves it into the session and redirects to an address without it
+# (views.teams.invitation_open, Django's PasswordResetConfirmView), but that first request
+# still reaches every log that writes paths, full URLs or request lines.
+_LINK_PREFIXES = ("/invitations/", "/accounts/reset/")
+_LINK_TOKEN = re.compile(
+    r"""((?:^|(?<=[\s"'(=,]))(?:[a-z][a-z0-9+.-]*://[^/\s"']*)?"""
+    r"""(?:/invitations/|/accounts/reset/[^/\s"'?#]+/))(?!set-password/)[^/\s"'?#]+"""
+)
+HIDDEN_TOKEN = "[hidden]"  # noqa: S105 (what replaces a token, not one)
+
+
+def hide_link_tokens(text: str) -> str:
+    """`text` with the token of every invitation or password-reset path in it replaced."""
+    if not any(prefix in text for prefix in _LINK_PREFIXES):
+        return text
+    return _LINK_TOKEN.sub(rf"\1{HIDDEN_TOKEN}", text)
+
+
+class LinkTokenFilter(logging.Filter):
+    """On every log handler: no link token in a line (Django logs "Not Found: <path>" and
+    "Internal Server Error: <path>", the development server its request lines).
+
+    An error report built from a record whose request path holds a token would print that path
+    and the request's environment: such a record loses its request, the report says only what
+    went wrong.
+    """
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        try:
+            message = record.getMessage()
+        except (TypeError, ValueError):
+            return True
+        hidden = hide_link_tokens(message)
+        if hidden != message:
+            record.msg, record.args = hidden, None
+        path = getattr(getattr(record, "request", None), "path", None)
+        if isinstance(path, str) and hide_link_tokens(path) != path:
+            record.request = None
+        return True
 
 
 # --- call statistics ---------------------------------------------------------------------------

@@ -35,9 +35,13 @@ class RestoreUnderway(Exception):
 
 
 class ConnectionCheckFailed(Exception):
-    def __init__(self, message: str) -> None:
+    """A connection was not saved; `message` says why, `field` names the form field to fix
+    (None: the form as a whole)."""
+
+    def __init__(self, message: str, *, field: str | None = None) -> None:
         super().__init__(message)
         self.message = message
+        self.field = field
 
 
 def connection_check(*, connection: Connection) -> None:
@@ -88,7 +92,12 @@ def connection_save(
     api_key: str | None,
     user: AbstractBaseUser | None,
 ) -> Connection:
-    """Check and save a new or changed connection. An empty api_key keeps the stored one."""
+    """Check and save a new or changed connection. An empty api_key keeps the stored one.
+
+    The stored key is only ever sent to the address it was entered for: a new address needs the
+    key typed again, and is refused (and journalled, as is a new address that fails the check)
+    before anything is sent anywhere.
+    """
     created = connection.pk is None
     # The form has already changed the instance; the journal compares with what is stored.
     before = (
@@ -96,12 +105,31 @@ def connection_save(
         if created
         else Connection.objects.filter(pk=connection.pk).values("name", "base_url").first()
     )
+    moved = before is not None and before["base_url"] != connection.base_url
+    if moved and not api_key:
+        journal.record_connection_refused(
+            connection=connection, user=user, stored=before, reason=journal.KEY_NOT_RETYPED
+        )
+        raise ConnectionCheckFailed(
+            _(
+                "You changed the address: type the API key again. The stored key is only ever "
+                "sent to the address it was entered for."
+            ),
+            field="api_key",
+        )
     key_changed = bool(api_key) and (created or _stored_key(connection) != api_key)
     if api_key:
         connection.set_api_key(api_key)
     if created:
         connection.created_by = user
-    connection_check(connection=connection)
+    try:
+        connection_check(connection=connection)
+    except ConnectionCheckFailed:
+        if moved:
+            journal.record_connection_refused(
+                connection=connection, user=user, stored=before, reason=journal.CHECK_FAILED
+            )
+        raise
     connection.save()
     journal.record_connection_saved(
         connection=connection,

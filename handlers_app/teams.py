@@ -36,7 +36,8 @@ class TeamRuleError(Exception):
         self.message = message
 
 
-def _token_hash(token: str) -> str:
+def invitation_token_hash(token: str) -> str:
+    """What the database, and the session of the person who opened the link, keep of a token."""
     return hashlib.sha256(token.encode()).hexdigest()
 
 
@@ -83,7 +84,7 @@ def invitation_create(
         invitation = Invitation.objects.create(
             team=team,
             role=role,
-            token_hash=_token_hash(token),
+            token_hash=invitation_token_hash(token),
             created_by=user,
             expires_at=timezone.now() + valid_for,
         )
@@ -96,9 +97,9 @@ def invitation_create(
     return invitation, token
 
 
-def invitation_find(*, token: str) -> Invitation | None:
-    """The invitation a link's token belongs to, used or not; None for an unknown token."""
-    return Invitation.objects.select_related("team").filter(token_hash=_token_hash(token)).first()
+def invitation_find(*, token_hash: str) -> Invitation | None:
+    """The invitation of a link's token hash, used or not; None for an unknown one."""
+    return Invitation.objects.select_related("team").filter(token_hash=token_hash).first()
 
 
 def invitation_revoke(*, invitation: Invitation, user: AbstractBaseUser) -> None:

@@ -123,6 +123,7 @@ urlpatterns = [
         name="member_remove",
     ),
     path("invitations/<str:token>/", teams.invitation_open, name="invitation_accept"),
+    path("join/", teams.invitation_join, name="invitation_join"),
     path("journal/", journal.journal, name="journal"),
     path(
         "connections/<id:connection_id>/handlers/<id:handler_id>/journal/",

@@ -18,6 +18,7 @@ from handlers_app.models import Invitation, JournalAction, JournalEntry, Members
 from tests.helpers import PASSWORD, client_for, make_user
 
 NEW_PASSWORD = "a-long-and-unusual-passphrase-42"
+JOIN = reverse("invitation_join")
 
 
 def invite(owner: User, team: Team, role: str = "editor") -> str:
@@ -28,6 +29,13 @@ def invite(owner: User, team: Team, role: str = "editor") -> str:
     link = re.search(r'value="(http[^"]+/invitations/[^"]+/)"', response.text)
     assert link is not None
     return link.group(1).removeprefix("http://testserver")
+
+
+def opened(link: str, client: Client | None = None) -> Client:
+    """A visitor who opened the link: the token is now in their session."""
+    client = client or Client()
+    assert client.get(link)["Location"] == JOIN
+    return client
 
 
 def membership(user: User, team: Team) -> Membership | None:
@@ -192,13 +200,13 @@ def test_a_new_colleague_signs_up_through_the_link_and_joins_with_the_role(
     owner: User, team: Team
 ) -> None:
     link = invite(owner, team, role="editor")
-    visitor = Client()
-    page = visitor.get(link)
+    visitor = opened(link)
+    page = visitor.get(JOIN)
     assert page.status_code == 200
     assert "Join “Support”" in page.text and "Editor" in page.text
 
     response = visitor.post(
-        link, {"username": "nina", "password1": NEW_PASSWORD, "password2": NEW_PASSWORD}
+        JOIN, {"username": "nina", "password1": NEW_PASSWORD, "password2": NEW_PASSWORD}
     )
 
     nina = User.objects.get(username="nina")
@@ -213,7 +221,7 @@ def test_a_new_colleague_signs_up_through_the_link_and_joins_with_the_role(
 
 def test_signing_up_applies_the_password_rules(owner: User, team: Team) -> None:
     link = invite(owner, team)
-    response = Client().post(link, {"username": "nina", "password1": "123", "password2": "123"})
+    response = opened(link).post(JOIN, {"username": "nina", "password1": "123", "password2": "123"})
     assert response.status_code == 200
     assert "too short" in response.text
     assert not User.objects.filter(username="nina").exists()
@@ -222,8 +230,10 @@ def test_signing_up_applies_the_password_rules(owner: User, team: Team) -> None:
 
 def test_a_link_works_only_once(owner: User, team: Team) -> None:
     link = invite(owner, team)
-    Client().post(link, {"username": "nina", "password1": NEW_PASSWORD, "password2": NEW_PASSWORD})
-    response = Client().get(link)
+    opened(link).post(
+        JOIN, {"username": "nina", "password1": NEW_PASSWORD, "password2": NEW_PASSWORD}
+    )
+    response = opened(link).get(JOIN)
     assert response.status_code == 410
     assert "already been used" in response.text
 
@@ -231,8 +241,8 @@ def test_a_link_works_only_once(owner: User, team: Team) -> None:
 def test_an_expired_link_says_so(owner: User, team: Team) -> None:
     link = invite(owner, team)
     Invitation.objects.update(expires_at=timezone.now() - timedelta(minutes=1))
-    response = Client().post(
-        link, {"username": "nina", "password1": NEW_PASSWORD, "password2": NEW_PASSWORD}
+    response = opened(link).post(
+        JOIN, {"username": "nina", "password1": NEW_PASSWORD, "password2": NEW_PASSWORD}
     )
     assert response.status_code == 410
     assert "expired" in response.text
@@ -240,7 +250,7 @@ def test_an_expired_link_says_so(owner: User, team: Team) -> None:
 
 
 def test_an_unknown_link_is_not_found(db: None) -> None:
-    response = Client().get(reverse("invitation_accept", args=["not-a-real-token"]))
+    response = opened(reverse("invitation_accept", args=["not-a-real-token"])).get(JOIN)
     assert response.status_code == 404
 
 
@@ -248,11 +258,11 @@ def test_someone_with_an_account_signs_in_and_joins(
     owner: User, stranger: User, team: Team
 ) -> None:
     link = invite(owner, team, role="viewer")
-    page = Client().get(link)
-    assert f"{reverse('login')}?next={link}" in page.text.replace("%2F", "/")
-    client = client_for(stranger)
-    assert "Join as stas" in client.get(link).text
-    response = client.post(link)
+    page = opened(link).get(JOIN)
+    assert f"{reverse('login')}?next={JOIN}" in page.text.replace("%2F", "/")
+    client = opened(link, client_for(stranger))
+    assert "Join as stas" in client.get(JOIN).text
+    response = client.post(JOIN)
     assert response["Location"] == reverse("team_detail", args=[team.pk])
     assert membership(stranger, team).role == Role.VIEWER
 
@@ -261,9 +271,9 @@ def test_a_member_opening_an_invitation_is_told_and_the_link_stays_unused(
     owner: User, editor: User, team: Team
 ) -> None:
     link = invite(owner, team, role="owner")
-    client = client_for(editor)
-    assert "already a member" in client.get(link).text
-    client.post(link)
+    client = opened(link, client_for(editor))
+    assert "already a member" in client.get(JOIN).text
+    client.post(JOIN)
     assert membership(editor, team).role == Role.EDITOR
     assert Invitation.objects.get().is_usable
 
@@ -277,7 +287,7 @@ def test_an_owner_withdraws_an_open_invitation(owner: User, team: Team) -> None:
     )
     assert response.text.lstrip().startswith('<section id="invitations"')
     assert not Invitation.objects.exists()
-    assert Client().get(link).status_code == 404
+    assert opened(link).get(JOIN).status_code == 404
     assert JournalEntry.objects.first().action == JournalAction.INVITATION_REVOKED
 
 

@@ -7,7 +7,6 @@ from django.contrib.auth import get_user_model, login
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
-from django.db import transaction
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
@@ -15,9 +14,10 @@ from django.views.decorators.http import require_http_methods
 from django_htmx.http import HttpResponseClientRedirect
 
 from handlers_app.access import connection_for, memberships_of, teams_where
+from handlers_app.first_run import first_admin_create, setup_code_needed
 from handlers_app.forms import ConnectionForm, FirstAdminForm
 from handlers_app.http import HtmxHttpRequest
-from handlers_app.models import Connection, Membership, Role, Team
+from handlers_app.models import Connection, Role
 from handlers_app.services import (
     ConnectionCheckFailed,
     connection_delete,
@@ -25,6 +25,7 @@ from handlers_app.services import (
     team_for_new_owner,
 )
 from handlers_app.teams import TEAM_CREATION_REFUSED, team_creation_allowed
+from handlers_app.throttle import SETUP_CODE, attempt_counted, attempt_refused
 
 
 def _no_users_yet() -> bool:
@@ -61,22 +62,41 @@ def home(request: HtmxHttpRequest) -> HttpResponse:
 
 @require_http_methods(["GET", "POST"])
 def first_admin(request: HtmxHttpRequest) -> HttpResponse:
-    """On a fresh database, the first visitor creates the administrator; then this page is gone."""
+    """On a fresh database the first visitor creates the administrator; then this page is gone.
+    With DEBUG off only a visitor who types the setup code printed to the server's log may
+    (handlers_app.first_run); wrong codes are throttled like sign-in."""
     if not _no_users_yet():
         raise Http404
-    form = FirstAdminForm(request.POST or None)
+    needs_code = setup_code_needed()
+    if request.method == "POST" and needs_code:
+        refused = attempt_refused(request, name=SETUP_CODE)
+        if refused:
+            return refused
+    form = FirstAdminForm(request.POST or None, needs_code=needs_code)
     if request.method == "POST" and form.is_valid():
-        with transaction.atomic():
-            user = form.save(commit=False)
-            user.is_staff = True
-            user.is_superuser = True
-            user.save()
-            team = Team.objects.create(name=form.cleaned_data["team_name"])
-            Membership.objects.create(user=user, team=team, role=Role.OWNER)
-        login(request, user, backend="django.contrib.auth.backends.ModelBackend")
-        messages.success(request, _("Welcome! Now add your first connection."))
-        return redirect("connection_new")
-    return render(request, "handlers_app/first_admin.html", {"form": form})
+        user = first_admin_create(
+            username=form.cleaned_data["username"],
+            password=form.cleaned_data["password1"],
+            team_name=form.cleaned_data["team_name"],
+            setup_code=form.cleaned_data.get("setup_code", ""),
+        )
+        if user is not None:
+            login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+            messages.success(request, _("Welcome! Now add your first connection."))
+            return redirect("connection_new")
+        form.add_error(
+            "setup_code",
+            _(
+                "This is not the current setup code. Copy it again from the server's log; "
+                "only the latest one works, and only once."
+            ),
+        )
+        paused = attempt_counted(request, name=SETUP_CODE)
+        if paused:
+            return paused
+    return render(
+        request, "handlers_app/first_admin.html", {"form": form, "needs_code": needs_code}
+    )
 
 
 @login_required
@@ -101,7 +121,7 @@ def connection_new(request: HtmxHttpRequest) -> HttpResponse:
                 connection=connection, api_key=form.cleaned_data["api_key"], user=request.user
             )
         except ConnectionCheckFailed as exc:
-            form.add_error(None, exc.message)
+            form.add_error(exc.field, exc.message)
         else:
             messages.success(request, _("Connected to “%(name)s”.") % {"name": connection.name})
             return redirect(connection)
@@ -122,7 +142,7 @@ def connection_edit(request: HtmxHttpRequest, connection_id: int) -> HttpRespons
                 user=request.user,
             )
         except ConnectionCheckFailed as exc:
-            form.add_error(None, exc.message)
+            form.add_error(exc.field, exc.message)
         else:
             messages.success(request, _("Saved “%(name)s”.") % {"name": connection.name})
             return redirect("home")

@@ -29,6 +29,7 @@ from handlers_app.teams import (
     invitation_create,
     invitation_find,
     invitation_revoke,
+    invitation_token_hash,
     membership_remove,
     membership_set_role,
     team_create,
@@ -209,10 +210,25 @@ def member_remove(request: HtmxHttpRequest, team_id: int, membership_id: int) ->
     )
 
 
-@require_http_methods(["GET", "POST"])
+# The hash of the token of the invitation link this visitor opened.
+_INVITATION_SESSION_KEY = "invitation_token_hash"
+
+
+@require_GET
 def invitation_open(request: HtmxHttpRequest, token: str) -> HttpResponse:
-    """The page an invitation link opens: sign up (or sign in) and join the team."""
-    invitation = invitation_find(token=token)
+    """An invitation link. Its token goes into the session at once and the visitor goes on at a
+    token-free address, as with Django's password-reset links: no later request, form, sign-in
+    `next`, Referer or error answer carries it. The token's own path is hidden from the logs
+    (handlers_app.observability.hide_link_tokens)."""
+    request.session[_INVITATION_SESSION_KEY] = invitation_token_hash(token)
+    return redirect("invitation_join")
+
+
+@require_http_methods(["GET", "POST"])
+def invitation_join(request: HtmxHttpRequest) -> HttpResponse:
+    """Sign up (or sign in) and join the team of the invitation opened in this session."""
+    token_hash = request.session.get(_INVITATION_SESSION_KEY)
+    invitation = invitation_find(token_hash=token_hash) if token_hash else None
     if invitation is None or not invitation.is_usable:
         return render(
             request,
@@ -238,7 +254,7 @@ def invitation_open(request: HtmxHttpRequest, token: str) -> HttpResponse:
                 invitation_accept(invitation=invitation, user=user)
         except TeamRuleError as exc:
             messages.error(request, exc.message)
-            return redirect(request.path)
+            return redirect("invitation_join")
         login(request, user, backend="django.contrib.auth.backends.ModelBackend")
         return _welcome(request, invitation)
     return render(
@@ -253,11 +269,12 @@ def _join(request: HtmxHttpRequest, invitation: Invitation, user: Any) -> HttpRe
         invitation_accept(invitation=invitation, user=user)
     except TeamRuleError as exc:
         messages.error(request, exc.message)
-        return redirect(request.path)
+        return redirect("invitation_join")
     return _welcome(request, invitation)
 
 
 def _welcome(request: HtmxHttpRequest, invitation: Invitation) -> HttpResponse:
+    request.session.pop(_INVITATION_SESSION_KEY, None)
     messages.success(
         request,
         _("Welcome to “%(team)s”. Your role: %(role)s.")
