@@ -11,7 +11,7 @@ from django.db.models import Q
 from django.utils.html import conditional_escape, format_html
 from django.utils.translation import gettext_lazy as _
 
-from handlers_app.imports import MAX_ROWS, ImportFileError, ParsedRow, read_csv
+from handlers_app.imports.reading import MAX_ROWS, ImportFileError, ParsedRow, read_csv
 from handlers_app.journal import JournalFilter
 from handlers_app.models import Connection, JournalAction, JournalEntry, Role, Team
 from handlers_app.soclook.client import Handler
