@@ -45,7 +45,7 @@ from handlers_app.models import (
     ImportStatus,
     Role,
 )
-from handlers_app.soclook.types import HANDLER_TYPES
+from handlers_app.soclook.types import HANDLER_TYPES, NAME_MAX_LENGTH
 
 UPLOAD_TEMPLATE = "handlers_app/import.html"
 JOB_TEMPLATE = "handlers_app/import_job.html"
@@ -77,6 +77,7 @@ def handler_import(request: HtmxHttpRequest, connection_id: int) -> HttpResponse
             "form": form,
             "jobs": import_jobs_recent(connection=connection),
             "handler_types": HANDLER_TYPES.values(),
+            "name_max_length": NAME_MAX_LENGTH,
             "list_url": connection.get_absolute_url(),
         },
     )
