@@ -13,7 +13,13 @@ from django.utils.translation import gettext_lazy as _
 
 from handlers_app import outbound
 from handlers_app.first_run import SETUP_CODE_MAX_LENGTH
-from handlers_app.imports import MAX_ROWS, ImportFileError, ParsedRow, read_csv
+from handlers_app.imports.reading import (
+    MAX_FILE_MEGABYTES,
+    MAX_ROWS,
+    ImportFileError,
+    ParsedRow,
+    read_csv,
+)
 from handlers_app.journal import JournalFilter
 from handlers_app.models import Connection, JournalAction, JournalEntry, Role, Team
 from handlers_app.soclook.client import Handler, soclook_policy
@@ -421,8 +427,8 @@ class HandlerImportForm(forms.Form):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["file"].help_text = _(
-            "UTF-8, separated by commas or semicolons, at most 1 MB and %(max)d handlers."
-        ) % {"max": MAX_ROWS}
+            "UTF-8, separated by commas or semicolons, at most %(size)d MB and %(max)d handlers."
+        ) % {"size": MAX_FILE_MEGABYTES, "max": MAX_ROWS}
 
     def clean_file(self) -> Any:
         upload = self.cleaned_data["file"]

@@ -267,8 +267,8 @@ def _record(
 def _handler_fields(state: HandlerState, handler_id: int) -> dict[str, Any]:
     return {
         "handler_id": handler_id,
-        "handler_name": state.name[:200],
-        "handler_type": state.type[:64],
+        "handler_name": state.name[: JournalEntry._meta.get_field("handler_name").max_length],
+        "handler_type": state.type[: JournalEntry._meta.get_field("handler_type").max_length],
     }
 
 

@@ -67,7 +67,8 @@ def connection_check(*, connection: Connection) -> None:
         message = ""
     connection.last_checked_at = timezone.now()
     connection.last_check_ok = not message
-    connection.last_check_message = message[:300]
+    kept = Connection._meta.get_field("last_check_message").max_length
+    connection.last_check_message = message[:kept]
     if message:
         raise ConnectionCheckFailed(message)
 

@@ -9,7 +9,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.http import HttpResponse
 from django.urls import reverse
 
-from handlers_app.imports import MAX_COLUMNS, template_header
+from handlers_app.imports.reading import MAX_COLUMNS, template_header
 from handlers_app.models import Connection, ImportJob
 from handlers_app.sandbox import Sandbox
 from tests.helpers import client_for

@@ -25,7 +25,7 @@ from django.utils import timezone
 from django_tasks_db.management.commands.db_worker import Worker
 from django_tasks_db.models import DBTaskResult
 
-from handlers_app.imports import SLICE_ROWS
+from handlers_app.imports.task import SLICE_ROWS
 from handlers_app.models import (
     Connection,
     ImportJob,

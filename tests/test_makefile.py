@@ -1,5 +1,5 @@
 """The make targets: the set-up's choice of Python (Django 6 needs 3.12 or newer), and the
-import workers started beside the server."""
+import workers and their housekeeping started beside the server."""
 
 from __future__ import annotations
 
@@ -58,3 +58,8 @@ def test_the_server_starts_beside_three_import_workers_unless_told_otherwise(tar
 
     assert recipe(target).count(worker) == 3
     assert recipe(target, "IMPORT_WORKERS=5").count(worker) == 5
+
+
+@pytest.mark.parametrize("target", ["run", "demo", "prod"])
+def test_import_housekeeping_runs_once_beside_the_workers_each_minute(target: str) -> None:
+    assert recipe(target).count("manage.py imports_housekeeping --every 60 &") == 1

@@ -201,6 +201,7 @@ def _table_context(
         "can_edit": access.can_edit,
         "can_manage": access.can_manage,
         "query": query,
+        "search_max_length": SEARCH_MAX_LENGTH,
         "params": query_params(query),
         "list_url": _list_url(connection),
         "back_url": _list_url(connection, query),

@@ -4,6 +4,8 @@ Only editors reach these pages, and none of them sends a request to Soclook: the
 against the type registry, and the handlers are created by a background task
 (handlers_app.imports). A preview is its uploader's own; the jobs are the team's. While a job
 runs its page polls itself with htmx (`#progress`); without JavaScript it has a Refresh link.
+A page ends no job: one whose worker went away is shown as it will be ended by
+housekeeping (`manage.py imports_housekeeping`).
 """
 
 from __future__ import annotations
@@ -26,16 +28,16 @@ from handlers_app.access import connection_for
 from handlers_app.csv_files import csv_response
 from handlers_app.forms import HandlerImportForm
 from handlers_app.http import HtmxHttpRequest
-from handlers_app.imports import (
+from handlers_app.imports.ending import import_job_seen
+from handlers_app.imports.jobs import (
     import_job_create,
-    import_job_expire_if_stalled,
     import_job_mark_list_refreshed,
     import_job_start,
     import_job_stop,
     import_jobs_recent,
     preview_expired,
-    template_rows,
 )
+from handlers_app.imports.reading import template_rows
 from handlers_app.models import (
     Connection,
     ImportJob,
@@ -43,7 +45,7 @@ from handlers_app.models import (
     ImportStatus,
     Role,
 )
-from handlers_app.soclook.types import HANDLER_TYPES
+from handlers_app.soclook.types import HANDLER_TYPES, NAME_MAX_LENGTH
 
 UPLOAD_TEMPLATE = "handlers_app/import.html"
 JOB_TEMPLATE = "handlers_app/import_job.html"
@@ -75,6 +77,7 @@ def handler_import(request: HtmxHttpRequest, connection_id: int) -> HttpResponse
             "form": form,
             "jobs": import_jobs_recent(connection=connection),
             "handler_types": HANDLER_TYPES.values(),
+            "name_max_length": NAME_MAX_LENGTH,
             "list_url": connection.get_absolute_url(),
         },
     )
@@ -92,8 +95,6 @@ def handler_import_template(request: HtmxHttpRequest, connection_id: int) -> Htt
 def handler_import_job(request: HtmxHttpRequest, connection_id: int, job_id: int) -> HttpResponse:
     connection = connection_for(request.user, connection_id, role=Role.EDITOR).connection
     job = _job_for(request, connection, job_id)
-    if import_job_expire_if_stalled(job=job):
-        job.refresh_from_db()
     import_job_mark_list_refreshed(job=job)
     template = f"{JOB_TEMPLATE}#progress" if request.htmx else JOB_TEMPLATE
     return render(request, template, _job_context(connection, job))
@@ -146,7 +147,7 @@ def _job_for(request: HtmxHttpRequest, connection: Connection, job_id: int) -> I
 
 
 def _job_context(connection: Connection, job: ImportJob) -> dict[str, Any]:
-    rows = list(job.rows.all())
+    job, rows = import_job_seen(job)
     counts = Counter(row.outcome for row in rows)
     to_send = len(rows) - counts[ImportRowOutcome.SKIPPED]
     settled = sum(

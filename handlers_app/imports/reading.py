@@ -1,0 +1,354 @@
+"""Reading and checking a CSV file of handlers, without a single request to the service and
+without the database.
+
+`read_csv()` reads an uploaded file and checks every row against the type registry. A problem
+with the whole file raises `ImportFileError`; a problem with one row is listed on that row, and
+the rest can still be imported. `template_rows()` is the file to start from.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import string
+from collections import Counter
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.core.files.uploadedfile import UploadedFile
+from django.utils import translation
+from django.utils.text import get_text_list
+from django.utils.translation import gettext as _
+
+from handlers_app.csv_files import unguard_cell
+from handlers_app.soclook.types import (
+    HANDLER_TYPES,
+    NAME_MAX_LENGTH,
+    FieldKind,
+    FieldSpec,
+    HandlerType,
+)
+
+__all__ = [
+    "MAX_COLUMNS",
+    "MAX_FILE_BYTES",
+    "MAX_FILE_MEGABYTES",
+    "MAX_ROWS",
+    "ImportFileError",
+    "ParsedRow",
+    "parse_csv_text",
+    "read_csv",
+    "template_header",
+    "template_rows",
+]
+
+MAX_FILE_MEGABYTES = 1
+MAX_FILE_BYTES = MAX_FILE_MEGABYTES * 1024 * 1024
+MAX_ROWS = 1000
+_FIXED_COLUMNS = ("type", "name")
+
+_EXAMPLE_BY_KIND = {
+    FieldKind.EMAIL: "alerts@example.com",
+    FieldKind.URL: "https://example.com/hooks/notifications",
+    FieldKind.CHAT_ID: "-1001234567890",
+    FieldKind.TEXT: "",
+}
+
+
+class ImportFileError(Exception):
+    """The file as a whole cannot be imported; `messages` say why, in words a person can act on."""
+
+    def __init__(self, *messages: str) -> None:
+        super().__init__(*messages)
+        self.messages = list(messages)
+
+
+@dataclass(frozen=True)
+class ParsedRow:
+    """One row of the file after checking. `settings` holds the cleaned values of the type's
+    fields that passed; `summary` is what a page may show of the destination."""
+
+    number: int
+    type: str
+    name: str
+    settings: dict[str, str] = field(default_factory=dict)
+    summary: str = ""
+    problems: tuple[str, ...] = ()
+
+    @property
+    def is_valid(self) -> bool:
+        return not self.problems
+
+
+# --- the file's columns and the template ------------------------------------------------------
+
+
+def template_header() -> list[str]:
+    """`type`, `name`, then every settings field of every type, in the registry's order."""
+    settings_columns = (name for t in HANDLER_TYPES.values() for name in t.field_names)
+    return list(dict.fromkeys((*_FIXED_COLUMNS, *settings_columns)))
+
+
+# A file may have a few more columns than the template (spreadsheets keep empty ones at the end),
+# and no more: every row is checked against every column.
+MAX_COLUMNS = len(template_header()) + 10
+
+
+def template_rows() -> list[list[str]]:
+    """The template file: the header and one example row per type."""
+    header = template_header()
+    rows = [header]
+    for handler_type in HANDLER_TYPES.values():
+        row = dict.fromkeys(header, "")
+        row["type"] = handler_type.slug
+        row["name"] = _("Example: %(type)s") % {"type": handler_type.label}
+        for spec in handler_type.fields:
+            row[spec.name] = _example_value(spec)
+        rows.append(list(row.values()))
+    return rows
+
+
+def _example_value(spec: FieldSpec) -> str:
+    for candidate in (spec.placeholder, _EXAMPLE_BY_KIND.get(spec.kind)):
+        if candidate:
+            try:
+                return spec.validate(candidate)
+            except ValidationError:
+                continue
+    return "your-" + spec.name.replace("_", "-")
+
+
+# --- reading and checking a file ---------------------------------------------------------------
+
+
+def read_csv(upload: UploadedFile) -> list[ParsedRow]:
+    """Every row of an uploaded file, checked; raises ImportFileError when the file as a whole
+    cannot be imported (too big, not UTF-8, no usable header, too many rows, no rows)."""
+    if upload.size is not None and upload.size > MAX_FILE_BYTES:
+        raise ImportFileError(_file_too_big())
+    raw = upload.read(MAX_FILE_BYTES + 1)
+    if len(raw) > MAX_FILE_BYTES:
+        raise ImportFileError(_file_too_big())
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise ImportFileError(
+            _(
+                "The file is not in UTF-8. In Excel choose File → Save As → “CSV UTF-8 (comma "
+                "delimited)”; in LibreOffice or Google Sheets save or download it as CSV, which "
+                "is UTF-8."
+            )
+        ) from None
+    return parse_csv_text(text)
+
+
+def parse_csv_text(text: str) -> list[ParsedRow]:
+    if "\x00" in text:
+        raise ImportFileError(_not_csv())
+    # The header holds only column names, so whichever separator it uses more is the file's
+    # (spreadsheets set to a comma decimal separator save with semicolons).
+    first_line = text.split("\n", 1)[0]
+    delimiter = ";" if first_line.count(";") > first_line.count(",") else ","
+    try:
+        records = list(_records(text, delimiter))
+    except csv.Error:
+        raise ImportFileError(_not_csv()) from None
+    if not records:
+        raise ImportFileError(_("The file is empty. Start from the template."))
+    (_header_number, header), *body = records
+    columns = _columns(header)
+    types = _types_by_name()
+    rows = [_parse_row(number, cells, columns, types) for number, cells in body]
+    if not rows:
+        raise ImportFileError(_("The file has a header but no handlers below it."))
+    return _mark_repeats(rows)
+
+
+def _records(text: str, delimiter: str) -> Iterator[tuple[int, list[str]]]:
+    """(row number, cells) for each record that is not blank; numbers count blank rows too, as
+    a spreadsheet does. Stops with ImportFileError past the header and MAX_ROWS rows."""
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    seen = 0
+    for number, cells in enumerate(reader, start=1):
+        if not any(cell.strip() for cell in cells):
+            continue
+        seen += 1
+        if seen > MAX_ROWS + 1:
+            raise ImportFileError(
+                _(
+                    "The file has more than %(max)d handlers. Split it into files of at most "
+                    "%(max)d rows and import them one after the other."
+                )
+                % {"max": MAX_ROWS}
+            )
+        # A file this dashboard wrote has its formula-like cells guarded (see csv_files).
+        yield number, [unguard_cell(cell) for cell in cells]
+
+
+def _columns(header: Sequence[str]) -> list[str]:
+    """The header's column names, lowercased; "" for a column without a name."""
+    if len(header) > MAX_COLUMNS:
+        raise ImportFileError(
+            _(
+                "The first row has %(count)d columns; an import takes at most %(max)d (the "
+                "template has %(template)d). Start from the template."
+            )
+            % {"count": len(header), "max": MAX_COLUMNS, "template": len(template_header())}
+        )
+    columns = [cell.strip().lower() for cell in header]
+    known = set(template_header())
+    unknown = [i for i, name in enumerate(columns) if name and name not in known]
+    counts = Counter(name for name in columns if name)
+    repeated = sorted(name for name, count in counts.items() if count > 1)
+    problems: list[str] = []
+    if unknown:
+        # Named by their letters, not their text: a file without a header has data here.
+        problems.append(
+            _(
+                "The first row must name the columns; column %(letters)s of it is not a column "
+                "this import knows."
+            )
+            % {"letters": get_text_list([_column_letter(i) for i in unknown], _("and"))}
+        )
+    if repeated:
+        problems.append(
+            _("The column %(names)s appears more than once.")
+            % {"names": get_text_list([f"“{name}”" for name in repeated], _("and"))}
+        )
+    if not set(_FIXED_COLUMNS) <= set(columns):
+        problems.append(
+            _(
+                "The first row must name the columns, and it needs at least “type” and “name”. "
+                "Download the template to start from the right header."
+            )
+        )
+    if problems:
+        raise ImportFileError(*problems)
+    return columns
+
+
+def _column_letter(index: int) -> str:
+    letters = ""
+    index += 1
+    while index:
+        index, remainder = divmod(index - 1, 26)
+        letters = string.ascii_uppercase[remainder] + letters
+    return letters
+
+
+def _parse_row(
+    number: int, cells: Sequence[str], columns: Sequence[str], types: dict[str, HandlerType]
+) -> ParsedRow:
+    values: dict[str, str] = {}
+    problems: list[str] = []
+    stray = False
+    for index, cell in enumerate(cells):
+        column = columns[index] if index < len(columns) else ""
+        if column:
+            values[column] = cell
+        elif cell.strip():
+            stray = True
+    if stray:
+        problems.append(
+            _("This row has values outside the named columns: check its separators and quotes.")
+        )
+
+    raw_type = values.get("type", "").strip()
+    handler_type = types.get(raw_type.casefold())
+    if not raw_type:
+        problems.append(_("Type: this field is required. Use one of: %(types)s.") % _types())
+    elif handler_type is None:
+        problems.append(
+            _("Type: not a type this dashboard knows. Use one of: %(types)s.") % _types()
+        )
+
+    name = values.get("name", "").strip()
+    if not name:
+        problems.append(_("Name: this field is required."))
+    elif len(name) > NAME_MAX_LENGTH:
+        problems.append(
+            _("Name: keep it to at most %(max)d characters (it has %(length)d).")
+            % {"max": NAME_MAX_LENGTH, "length": len(name)}
+        )
+
+    settings: dict[str, str] = {}
+    if handler_type is not None:
+        for spec in handler_type.fields:
+            try:
+                settings[spec.name] = spec.validate(values.get(spec.name, ""))
+            except ValidationError as exc:
+                problems.extend(
+                    f"{spec.label} ({spec.name}): {message}" for message in exc.messages
+                )
+        unused = [
+            column
+            for column in columns
+            if column
+            and column not in _FIXED_COLUMNS
+            and column not in handler_type.field_names
+            and values.get(column, "").strip()
+        ]
+        if unused:
+            problems.append(
+                _("Leave %(columns)s empty: a “%(type)s” handler does not use them.")
+                % {
+                    "columns": get_text_list([f"“{c}”" for c in unused], _("and")),
+                    "type": handler_type.slug,
+                }
+            )
+    return ParsedRow(
+        number=number,
+        type=handler_type.slug if handler_type is not None else "",
+        name=name,
+        settings=settings,
+        # Only checked values: a secret typed into the e-mail column must not be shown.
+        summary=handler_type.summary(settings) if handler_type is not None else "",
+        problems=tuple(problems),
+    )
+
+
+def _types_by_name() -> dict[str, HandlerType]:
+    """What a type cell may say, casefolded: the API name, or the label in English or in the
+    language of the page."""
+    names: dict[str, HandlerType] = {}
+    for handler_type in HANDLER_TYPES.values():
+        with translation.override("en"):
+            names[str(handler_type.label).casefold()] = handler_type
+        names[str(handler_type.label).casefold()] = handler_type
+        names[handler_type.slug] = handler_type
+    return names
+
+
+def _types() -> dict[str, str]:
+    return {"types": ", ".join(HANDLER_TYPES)}
+
+
+def _mark_repeats(rows: list[ParsedRow]) -> list[ParsedRow]:
+    """A valid row identical to an earlier one is a slip (a pasted row), not a second handler."""
+    first_seen: dict[tuple[Any, ...], int] = {}
+    result: list[ParsedRow] = []
+    for row in rows:
+        if row.is_valid:
+            key = (row.type, row.name, tuple(sorted(row.settings.items())))
+            if key in first_seen:
+                problem = _("The same as row %(number)d, so it is left out.") % {
+                    "number": first_seen[key]
+                }
+                row = replace(row, settings={}, problems=(problem,))
+            else:
+                first_seen[key] = row.number
+        result.append(row)
+    return result
+
+
+def _not_csv() -> str:
+    return _("This does not read as a CSV file. Save it from your spreadsheet as CSV.")
+
+
+def _file_too_big() -> str:
+    return _(
+        "The file is larger than %(size)d MB. Split it into smaller files and import them one "
+        "after the other."
+    ) % {"size": MAX_FILE_MEGABYTES}

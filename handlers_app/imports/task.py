@@ -1,0 +1,267 @@
+"""The background task that creates a confirmed import's handlers (django.tasks;
+`manage.py db_worker` runs it).
+
+It creates the handlers one by one through `services.handler_create`, so each is journalled and
+the cached list refreshed. It works in slices of a few rows, each queued behind the other jobs
+waiting, so that imports of several teams move together. It shares the key's request budget with
+the people using the dashboard: it leaves them a few requests each minute, waits (without
+holding a worker) when the budget is spent, and never sends a row twice. When the job ends its
+encrypted settings are erased.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass
+from datetime import timedelta
+from time import monotonic, sleep
+from typing import Any
+
+from django.contrib.auth.models import AbstractBaseUser
+from django.tasks import task
+from django.utils import timezone
+
+from handlers_app.imports.ending import import_job_end
+from handlers_app.models import (
+    Connection,
+    ImportJob,
+    ImportRow,
+    ImportRowOutcome,
+    ImportStatus,
+    ImportStopReason,
+    Membership,
+    Role,
+)
+from handlers_app.selectors import budget_state
+from handlers_app.services import handler_create
+from handlers_app.soclook.errors import (
+    BadKey,
+    OutcomeUnknown,
+    RateLimited,
+    SoclookError,
+    Unavailable,
+)
+
+__all__ = [
+    "MAX_WAITS_PER_ROW",
+    "MAX_WAIT_SECONDS",
+    "PEOPLE_HEADROOM",
+    "SLICE_ROWS",
+    "SLICE_SECONDS",
+    "import_handlers",
+]
+
+# The task sends an import in slices of at most this many rows, and starts no new row once a
+# slice has taken this long; then it queues the next slice behind the jobs already waiting for
+# a worker, so that a long import, or one that meets a slow Soclook, never keeps another team's
+# waiting for long (README, "Production": how many workers, and why).
+SLICE_ROWS = 10
+SLICE_SECONDS = 20
+# A wait for the request budget never lasts longer than this, whatever the service announces;
+# a row still refused after this many waits stops the import. A worker is not held by a wait:
+# the next slice is queued to start after it.
+MAX_WAIT_SECONDS = 90
+MAX_WAITS_PER_ROW = 5
+# Where a wait is spent in the worker (a task backend that cannot defer), it is cut into slices
+# of this many seconds, so that "Stop" is heard and the heartbeat keeps beating.
+_WAIT_SLICE_SECONDS = 5
+# An import leaves the people using the dashboard this many requests of each minute (at most a
+# quarter of the plan's limit), so that the list and the forms keep working while it runs.
+PEOPLE_HEADROOM = 10
+
+_MESSAGE_LENGTH = ImportRow._meta.get_field("message").max_length
+
+
+@dataclass(frozen=True)
+class _NextSlice:
+    """Where a slice stopped before the import's end: after how many seconds the next slice may
+    start, and how many times its first row was already refused for the rate limit."""
+
+    after: int = 0
+    waits: int = 0
+
+
+@task
+def import_handlers(*, job_id: int, waits: int = 0) -> dict[str, int]:
+    """Create the next slice of a confirmed import's rows, then queue the slice after it, or end
+    the job; returns the count of rows by outcome once the job ended.
+
+    `waits`: how many times the next row was already refused for the rate limit.
+    """
+    job = _claim(job_id)
+    if job is None:
+        # Stopped or given up meanwhile, or a slice of it is running already.
+        return {}
+    try:
+        step = _create_slice(job, waits=waits)
+    except (KeyboardInterrupt, SystemExit):
+        # The worker was told to stop at once.
+        import_job_end(job, reason=ImportStopReason.INTERRUPTED)
+        raise
+    except Exception:
+        import_job_end(job, reason=ImportStopReason.ERROR)
+        raise
+    if isinstance(step, _NextSlice) and _stop_requested(job):
+        step = ImportStopReason.STOPPED_BY_PERSON
+    if isinstance(step, _NextSlice):
+        _queue_next_slice(job, step)
+        return {}
+    import_job_end(job, reason=step)
+    return dict(Counter(job.rows.values_list("outcome", flat=True)))
+
+
+def _claim(job_id: int) -> ImportJob | None:
+    """The job, now running this slice: a queued job starts; a running one goes on only from
+    between two slices, so that no two slices of it ever run at once."""
+    now = timezone.now()
+    started = ImportJob.objects.filter(pk=job_id, status=ImportStatus.QUEUED).update(
+        status=ImportStatus.RUNNING, started_at=now, updated_at=now
+    )
+    resumed = started or ImportJob.objects.filter(
+        pk=job_id, status=ImportStatus.RUNNING, waiting_until__isnull=False
+    ).update(waiting_until=None, updated_at=now)
+    if not resumed:
+        return None
+    return ImportJob.objects.select_related("created_by").get(pk=job_id)
+
+
+def _create_slice(job: ImportJob, *, waits: int) -> _NextSlice | ImportStopReason | None:
+    """Send the next rows, at most SLICE_ROWS of them and no more once SLICE_SECONDS have
+    passed; None when no row is left to send, a reason when the import must stop."""
+    started = monotonic()
+    settings_by_row = job.payload
+    pending = job.rows.filter(outcome=ImportRowOutcome.PENDING).order_by("number")
+    for index, row in enumerate(pending[:SLICE_ROWS]):
+        # Only the first row of a slice may have been refused for the rate limit before.
+        row_waits = waits if index == 0 else 0
+        if index and monotonic() - started >= SLICE_SECONDS:
+            return _NextSlice(waits=row_waits)
+        go_on = _may_go_on(job)
+        if isinstance(go_on, ImportStopReason):
+            return go_on
+        connection, user = go_on
+        spare = _seconds_to_spare_for_people(connection)
+        if spare:
+            return _NextSlice(after=spare, waits=row_waits)
+        step = _create_row(
+            row,
+            connection=connection,
+            user=user,
+            settings=settings_by_row[str(row.number)],
+            waits=row_waits,
+        )
+        _touch(job)
+        if step is not None:
+            return step
+    if pending.exists():
+        return _NextSlice()
+    return None
+
+
+def _may_go_on(job: ImportJob) -> tuple[Connection, AbstractBaseUser] | ImportStopReason:
+    """The connection as it now stands and whom to send as, or why the import must stop
+    before its next row."""
+    state = ImportJob.objects.filter(pk=job.pk).values("status", "stop_requested").first()
+    if state is None or state["status"] != ImportStatus.RUNNING:
+        # Deleted with its connection, or given up for stalled while this worker hung.
+        return ImportStopReason.INTERRUPTED
+    if state["stop_requested"]:
+        return ImportStopReason.STOPPED_BY_PERSON
+    # Its key or address may have been changed meanwhile.
+    connection = Connection.objects.filter(pk=job.connection_id).first()
+    if connection is None:
+        return ImportStopReason.INTERRUPTED
+    user = job.created_by
+    membership = Membership.objects.filter(user_id=job.created_by_id, team=connection.team_id)
+    allowed = membership.first()
+    if user is None or allowed is None or not allowed.allows(Role.EDITOR):
+        return ImportStopReason.NO_PERMISSION
+    return connection, user
+
+
+def _seconds_to_spare_for_people(connection: Connection) -> int:
+    """How long to wait before the next create, to leave the people using the dashboard their
+    share of the key's budget; 0 to go on now."""
+    budget = budget_state(connection=connection)
+    headroom = min(PEOPLE_HEADROOM, budget.limit // 4)
+    if budget.remaining <= headroom and budget.resets_in:
+        return max(1, budget.resets_in)
+    return 0
+
+
+def _create_row(
+    row: ImportRow,
+    *,
+    connection: Connection,
+    user: AbstractBaseUser,
+    settings: dict[str, str],
+    waits: int,
+) -> _NextSlice | ImportStopReason | None:
+    """Send one row; None when it is settled, a next slice to send it again after the rate
+    limit's wait, a reason when the import must stop."""
+    rows = ImportRow.objects.filter(pk=row.pk)
+    # Claimed by its outcome: a row is sent by one slice only.
+    if not rows.filter(outcome=ImportRowOutcome.PENDING).update(outcome=ImportRowOutcome.SENDING):
+        return None
+    try:
+        handler_id = handler_create(
+            connection=connection, user=user, name=row.name, type=row.type, settings=settings
+        )
+    except RateLimited as exc:
+        # Refused before it was applied (here or by the service): safe to send again.
+        rows.update(outcome=ImportRowOutcome.PENDING)
+        if waits == MAX_WAITS_PER_ROW:
+            return ImportStopReason.RATE_LIMITED
+        return _NextSlice(after=max(1, exc.retry_after), waits=waits + 1)
+    except OutcomeUnknown:
+        # It may exist now: sending it again could make a second one.
+        rows.update(outcome=ImportRowOutcome.UNKNOWN)
+    except BadKey:
+        rows.update(outcome=ImportRowOutcome.NOT_SENT)
+        return ImportStopReason.BAD_KEY
+    except Unavailable:
+        rows.update(outcome=ImportRowOutcome.NOT_SENT)
+        return ImportStopReason.UNAVAILABLE
+    except SoclookError as exc:
+        rows.update(outcome=ImportRowOutcome.REFUSED, message=exc.message[:_MESSAGE_LENGTH])
+    else:
+        rows.update(outcome=ImportRowOutcome.CREATED, handler_id=handler_id)
+    return None
+
+
+def _queue_next_slice(job: ImportJob, step: _NextSlice) -> None:
+    """Queue the next slice behind the jobs already waiting for a worker, `step.after` seconds
+    from now at the earliest (at most MAX_WAIT_SECONDS); the page shows until when it waits."""
+    seconds = min(step.after, MAX_WAIT_SECONDS)
+    resume_at = timezone.now() + timedelta(seconds=seconds)
+    _touch(job, waiting_until=resume_at)
+    next_slice = import_handlers
+    if seconds and import_handlers.get_backend().supports_defer:
+        # The worker is free meanwhile for other jobs.
+        next_slice = import_handlers.using(run_after=resume_at)
+    elif seconds:
+        # A backend that cannot defer (the immediate one, which runs the next slice inside this
+        # call) waits here.
+        _wait(job, seconds)
+    next_slice.enqueue(job_id=job.pk, waits=step.waits)
+
+
+def _wait(job: ImportJob, seconds: int) -> None:
+    """Sleep through a wait in slices, so that the heartbeat keeps beating and "Stop" is heard."""
+    left = seconds
+    while left > 0 and not _stop_requested(job):
+        step = min(left, _WAIT_SLICE_SECONDS)
+        sleep(step)
+        left -= step
+        _touch(job)
+
+
+def _stop_requested(job: ImportJob) -> bool:
+    """Someone asked it to stop, or it was ended meanwhile."""
+    return not ImportJob.objects.filter(
+        pk=job.pk, status=ImportStatus.RUNNING, stop_requested=False
+    ).exists()
+
+
+def _touch(job: ImportJob, **changes: Any) -> None:
+    ImportJob.objects.filter(pk=job.pk).update(updated_at=timezone.now(), **changes)
