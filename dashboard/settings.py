@@ -196,6 +196,16 @@ SOCLOOK_TIMEOUT = env.float("SOCLOOK_TIMEOUT", default=10.0)
 SOCLOOK_CONNECT_TIMEOUT = env.float("SOCLOOK_CONNECT_TIMEOUT", default=3.05)
 SOCLOOK_CACHE_SECONDS = env.int("SOCLOOK_CACHE_SECONDS", default=30)
 
+# Test sends (handlers_app.testsend): the dashboard sends a test message to a handler's
+# destination itself, through the outbound guard.
+TEST_SEND_ENABLED = env.bool("TEST_SEND_ENABLED", default=True)
+# Private and loopback destinations, for an installation that delivers into its own network.
+# SOCLOOK_ALLOW_PRIVATE_ADDRESSES is about API addresses and does not open this.
+TEST_SEND_ALLOW_PRIVATE_ADDRESSES = env.bool("TEST_SEND_ALLOW_PRIVATE_ADDRESSES", default=DEBUG)
+TEST_SEND_ALLOWED_PORTS = env.list("TEST_SEND_ALLOWED_PORTS", cast=int, default=[80, 443])
+if not TEST_SEND_ALLOWED_PORTS or not all(0 < port < 65536 for port in TEST_SEND_ALLOWED_PORTS):
+    raise ImproperlyConfigured("TEST_SEND_ALLOWED_PORTS must list ports from 1 to 65535.")
+
 # Content-Security-Policy: no inline scripts or styles anywhere.
 SECURE_CSP = {
     "default-src": [CSP.SELF],
@@ -232,7 +242,8 @@ if env.bool("USE_X_FORWARDED_PROTO", default=False):
 ADMINS = env.list("ADMINS", default=[])
 SERVER_EMAIL = env.str("SERVER_EMAIL", default="dashboard@localhost")
 DEFAULT_FROM_EMAIL = SERVER_EMAIL
-_email = env.email_url("EMAIL_URL", default="smtp://localhost:25")
+# In development mail (test sends to e-mail handlers included) is printed to the console.
+_email = env.email_url("EMAIL_URL", default="consolemail://" if DEBUG else "smtp://localhost:25")
 _smtp_options = {
     "host": _email["EMAIL_HOST"],
     "port": _email["EMAIL_PORT"],
@@ -289,6 +300,8 @@ LOGGING = {
         "django.security.DisallowedHost": {"handlers": ["console"], "propagate": False},
         # INFO whatever LOG_LEVEL says: every call is counted, even when not printed.
         "handlers_app.soclook": {"handlers": ["call_stats"], "level": "INFO"},
+        # It signs test sends to X, and at DEBUG logs the keys and tokens it signs with.
+        "oauthlib": {"level": "WARNING"},
     },
 }
 
