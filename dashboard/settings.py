@@ -195,6 +195,15 @@ SOCLOOK_DEFAULT_BASE_URL = env.str("SOCLOOK_DEFAULT_BASE_URL", default="https://
 SOCLOOK_TIMEOUT = env.float("SOCLOOK_TIMEOUT", default=10.0)
 SOCLOOK_CONNECT_TIMEOUT = env.float("SOCLOOK_CONNECT_TIMEOUT", default=3.05)
 SOCLOOK_CACHE_SECONDS = env.int("SOCLOOK_CACHE_SECONDS", default=30)
+# An API address on a private or loopback network is refused (a person could otherwise point the
+# server at its own network) unless the instance is on the installation's own network, or in
+# development, where the sandbox listens on 127.0.0.1.
+SOCLOOK_ALLOW_PRIVATE_ADDRESSES = env.bool("SOCLOOK_ALLOW_PRIVATE_ADDRESSES", default=DEBUG)
+
+# Who may create a team: "anyone" signed in, or "staff" only (others join by invitation).
+TEAM_CREATION = env.str("TEAM_CREATION", default="anyone")
+if TEAM_CREATION not in ("anyone", "staff"):
+    raise ImproperlyConfigured("TEAM_CREATION must be 'anyone' or 'staff'.")
 
 # Test sends (handlers_app.testsend): the dashboard sends a test message to a handler's
 # destination itself, through the outbound guard.

@@ -11,10 +11,11 @@ from django.db.models import Q
 from django.utils.html import conditional_escape, format_html
 from django.utils.translation import gettext_lazy as _
 
+from handlers_app import outbound
 from handlers_app.imports import MAX_ROWS, ImportFileError, ParsedRow, read_csv
 from handlers_app.journal import JournalFilter
 from handlers_app.models import Connection, JournalAction, JournalEntry, Role, Team
-from handlers_app.soclook.client import Handler
+from handlers_app.soclook.client import Handler, soclook_policy
 from handlers_app.soclook.types import (
     HANDLER_TYPES,
     MASK,
@@ -82,6 +83,13 @@ class ConnectionForm(forms.ModelForm):
         url: str = self.cleaned_data["base_url"].strip()
         if not url.startswith(("http://", "https://")):
             raise forms.ValidationError(_("Enter an address starting with https://."))
+        try:
+            outbound.check(url, soclook_policy())
+        except outbound.Refused as exc:
+            raise forms.ValidationError(exc.message, code="refused") from exc
+        except outbound.OutboundError:
+            # A name not found now is told by the key check that follows, in its own words.
+            pass
         return url if url.endswith("/") else url + "/"
 
 

@@ -570,10 +570,6 @@ class _DeadlineSocket:
         self._arm()
         return self._sock.recv_into(buffer, nbytes, flags)
 
-    def recv(self, size: int, flags: int = 0) -> bytes:
-        self._arm()
-        return self._sock.recv(size, flags)
-
     def sendall(self, data: Any, flags: int = 0) -> None:
         self._arm()
         self._sock.sendall(data, flags)
@@ -589,6 +585,3 @@ class _DeadlineSocket:
 
     def close(self) -> None:
         self._sock.close()
-
-    def settimeout(self, value: float | None) -> None:
-        """http.client sets its own timeouts; the deadline decides instead."""

@@ -90,7 +90,6 @@ def client_for(connection: Connection, *, writes: bool = False) -> SoclookClient
     return SoclookClient(
         base_url=connection.base_url,
         api_key=api_key,
-        timeout=(settings.SOCLOOK_CONNECT_TIMEOUT, settings.SOCLOOK_TIMEOUT),
         budget=CacheBudget(fingerprint=fingerprint, for_writes=writes),
         label=connection_label(connection.pk),
     )

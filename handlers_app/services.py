@@ -22,6 +22,7 @@ from handlers_app.selectors import (
 from handlers_app.soclook.client import Handler, HandlerStatus, ListQuery
 from handlers_app.soclook.errors import BadKey, SoclookError, Unavailable
 from handlers_app.soclook.types import NAME_MAX_LENGTH, get_handler_type
+from handlers_app.teams import TEAM_CREATION_REFUSED, TeamRuleError, team_creation_allowed
 
 
 class ConnectionCheckFailed(Exception):
@@ -64,6 +65,8 @@ def team_for_new_owner(*, user: AbstractBaseUser) -> Team:
     found = membership.first()
     if found:
         return found.team
+    if not team_creation_allowed(user=user):
+        raise TeamRuleError(str(TEAM_CREATION_REFUSED))
     with transaction.atomic():
         team = Team.objects.create(name=_("%(name)s's team") % {"name": user.get_username()})
         Membership.objects.create(user=user, team=team, role=Role.OWNER)

@@ -11,15 +11,21 @@ import hashlib
 import secrets
 from datetime import timedelta
 
+from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from handlers_app import journal
 from handlers_app.models import Invitation, JournalAction, Membership, Role, Team
 
 _TOKEN_BYTES = 32
+
+TEAM_CREATION_REFUSED = gettext_lazy(
+    "Only staff can create teams here. Ask a team owner for an invitation link."
+)
 
 
 class TeamRuleError(Exception):
@@ -34,7 +40,14 @@ def _token_hash(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
+def team_creation_allowed(*, user: AbstractBaseUser) -> bool:
+    """TEAM_CREATION: "anyone" signed in may create a team, or only "staff"."""
+    return settings.TEAM_CREATION == "anyone" or bool(getattr(user, "is_staff", False))
+
+
 def team_create(*, user: AbstractBaseUser, name: str) -> Team:
+    if not team_creation_allowed(user=user):
+        raise TeamRuleError(str(TEAM_CREATION_REFUSED))
     with transaction.atomic():
         team = Team.objects.create(name=name)
         Membership.objects.create(user=user, team=team, role=Role.OWNER)

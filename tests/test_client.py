@@ -1,6 +1,6 @@
 """The Soclook client against the local sandbox over real HTTP.
 
-A fake session stands in only where the sandbox cannot misbehave the right way: a connect timeout,
+A fake `fetch` stands in only where the sandbox cannot misbehave the right way: a connect timeout,
 and answer shapes the live service has been seen to send but the sandbox does not.
 """
 
@@ -16,9 +16,8 @@ from datetime import datetime
 from typing import Any
 
 import pytest
-import requests
-from requests.structures import CaseInsensitiveDict
 
+from handlers_app import outbound
 from handlers_app.sandbox import Fault
 from handlers_app.soclook.client import (
     Handler,
@@ -633,7 +632,7 @@ def test_the_key_and_settings_never_show_in_errors_logs_or_the_client(sandbox, k
 
 def test_a_title_that_echoes_a_secret_is_scrubbed() -> None:
     body = {"errors": [{"title": f"Token {BOT_TOKEN} is invalid for key sekretkey", "status": 422}]}
-    client = fake_client(FakeSession([answer(422, body)]), api_key="sekretkey")
+    client = fake_client(FakeFetch([answer(422, body)]), api_key="sekretkey")
     with pytest.raises(Rejected) as caught:
         client.create_handler(
             name="Bot", type="telegram", settings={"telegram": BOT_TOKEN, "telegram_chat_id": "1"}
@@ -655,19 +654,22 @@ def test_each_request_is_one_log_line_with_its_facts(sandbox, client, caplog) ->
     assert "Private team name" not in record.getMessage()
 
 
-# --- answers only the fake session gives ---------------------------------------------------
+# --- answers only the fake fetch gives -----------------------------------------------------
 
 
-class FakeSession:
-    """Answers each request with the next canned response, or raises it if it is an exception."""
+class FakeFetch:
+    """Answers each request with the next canned answer, or raises it if it is an exception."""
 
-    def __init__(self, answers: list[requests.Response | Exception]) -> None:
-        self.answers: Iterator[requests.Response | Exception] = iter(answers)
+    def __init__(self, answers: list[outbound.Answer | Exception]) -> None:
+        self.answers: Iterator[outbound.Answer | Exception] = iter(answers)
         self.calls: list[tuple[str, str]] = []
 
-    def request(self, method: str, url: str, **kwargs: Any) -> requests.Response:
+    def __call__(
+        self, url: str, policy: outbound.Policy, *, method: str, deadline: outbound.Deadline, **_
+    ) -> outbound.Answer:
         self.calls.append((method, url))
-        assert kwargs["timeout"]
+        assert policy.max_bytes
+        assert deadline.remaining() > 0
         outcome = next(self.answers)
         if isinstance(outcome, Exception):
             raise outcome
@@ -675,16 +677,16 @@ class FakeSession:
 
 
 def answer(status: int, body: Any = None, *, raw: bytes | None = None, **headers: str):
-    response = requests.Response()
-    response.status_code = status
-    response._content = raw if raw is not None else json.dumps(body).encode()
-    response.headers = CaseInsensitiveDict({k.replace("_", "-"): v for k, v in headers.items()})
-    return response
+    return outbound.Answer(
+        status=status,
+        headers={k.replace("_", "-").lower(): v for k, v in headers.items()},
+        content=raw if raw is not None else json.dumps(body).encode(),
+    )
 
 
-def fake_client(session: FakeSession, *, api_key: str = "fake-key") -> SoclookClient:
+def fake_client(fetch: FakeFetch, *, api_key: str = "fake-key") -> SoclookClient:
     return SoclookClient(
-        base_url="https://soclook.example/api", api_key=api_key, session=session, backoff=0
+        base_url="https://soclook.example/api", api_key=api_key, fetch=fetch, backoff=0
     )
 
 
@@ -701,8 +703,8 @@ def handler_json(**overrides: Any) -> dict[str, Any]:
 
 
 def get_one(**overrides: Any) -> Handler:
-    session = FakeSession([answer(200, {"data": handler_json(**overrides)})])
-    return fake_client(session).get_handler(7)
+    fetch = FakeFetch([answer(200, {"data": handler_json(**overrides)})])
+    return fake_client(fetch).get_handler(7)
 
 
 @pytest.mark.parametrize(
@@ -754,7 +756,7 @@ def test_a_handler_without_an_id_is_left_out_of_the_list() -> None:
         "data": [handler_json(), handler_json(id=None), "junk"],
         "meta": {"page": "1", "results_per_page": "25", "total_results": "3"},
     }
-    page = fake_client(FakeSession([answer(200, body)])).list_handlers()
+    page = fake_client(FakeFetch([answer(200, body)])).list_handlers()
     assert [h.id for h in page.items] == [7]
     assert (page.page, page.per_page, page.total, page.total_pages) == (1, 25, 3, 1)
 
@@ -763,21 +765,21 @@ def test_a_handler_without_an_id_is_left_out_of_the_list() -> None:
     "body", [{"meta": {}}, {"data": "nope"}, [1, 2], {"data": {"id": None}}, None]
 )
 def test_an_unexpected_json_shape_is_unavailable(body: Any) -> None:
-    session = FakeSession([answer(200, body)])
+    fetch = FakeFetch([answer(200, body)])
     with pytest.raises(Unavailable):
-        fake_client(session).get_handler(7)
+        fake_client(fetch).get_handler(7)
 
 
 def test_an_error_status_sent_as_a_string_is_honoured() -> None:
     body = {"errors": [{"title": "Обработчик не найден.", "status": "404"}]}
     with pytest.raises(NotFound):
-        fake_client(FakeSession([answer(200, body)])).get_handler(7)
+        fake_client(FakeFetch([answer(200, body)])).get_handler(7)
 
 
 def test_a_client_error_with_an_unreadable_body_still_maps_by_status() -> None:
     html = b"<html><body>Forbidden</body></html>"
-    session = FakeSession([answer(403, raw=html), answer(401, raw=html), answer(429, raw=html)])
-    client = fake_client(session)
+    fetch = FakeFetch([answer(403, raw=html), answer(401, raw=html), answer(429, raw=html)])
+    client = fake_client(fetch)
     with pytest.raises(Rejected) as caught:
         client.delete_handler(7)
     assert caught.value.message == "Soclook refused the request (HTTP 403)."
@@ -789,37 +791,37 @@ def test_a_client_error_with_an_unreadable_body_still_maps_by_status() -> None:
 
 
 def test_a_garbled_reset_header_means_a_minute() -> None:
-    session = FakeSession([answer(429, {}, X_RateLimit_Reset="soon")])
+    fetch = FakeFetch([answer(429, {}, X_RateLimit_Reset="soon")])
     with pytest.raises(RateLimited) as caught:
-        fake_client(session).list_handlers()
+        fake_client(fetch).list_handlers()
     assert caught.value.retry_after == 60
 
 
 @pytest.mark.parametrize("status", [502, 504])
 def test_a_gateway_error_on_a_write_leaves_the_outcome_unknown(status: int) -> None:
-    session = FakeSession([answer(status, raw=b"<html>Bad gateway</html>")])
+    fetch = FakeFetch([answer(status, raw=b"<html>Bad gateway</html>")])
     with pytest.raises(OutcomeUnknown):
-        fake_client(session).delete_handler(7)
-    assert len(session.calls) == 1
+        fake_client(fetch).delete_handler(7)
+    assert len(fetch.calls) == 1
 
 
 def test_a_connect_timeout_on_a_write_is_unavailable_as_nothing_was_sent() -> None:
-    session = FakeSession([requests.ConnectTimeout("connect timed out")])
+    fetch = FakeFetch([outbound.TimedOut(request_sent=False)])
     with pytest.raises(Unavailable) as caught:
-        fake_client(session).update_handler(handler_id=7, name="n", type="email", settings={})
+        fake_client(fetch).update_handler(handler_id=7, name="n", type="email", settings={})
     assert not isinstance(caught.value, OutcomeUnknown)
 
 
 def test_delete_accepts_a_json_answer() -> None:
-    session = FakeSession([answer(200, {"data": {"id": 7}})])
-    fake_client(session).delete_handler(7)
-    assert session.calls == [("DELETE", "https://soclook.example/api/notification-handlers/7")]
+    fetch = FakeFetch([answer(200, {"data": {"id": 7}})])
+    fake_client(fetch).delete_handler(7)
+    assert fetch.calls == [("DELETE", "https://soclook.example/api/notification-handlers/7")]
 
 
 def test_a_create_answer_without_an_id_leaves_the_outcome_unknown() -> None:
-    session = FakeSession([answer(201, {"data": {"name": "Ops"}})])
+    fetch = FakeFetch([answer(201, {"data": {"name": "Ops"}})])
     with pytest.raises(OutcomeUnknown):
-        fake_client(session).create_handler(name="Ops", type="email", settings={"email": "a@b.co"})
+        fake_client(fetch).create_handler(name="Ops", type="email", settings={"email": "a@b.co"})
 
 
 # --- the list query ------------------------------------------------------------------------

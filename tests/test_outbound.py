@@ -7,13 +7,19 @@ resolver. The answers come from tiny servers on 127.0.0.1 (allowed by `allow_pri
 
 from __future__ import annotations
 
+import datetime
 import socket
+import ssl
 import threading
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 
 import pytest
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.x509.oid import NameOID
 from django.utils import translation
 
 from handlers_app import outbound
@@ -254,11 +260,12 @@ class TinyServer:
 
 @pytest.fixture
 def serve() -> Iterator[Callable[[Reply], TinyServer]]:
-    """Start a server answering every connection with `reply`; it keeps each request's head."""
+    """Start a server answering every connection with `reply`; it keeps each request's head
+    (unless it answers before reading, as a server of another protocol does)."""
     stop = threading.Event()
     listeners: list[socket.socket] = []
 
-    def start(reply: Reply) -> TinyServer:
+    def start(reply: Reply, *, reads_request: bool = True) -> TinyServer:
         listener = socket.create_server(("127.0.0.1", 0))
         listener.settimeout(0.1)
         listeners.append(listener)
@@ -270,10 +277,13 @@ def serve() -> Iterator[Callable[[Reply], TinyServer]]:
                     conn, _ = listener.accept()
                 except TimeoutError:
                     continue
+                except OSError:
+                    return  # closed at the end of the test
                 with conn:
                     conn.settimeout(5)
                     try:
-                        server.received.append(_read_head(conn))
+                        if reads_request:
+                            server.received.append(_read_head(conn))
                         reply(conn)
                     except OSError:
                         pass
@@ -418,6 +428,91 @@ def test_a_closed_port_is_a_refused_connection_and_nothing_was_sent() -> None:
 
 
 def test_a_server_that_is_not_tls_fails_the_secure_connection(serve) -> None:
-    url = serve(lambda conn: conn.sendall(b"SSH-2.0-OpenSSH_9.6\r\n")).url
+    url = serve(lambda conn: conn.sendall(b"SSH-2.0-OpenSSH_9.6\r\n"), reads_request=False).url
     with pytest.raises(outbound.SecureConnectionFailed):
         fetch(url.replace("http://", "https://") + "/", LOCAL)
+
+
+# --- TLS: the connection goes to the checked address, the certificate is checked for the name --
+
+
+def self_signed(tmp_path, name: str) -> tuple[str, str]:
+    key = ec.generate_private_key(ec.SECP256R1())
+    subject = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, name)])
+    now = datetime.datetime.now(datetime.UTC)
+    certificate = (
+        x509.CertificateBuilder()
+        .subject_name(subject)
+        .issuer_name(subject)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - datetime.timedelta(minutes=5))
+        .not_valid_after(now + datetime.timedelta(hours=1))
+        .add_extension(x509.SubjectAlternativeName([x509.DNSName(name)]), critical=False)
+        .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
+        .sign(key, hashes.SHA256())
+    )
+    cert_path, key_path = tmp_path / f"{name}.pem", tmp_path / f"{name}.key"
+    cert_path.write_bytes(certificate.public_bytes(serialization.Encoding.PEM))
+    key_path.write_bytes(
+        key.private_bytes(
+            serialization.Encoding.PEM,
+            serialization.PrivateFormat.PKCS8,
+            serialization.NoEncryption(),
+        )
+    )
+    return str(cert_path), str(key_path)
+
+
+@pytest.fixture
+def tls_server(tmp_path, monkeypatch) -> Iterator[TinyServer]:
+    """An https server on 127.0.0.1 whose certificate names api.internal.test, trusted here."""
+    cert, key = self_signed(tmp_path, "api.internal.test")
+    server_context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    server_context.load_cert_chain(cert, key)
+    client_context = ssl.create_default_context(cafile=cert)
+    monkeypatch.setattr(outbound, "_tls_context", lambda: client_context)
+    listener = socket.create_server(("127.0.0.1", 0))
+    listener.settimeout(0.1)
+    server = TinyServer(url=f"https://api.internal.test:{listener.getsockname()[1]}")
+    stop = threading.Event()
+
+    def run() -> None:
+        while not stop.is_set():
+            try:
+                conn, _ = listener.accept()
+            except TimeoutError:
+                continue
+            except OSError:
+                return  # closed at the end of the test
+            try:
+                with server_context.wrap_socket(conn, server_side=True) as tls:
+                    tls.settimeout(5)
+                    server.received.append(_read_head(tls))
+                    tls.sendall(head("200 OK", "Content-Length: 2") + b"{}")
+            except (OSError, ssl.SSLError):
+                pass
+
+    threading.Thread(target=run, daemon=True).start()
+    yield server
+    stop.set()
+    listener.close()
+
+
+def test_https_goes_to_the_checked_address_with_the_name_for_sni_and_certificate(
+    tls_server: TinyServer,
+) -> None:
+    answer = fetch(tls_server.url + "/api/", LOCAL, resolve=lambda host, port: ["127.0.0.1"])
+    assert answer.content == b"{}"
+    port = tls_server.url.rsplit(":", 1)[1]
+    assert f"Host: api.internal.test:{port}\r\n".encode() in tls_server.received[0]
+
+
+def test_a_certificate_for_another_name_fails_the_secure_connection(
+    tls_server: TinyServer,
+) -> None:
+    url = tls_server.url.replace("api.internal.test", "other.internal.test")
+    with pytest.raises(outbound.SecureConnectionFailed) as caught:
+        fetch(url + "/api/", LOCAL, resolve=lambda host, port: ["127.0.0.1"])
+    assert not caught.value.request_sent
+    assert tls_server.received == []

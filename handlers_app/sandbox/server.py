@@ -21,7 +21,11 @@ Decisions where the contract is silent:
   rate-limit headers, except "rate_limit", which carries all three, and "slow"/"truncated_json",
   which are real answers delivered badly (so they count and change state).
 - "slow" applies the request first and delays only the answer: a client that times out on a
-  write cannot assume nothing happened, just as with the real service.
+  write cannot assume nothing happened, just as with the real service. "drip" applies it too and
+  sends the answer a byte every quarter second until `slow_seconds` are over, then the rest.
+- The faults of something else answering at the address: "redirect" (302 to the cloud metadata
+  address), "huge" (a 200 of `huge_bytes`, streamed without a length), "foreign_json" (a 200 in
+  another API's shape) and "foreign_error" (a 403 in another API's shape).
 - `search` is ignored unless `search_by=name` (the platform only searches named columns);
   `order_type` must be exactly "ASC" or "DESC".
 - `is_enabled` on update must be "0" or "1"; anything else is refused with a 401 and a title.
@@ -67,10 +71,21 @@ FAULT_KINDS = frozenset(
         "slow",
         "rate_limit",
         "drop",
+        "redirect",
+        "drip",
+        "huge",
+        "foreign_json",
+        "foreign_error",
     }
 )
 # Faults that still let the service handle the request and only spoil the delivery.
-_DELIVERY_FAULTS = frozenset({"slow", "truncated_json"})
+_DELIVERY_FAULTS = frozenset({"slow", "truncated_json", "drip"})
+# Where the "redirect" fault sends a client: the cloud metadata service.
+REDIRECT_TARGET = "http://169.254.169.254/latest/meta-data/"
+# What the "foreign_*" faults answer with: another service's JSON, naming an internal host.
+FOREIGN_HOST = "db-01.internal"
+_DRIP_INTERVAL = 0.25
+_HUGE_CHUNK = 64 * 1024
 
 _ROUTE_PREFIX = "/api/"
 _COLLECTION = "/api/notification-handlers"
@@ -163,8 +178,8 @@ class Sandbox:
     """A local, in-memory Soclook API. DEVELOPMENT AND TEST TOOL ONLY, never production.
 
     Tunables (`latency_ms`, `rate_limit`, `window_seconds`, `variant`, `delete_status`,
-    `email_confirmation`, `slow_seconds`) are plain attributes; `reset()` puts them back to the
-    constructor's values.
+    `email_confirmation`, `slow_seconds`, `huge_bytes`) are plain attributes; `reset()` puts
+    them back to the constructor's values.
     """
 
     def __init__(
@@ -177,6 +192,7 @@ class Sandbox:
         *,
         email_confirmation: bool = True,
         slow_seconds: float = 10.0,
+        huge_bytes: int = 64 * 1024 * 1024,
         request_log_limit: int | None = None,
     ) -> None:
         self._defaults: dict[str, Any] = {
@@ -187,6 +203,7 @@ class Sandbox:
             "delete_status": delete_status,
             "email_confirmation": email_confirmation,
             "slow_seconds": slow_seconds,
+            "huge_bytes": huge_bytes,
         }
         self._lock = threading.RLock()
         self._log: collections.deque[RecordedRequest] = collections.deque(maxlen=request_log_limit)
@@ -469,11 +486,17 @@ class Sandbox:
             )
             self._log.append(recorded)
             slow_seconds = self.slow_seconds
+            huge_bytes = self.huge_bytes
         if self.on_request is not None:
             self.on_request(recorded)
         if reply is None or (kind == "slow" and wake.wait(slow_seconds)):
             return
-        _send(handler, reply)
+        if kind == "drip":
+            _send_dripping(handler, reply, seconds=slow_seconds, wake=wake)
+        elif kind == "huge":
+            _send_huge(handler, huge_bytes, wake=wake)
+        else:
+            _send(handler, reply)
 
     def _fault_reply(self, kind: str, incoming: _Incoming) -> api.Reply:
         if kind == "html_500":
@@ -484,6 +507,15 @@ class Sandbox:
             return api.Reply(503, _HTML_503.encode(), _HTML_TYPE)
         if kind == "not_json":
             return api.Reply(200, _HTML_MAINTENANCE.encode(), _HTML_TYPE)
+        if kind == "redirect":
+            return api.Reply(302, b"", None, {"Location": REDIRECT_TARGET})
+        if kind == "huge":
+            return api.Reply(200)
+        if kind == "foreign_json":
+            items = [{"id": 1, "name": f"admin@{FOREIGN_HOST}", "role": "superuser"}]
+            return api.json_reply(200, {"status": "ok", "items": items})
+        if kind == "foreign_error":
+            return api.json_reply(403, {"detail": f"{FOREIGN_HOST}: a service token is required"})
         if kind == "rate_limit":
             window = self._windows.get(incoming.api_key or "")
             reset = self._seconds_left(window) if window else math.ceil(self.window_seconds)
@@ -671,6 +703,48 @@ def _send(handler: _Handler, reply: api.Reply) -> None:
             handler.wfile.write(reply.body)
     except ConnectionError:
         pass
+
+
+def _send_dripping(
+    handler: _Handler, reply: api.Reply, *, seconds: float, wake: threading.Event
+) -> None:
+    ends = time.monotonic() + seconds
+    body = reply.body
+    try:
+        handler.send_response(reply.status)
+        if reply.content_type:
+            handler.send_header("Content-Type", reply.content_type)
+        for name, value in reply.headers.items():
+            handler.send_header(name, value)
+        handler.send_header("Content-Length", str(len(body)))
+        handler.end_headers()
+        while body and time.monotonic() < ends:
+            if wake.wait(_DRIP_INTERVAL):
+                return
+            handler.wfile.write(body[:1])
+            handler.wfile.flush()
+            body = body[1:]
+        handler.wfile.write(body)
+    except ConnectionError:
+        pass
+
+
+def _send_huge(handler: _Handler, size: int, *, wake: threading.Event) -> None:
+    """A 200 whose body never seems to end; the length is not announced, the stream is closed."""
+    try:
+        handler.send_response(200)
+        handler.send_header("Content-Type", api.JSON_TYPE)
+        handler.send_header("Connection", "close")
+        handler.end_headers()
+        sent = 0
+        handler.wfile.write(b'{"data": [], "padding": "')
+        while sent < size and not wake.is_set():
+            handler.wfile.write(b"x" * _HUGE_CHUNK)
+            sent += _HUGE_CHUNK
+        handler.wfile.write(b'"}')
+    except ConnectionError:
+        pass
+    handler.close_connection = True
 
 
 def _truncated(reply: api.Reply) -> api.Reply:

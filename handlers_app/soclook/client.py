@@ -1,9 +1,12 @@
-"""The Soclook notification-handlers API client: the only code in the project that imports requests.
+"""The Soclook notification-handlers API client: the only code in the project that calls Soclook.
 
 Every call goes through `SoclookClient._request()`, which reserves the shared per-key budget,
-sets timeouts, retries only safe reads, logs one line per HTTP request and turns every failure
-into an exception from `errors`. Parsing accepts both the documented shapes and the live
-service's variants (see /work/shared/soclook-api.md).
+sends through the outbound guard (the API address is typed by a person: see
+`handlers_app.outbound`) within one deadline for all attempts and a cap on the answer's size,
+retries only safe reads, logs one line per HTTP request and turns every failure into an
+exception from `errors`. Parsing accepts both the documented shapes and the live service's
+variants (see /work/shared/soclook-api.md); an answer of another shape is `NotSoclook`, and
+nothing from it is shown.
 """
 
 from __future__ import annotations
@@ -13,30 +16,42 @@ import logging
 import math
 import re
 import time
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from types import MappingProxyType
 from typing import Any, Protocol
+from urllib.parse import urlencode
 
-import requests
+from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy
-from urllib3.exceptions import ConnectTimeoutError, NewConnectionError
+from urllib3.filepost import encode_multipart_formdata
+
+from handlers_app import outbound
 
 from .errors import (
     DEFAULT_RETRY_AFTER,
+    AddressRefused,
     BadKey,
     NotFound,
+    NotSoclook,
     OutcomeUnknown,
     RateLimited,
     Rejected,
     SoclookError,
     Unavailable,
 )
-from .types import HandlerType, get_handler_type
+from .types import (
+    HANDLER_TYPES,
+    NAME_MAX_LENGTH,
+    VALUE_MAX_LENGTH,
+    HandlerType,
+    get_handler_type,
+)
 
 __all__ = [
+    "MAX_ANSWER_BYTES",
     "ORDER_BY_CHOICES",
     "ORDER_TYPES",
     "RESULTS_PER_PAGE_CHOICES",
@@ -46,6 +61,7 @@ __all__ = [
     "ListQuery",
     "RequestBudget",
     "SoclookClient",
+    "soclook_policy",
 ]
 
 logger = logging.getLogger("handlers_app.soclook")
@@ -67,10 +83,32 @@ _MIN_SCRUBBED_LENGTH = 6
 _REDACTED = "••••"
 _KEY_RE = re.compile(r"^[\x21-\x7e]+$")
 _INT_RE = re.compile(r"^-?[0-9]{1,18}$")
+_USER_AGENT = "soclook-handlers-dashboard"
+# The largest answer read from Soclook (about 5.4 MB): a full page of handlers of the widest
+# type at the longest values the service keeps. It writes non-ASCII as \uXXXX (6 bytes; names
+# are often Cyrillic) and escapes "/" (2 bytes; settings are mostly URLs and tokens); 512 bytes
+# cover a record's keys, id, flags and dates. Past it, the answer is abandoned.
+_WIDEST_TYPE_FIELDS = max(len(handler_type.fields) for handler_type in HANDLER_TYPES.values())
+MAX_ANSWER_BYTES = max(RESULTS_PER_PAGE_CHOICES) * (
+    NAME_MAX_LENGTH * 6 + _WIDEST_TYPE_FIELDS * VALUE_MAX_LENGTH * 2 + 512
+)
 
-_shared_session = requests.Session()
-_shared_session.mount("https://", requests.adapters.HTTPAdapter(pool_maxsize=32))
-_shared_session.mount("http://", requests.adapters.HTTPAdapter(pool_maxsize=32))
+Fetch = Callable[..., outbound.Answer]
+
+
+def soclook_policy(*, deadline: float | None = None) -> outbound.Policy:
+    """What a call to a Soclook API address may do; `deadline` covers all of a call's attempts.
+
+    Any port from 1024 up is allowed beside 80 and 443 (an instance on :8443, the sandbox), not
+    the privileged ones of other services (ssh, smtp...).
+    """
+    return outbound.Policy(
+        deadline=settings.SOCLOOK_TIMEOUT if deadline is None else deadline,
+        max_bytes=MAX_ANSWER_BYTES,
+        allow_private=settings.SOCLOOK_ALLOW_PRIVATE_ADDRESSES,
+        unprivileged_ports=True,
+        connect_timeout=settings.SOCLOOK_CONNECT_TIMEOUT,
+    )
 
 
 class HandlerStatus(models.IntegerChoices):
@@ -180,6 +218,8 @@ class RequestBudget(Protocol):
 class _Answer:
     status: int
     body: Any
+    # The body was JSON (or empty), not e.g. a proxy's HTML page.
+    readable: bool = True
 
 
 class _ShapeError(Exception):
@@ -192,17 +232,19 @@ class SoclookClient:
         *,
         base_url: str,
         api_key: str,
-        timeout: float | tuple[float, float] = (3.05, 10.0),
-        session: requests.Session | None = None,
+        timeout: float | None = None,
+        fetch: Fetch = outbound.fetch,
         budget: RequestBudget | None = None,
         label: str = "",
         get_retries: int = 2,
         backoff: float = 0.25,
     ) -> None:
+        """`timeout`: seconds for a whole call, every attempt and pause included (default
+        SOCLOOK_TIMEOUT). `fetch` sends one request (tests give a fake)."""
         self.base_url = base_url.strip().rstrip("/") + "/"
         self._api_key = api_key.strip()
-        self.timeout = timeout
-        self._session = session if session is not None else _shared_session
+        self.policy = soclook_policy(deadline=timeout)
+        self._fetch = fetch
         self._budget = budget
         self.label = label
         self.get_retries = max(0, get_retries)
@@ -221,14 +263,14 @@ class SoclookClient:
         try:
             return _parse_page(answer.body, query=query)
         except _ShapeError as exc:
-            raise Unavailable(status=answer.status) from exc
+            raise _shape_error(answer) from exc
 
     def get_handler(self, handler_id: int) -> Handler:
         answer = self._request("GET", _item_path(handler_id))
         try:
             return _parse_handler(_data_of(answer.body))
         except _ShapeError as exc:
-            raise Unavailable(status=answer.status) from exc
+            raise _shape_error(answer) from exc
 
     def create_handler(self, *, name: str, type: str, settings: Mapping[str, str]) -> int:
         form = {"name": name, "type": type, **_settings_form(type, settings)}
@@ -276,19 +318,27 @@ class SoclookClient:
         form: Mapping[str, str] | None = None,
     ) -> _Answer:
         is_write = method != "GET"
-        # A malformed key could never be accepted, and requests would quote it in its error.
+        # A malformed key could never be accepted, and a line break in it would forge a header.
         if not _KEY_RE.match(self._api_key):
             self._log(method, path, attempt=1, error="malformed key")
             raise BadKey()
         attempts = 1 if is_write else 1 + self.get_retries
-        url = self.base_url + path
+        url = self.base_url + path + ("?" + urlencode(params) if params else "")
         log_path = path + ("?" + "&".join(params) if params else "")
-        headers = {"Authorization": f"Bearer {self._api_key}", "Accept": "application/json"}
-        files = [(key, (None, value)) for key, value in form.items()] if form else None
+        headers = {
+            "Authorization": f"Bearer {self._api_key}",
+            "Accept": "application/json",
+            "User-Agent": _USER_AGENT,
+        }
+        body = b""
+        if form:
+            body, headers["Content-Type"] = encode_multipart_formdata(list(form.items()))
         secrets = [self._api_key]
         if form:
             secrets += [v for k, v in form.items() if k not in _RESERVED_FORM_FIELDS]
         is_item = path.rstrip("/") != "notification-handlers"
+        # One deadline for the call: a retry only gets what its predecessors left.
+        deadline = outbound.Deadline.after(self.policy.deadline)
         for attempt in range(1, attempts + 1):
             if self._budget is not None:
                 try:
@@ -298,47 +348,55 @@ class SoclookClient:
                     raise
             started = time.monotonic()
             try:
-                response = self._session.request(
-                    method,
+                response = self._fetch(
                     url,
-                    params=params,
-                    files=files,
+                    self.policy,
+                    method=method,
                     headers=headers,
-                    timeout=self.timeout,
-                    # requests turns a redirected POST into a GET without the form.
-                    allow_redirects=not is_write,
+                    body=body,
+                    deadline=deadline,
                 )
-            except requests.RequestException as exc:
+            except outbound.OutboundError as exc:
                 elapsed = time.monotonic() - started
                 self._log(
                     method, log_path, attempt=attempt, elapsed=elapsed, error=type(exc).__name__
                 )
-                retryable = not is_write and isinstance(exc, requests.ConnectionError)
-                if retryable and attempt < attempts:
-                    self._pause(attempt)
+                if isinstance(exc, outbound.Refused | outbound.Redirected):
+                    raise AddressRefused(exc) from exc
+                if (
+                    not is_write
+                    and _may_retry(exc)
+                    and attempt < attempts
+                    and self._pause(attempt, deadline)
+                ):
                     continue
-                if is_write and _may_have_been_sent(exc):
+                if is_write and exc.request_sent:
                     raise OutcomeUnknown() from exc
+                if isinstance(exc, outbound.TooLarge):
+                    raise Unavailable(message=exc.default_message) from exc
                 raise Unavailable() from exc
             elapsed = time.monotonic() - started
             self._observe(response)
-            self._log(
-                method, log_path, attempt=attempt, elapsed=elapsed, status=response.status_code
-            )
+            self._log(method, log_path, attempt=attempt, elapsed=elapsed, status=response.status)
             if (
                 not is_write
-                and response.status_code in _RETRYABLE_READ_STATUSES
+                and response.status in _RETRYABLE_READ_STATUSES
                 and attempt < attempts
+                and self._pause(attempt, deadline)
             ):
-                self._pause(attempt)
                 continue
             return _interpret(response, is_write=is_write, is_item=is_item, secrets=secrets)
         raise AssertionError("unreachable: the last attempt always returns or raises")
 
-    def _pause(self, attempt: int) -> None:
-        time.sleep(self.backoff * 2 ** (attempt - 1))
+    def _pause(self, attempt: int, deadline: outbound.Deadline) -> bool:
+        """Wait before the next attempt; False when the call's deadline leaves no time for it."""
+        delay = self.backoff * 2 ** (attempt - 1)
+        if delay >= deadline.remaining():
+            return False
+        time.sleep(delay)
+        return True
 
-    def _observe(self, response: requests.Response) -> None:
+    def _observe(self, response: outbound.Answer) -> None:
         limit = _header_int(response, "X-RateLimit-Limit")
         remaining = _header_int(response, "X-RateLimit-Remaining")
         reset = _header_int(response, "X-RateLimit-Reset")
@@ -346,7 +404,7 @@ class SoclookClient:
             self._rate_limit_remaining = remaining
         if self._budget is not None:
             self._budget.observe(
-                status=response.status_code, limit=limit, remaining=remaining, reset=reset
+                status=response.status, limit=limit, remaining=remaining, reset=reset
             )
 
     def _log(
@@ -399,31 +457,20 @@ def _settings_form(handler_type: str, settings: Mapping[str, str]) -> dict[str, 
     return form
 
 
-def _may_have_been_sent(exc: requests.RequestException) -> bool:
-    if isinstance(
-        exc,
-        requests.ConnectTimeout
-        | requests.exceptions.SSLError
-        | requests.exceptions.ProxyError
-        | requests.exceptions.InvalidURL
-        | requests.exceptions.InvalidSchema
-        | requests.exceptions.MissingSchema
-        | requests.exceptions.InvalidHeader
-        | requests.exceptions.TooManyRedirects,
-    ):
-        return False
-    if isinstance(exc, requests.ConnectionError):
-        reason = exc.args[0] if exc.args else None
-        reason = getattr(reason, "reason", reason)
-        return not isinstance(reason, NewConnectionError | ConnectTimeoutError)
-    return True
+def _may_retry(exc: outbound.OutboundError) -> bool:
+    """A read is tried again when no answer came at all; a slow or garbled one is not."""
+    if isinstance(exc, outbound.TimedOut):
+        return not exc.request_sent
+    return isinstance(
+        exc, outbound.ConnectionRefused | outbound.ConnectionFailed | outbound.NameNotFound
+    )
 
 
 def _interpret(
-    response: requests.Response, *, is_write: bool, is_item: bool, secrets: Iterable[str]
+    response: outbound.Answer, *, is_write: bool, is_item: bool, secrets: Iterable[str]
 ) -> _Answer:
-    body, readable = _decode(response)
-    status = response.status_code
+    body, readable = _decode(response.content)
+    status = response.status
     # Some deployments wrap an error in a 200; the status inside the body then decides.
     if (
         200 <= status < 300
@@ -433,11 +480,12 @@ def _interpret(
     ):
         status = _status_from_errors(body) or 400
     if 200 <= status < 300:
-        if is_write and not readable:
-            # A proxy's maintenance page also comes with a 200; only the service's JSON (or
-            # nothing at all) shows that the service itself took the change.
+        if is_write and not (readable and (body is None or _has_data(body))):
+            # A proxy's maintenance page also comes with a 200, and so may another service's
+            # JSON; only the service's own answer (or nothing at all) shows that the service
+            # itself took the change.
             raise OutcomeUnknown(status=status)
-        return _Answer(status=status, body=body)
+        return _Answer(status=status, body=body, readable=readable)
     raise _error_for(
         status,
         body=body if readable else None,
@@ -452,7 +500,7 @@ def _error_for(
     status: int,
     *,
     body: Any,
-    response: requests.Response,
+    response: outbound.Answer,
     is_write: bool,
     is_item: bool,
     secrets: Iterable[str],
@@ -479,12 +527,13 @@ def _error_for(
     if is_write and status in _UNCONFIRMED_WRITE_STATUSES:
         return OutcomeUnknown(status=status)
     if 400 <= status < 500:
+        if body is not None and not _is_error_shape(body):
+            return NotSoclook(status=status)
         return Rejected(title=_title_of(body, secrets=secrets), status=status)
     return Unavailable(status=status)
 
 
-def _decode(response: requests.Response) -> tuple[Any, bool]:
-    content = response.content
+def _decode(content: bytes) -> tuple[Any, bool]:
     if not content.strip():
         return None, True
     try:
@@ -500,6 +549,33 @@ def _status_from_errors(body: Mapping[str, Any]) -> int | None:
         if status is not None and 400 <= status < 600:
             return status
     return None
+
+
+def _shape_error(answer: _Answer) -> Unavailable:
+    # A proxy's HTML page or an empty answer is the service being unwell; JSON of another shape
+    # is another service.
+    if answer.readable and answer.body is not None:
+        return NotSoclook(status=answer.status)
+    return Unavailable(status=answer.status)
+
+
+def _is_error_shape(body: Any) -> bool:
+    """The service's error answer: `errors`, one or a list, each with a title and a status."""
+    if not isinstance(body, Mapping):
+        return False
+    errors = body.get("errors")
+    if isinstance(errors, Mapping):
+        errors = [errors]
+    return (
+        isinstance(errors, list)
+        and bool(errors)
+        and all(
+            isinstance(item, Mapping)
+            and isinstance(item.get("title"), str)
+            and _as_int(item.get("status")) is not None
+            for item in errors
+        )
+    )
 
 
 def _title_of(body: Any, *, secrets: Iterable[str]) -> str:
@@ -525,8 +601,8 @@ def _title_of(body: Any, *, secrets: Iterable[str]) -> str:
     return title
 
 
-def _header_int(response: requests.Response, name: str) -> int | None:
-    return _as_int(response.headers.get(name))
+def _header_int(response: outbound.Answer, name: str) -> int | None:
+    return _as_int(response.headers.get(name.lower()))
 
 
 def _as_int(value: object) -> int | None:
@@ -543,8 +619,12 @@ def _as_int(value: object) -> int | None:
     return None
 
 
+def _has_data(body: Any) -> bool:
+    return isinstance(body, Mapping) and "data" in body
+
+
 def _data_of(body: Any) -> Any:
-    if not isinstance(body, Mapping) or "data" not in body:
+    if not _has_data(body):
         raise _ShapeError("no data")
     return body["data"]
 
@@ -564,7 +644,7 @@ def _parse_page(body: Any, *, query: ListQuery) -> HandlerPage:
             logger.warning("soclook list: skipped a handler without a usable id")
     meta = body.get("meta")
     if not isinstance(meta, Mapping):
-        meta = {}
+        raise _ShapeError("no meta")
     page = _as_int(meta.get("page")) or query.page
     per_page = _as_int(meta.get("results_per_page")) or query.results_per_page
     total = _as_int(meta.get("total"))

@@ -8,15 +8,20 @@ the language of whoever finally sees it.
 
 from __future__ import annotations
 
-from typing import ClassVar
+from typing import TYPE_CHECKING, ClassVar
 
 from django.utils.functional import Promise
 from django.utils.translation import gettext, gettext_lazy
 
+if TYPE_CHECKING:
+    from handlers_app.outbound import OutboundError
+
 __all__ = [
     "DEFAULT_RETRY_AFTER",
+    "AddressRefused",
     "BadKey",
     "NotFound",
+    "NotSoclook",
     "OutcomeUnknown",
     "RateLimited",
     "Rejected",
@@ -112,6 +117,26 @@ class Unavailable(SoclookError):
     default_message = gettext_lazy(
         "Soclook is not responding properly right now; try again in a minute."
     )
+
+
+class NotSoclook(Unavailable):
+    """An answer that is not of the API's shape: another service answers at this address."""
+
+    default_message = gettext_lazy("This address does not answer like the Soclook API.")
+
+
+class AddressRefused(SoclookError):
+    """The outbound guard refused the API address (a private network, a port, a scheme,
+    user@host), so nothing was sent; or the address answered with a redirect, never followed.
+    The message is the guard's `reason`."""
+
+    def __init__(self, reason: OutboundError) -> None:
+        super().__init__()
+        self.reason = reason
+
+    @property
+    def message(self) -> str:
+        return self.reason.message
 
 
 class OutcomeUnknown(Unavailable):

@@ -35,6 +35,7 @@ from django.utils.translation import gettext_lazy
 __all__ = [
     "HANDLER_TYPES",
     "NAME_MAX_LENGTH",
+    "VALUE_MAX_LENGTH",
     "Delivery",
     "DeliverySpec",
     "FieldKind",

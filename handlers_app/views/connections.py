@@ -24,6 +24,7 @@ from handlers_app.services import (
     connection_save,
     team_for_new_owner,
 )
+from handlers_app.teams import TEAM_CREATION_REFUSED, team_creation_allowed
 
 
 def _no_users_yet() -> bool:
@@ -49,10 +50,12 @@ def home(request: HtmxHttpRequest) -> HttpResponse:
         }
         for m in memberships
     ]
+    can_create_team = team_creation_allowed(user=request.user)
+    can_add = bool(teams_where(request.user, role=Role.OWNER)) or (not teams and can_create_team)
     return render(
         request,
         "handlers_app/home.html",
-        {"teams": teams, "can_add": bool(teams_where(request.user, role=Role.OWNER)) or not teams},
+        {"teams": teams, "can_add": can_add, "can_create_team": can_create_team},
     )
 
 
@@ -83,6 +86,10 @@ def connection_new(request: HtmxHttpRequest) -> HttpResponse:
     if not teams and memberships_of(request.user).exists():
         # Members who own no team may not add connections to it.
         raise PermissionDenied
+    if not teams and not team_creation_allowed(user=request.user):
+        # The connection would need a team of its own.
+        messages.error(request, TEAM_CREATION_REFUSED)
+        return redirect("home")
     form = ConnectionForm(request.POST or None, teams=teams)
     if request.method == "POST" and form.is_valid():
         connection: Connection = form.save(commit=False)

@@ -23,6 +23,7 @@ from handlers_app.forms import InvitationForm, InvitationSignupForm, MemberRoleF
 from handlers_app.http import HtmxHttpRequest
 from handlers_app.models import Invitation, Membership, Role, Team
 from handlers_app.teams import (
+    TEAM_CREATION_REFUSED,
     TeamRuleError,
     invitation_accept,
     invitation_create,
@@ -31,6 +32,7 @@ from handlers_app.teams import (
     membership_remove,
     membership_set_role,
     team_create,
+    team_creation_allowed,
     team_rename,
 )
 
@@ -65,12 +67,18 @@ def _team_page(
     request: HtmxHttpRequest, team: Team, membership: Membership, *, part: str, **extra: Any
 ) -> HttpResponse:
     template = f"{_TEAM_PAGE}#{part}" if request.htmx else _TEAM_PAGE
-    return render(request, template, _team_context(team, membership, **extra))
+    context = _team_context(
+        team, membership, can_create_team=team_creation_allowed(user=request.user), **extra
+    )
+    return render(request, template, context)
 
 
 @login_required
 @require_http_methods(["GET", "POST"])
 def team_new(request: HtmxHttpRequest) -> HttpResponse:
+    if not team_creation_allowed(user=request.user):
+        messages.error(request, TEAM_CREATION_REFUSED)
+        return redirect("home")
     form = TeamForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         team = team_create(user=request.user, name=form.cleaned_data["name"])
@@ -87,7 +95,8 @@ def team_new(request: HtmxHttpRequest) -> HttpResponse:
 @require_GET
 def team_detail(request: HtmxHttpRequest, team_id: int) -> HttpResponse:
     team, membership = team_for(request.user, team_id)
-    return render(request, _TEAM_PAGE, _team_context(team, membership))
+    allowed = team_creation_allowed(user=request.user)
+    return render(request, _TEAM_PAGE, _team_context(team, membership, can_create_team=allowed))
 
 
 @login_required

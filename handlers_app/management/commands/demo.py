@@ -2,9 +2,10 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.management import call_command
-from django.core.management.base import BaseCommand, CommandParser
+from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import transaction
 
 from handlers_app.models import Connection, Membership, Role, Team
@@ -28,6 +29,12 @@ class Command(BaseCommand):
         parser.add_argument("--addr", default="127.0.0.1:8000")
 
     def handle(self, *args: Any, **options: Any) -> None:
+        if not settings.SOCLOOK_ALLOW_PRIVATE_ADDRESSES:
+            raise CommandError(
+                "The sandbox listens on 127.0.0.1, which the dashboard refuses to call while "
+                "SOCLOOK_ALLOW_PRIVATE_ADDRESSES is off. Run with DEBUG=1 (as `make demo` does "
+                "through .env) or set SOCLOOK_ALLOW_PRIVATE_ADDRESSES=1."
+            )
         sandbox = Sandbox(latency_ms=options["latency"])
         sandbox.add_account(seed=options["seed"], api_key=DEMO_API_KEY)
         sandbox.start(host="127.0.0.1", port=options["sandbox_port"])
