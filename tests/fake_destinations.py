@@ -4,9 +4,9 @@
   told (a webhook; reaching it needs TEST_SEND_ALLOW_PRIVATE_ADDRESSES and its port allowed).
 - `Services`: the fixed services (api.telegram.org, hooks.slack.com, discord.com, Teams, X) at
   the HTTP level. Their names resolve to public addresses without a real lookup, so the guard
-  checks them as it would in production, and the guard's `send` is answered here, recording
-  each request as it would have left. Any other name is not found; this machine's own names
-  and addresses resolve as usual (the Soclook sandbox is on 127.0.0.1).
+  checks them as it would in production, and the guard's `send` to them is answered here,
+  recording each request as it would have left. Any other name is not found; this machine's own
+  names and addresses resolve and answer as usual (the Soclook sandbox is on 127.0.0.1).
 """
 
 from __future__ import annotations
@@ -145,6 +145,7 @@ class Services:
         # Answer every request with a refusal that repeats what was sent, and where.
         self.echo = False
         self._real_getaddrinfo = socket.getaddrinfo
+        self._real_send = outbound.send
         monkeypatch.setattr(socket, "getaddrinfo", self._getaddrinfo)
         monkeypatch.setattr(outbound, "send", self._send)
 
@@ -170,6 +171,11 @@ class Services:
         body: bytes = b"",
         deadline: outbound.Deadline | None = None,
     ) -> outbound.Answer:
+        if target.host not in PUBLIC_ADDRESSES:
+            # This machine's own servers (the Soclook sandbox, a local webhook) answer themselves.
+            return self._real_send(
+                target, policy, method=method, headers=headers, body=body, deadline=deadline
+            )
         self.received.append(
             Received(
                 method=method,
