@@ -238,6 +238,16 @@ TEAM_CREATION = env.str("TEAM_CREATION", default="anyone")
 if TEAM_CREATION not in ("anyone", "staff"):
     raise ImproperlyConfigured("TEAM_CREATION must be 'anyone' or 'staff'.")
 
+# Test sends (handlers_app.testsend): the dashboard sends a test message to a handler's
+# destination itself, through the outbound guard.
+TEST_SEND_ENABLED = env.bool("TEST_SEND_ENABLED", default=True)
+# Private and loopback destinations, for an installation that delivers into its own network.
+# SOCLOOK_ALLOW_PRIVATE_ADDRESSES is about API addresses and does not open this.
+TEST_SEND_ALLOW_PRIVATE_ADDRESSES = env.bool("TEST_SEND_ALLOW_PRIVATE_ADDRESSES", default=DEBUG)
+TEST_SEND_ALLOWED_PORTS = env.list("TEST_SEND_ALLOWED_PORTS", cast=int, default=[80, 443])
+if not TEST_SEND_ALLOWED_PORTS or not all(0 < port < 65536 for port in TEST_SEND_ALLOWED_PORTS):
+    raise ImproperlyConfigured("TEST_SEND_ALLOWED_PORTS must list ports from 1 to 65535.")
+
 # Content-Security-Policy: no inline scripts or styles anywhere.
 SECURE_CSP = {
     "default-src": [CSP.SELF],
@@ -276,7 +286,8 @@ if env.bool("USE_X_FORWARDED_PROTO", default=False):
 ADMINS = env.list("ADMINS", default=[])
 SERVER_EMAIL = env.str("SERVER_EMAIL", default="dashboard@localhost")
 DEFAULT_FROM_EMAIL = SERVER_EMAIL
-_email = env.email_url("EMAIL_URL", default="smtp://localhost:25")
+# In development mail (test sends to e-mail handlers included) is printed to the console.
+_email = env.email_url("EMAIL_URL", default="consolemail://" if DEBUG else "smtp://localhost:25")
 _smtp_options = {
     "host": _email["EMAIL_HOST"],
     "port": _email["EMAIL_PORT"],
@@ -335,5 +346,7 @@ LOGGING = {
         "django.security.DisallowedHost": {"handlers": ["console"], "propagate": False},
         # INFO whatever LOG_LEVEL says: every call is counted, even when not printed.
         "handlers_app.soclook": {"handlers": ["call_stats"], "level": "INFO"},
+        # It signs test sends to X, and at DEBUG logs the keys and tokens it signs with.
+        "oauthlib": {"level": "WARNING"},
     },
 }

@@ -33,6 +33,7 @@ from handlers_app.models import (
 )
 from handlers_app.soclook.client import Handler, HandlerStatus
 from handlers_app.soclook.types import HANDLER_TYPES, NAME_MAX_LENGTH, get_handler_type
+from handlers_app.testsend.outcomes import Outcome
 
 HANDLER_ACTIONS = (
     JournalAction.HANDLER_CREATED,
@@ -187,6 +188,13 @@ _FIELD_LABELS: dict[str, Promise] = {
     "api_key": _("API key"),
     "role": _("Role"),
     "reason": _("Reason"),
+    "test_result": _("Result"),
+    "destination": _("Destination"),
+    "tested_settings": _("Settings"),
+}
+_TESTED_SETTINGS: dict[str, Promise] = {
+    "typed": _("as typed in the form, before saving"),
+    "stored": _("as stored in Soclook"),
 }
 
 # Why a change of a connection's address was refused; an entry keeps the code, pages the words.
@@ -217,6 +225,10 @@ def _shown(name: str, value: Any) -> str:
         return str(Role(value).label)
     if name == "reason" and value in _REFUSAL_REASONS:
         return str(_REFUSAL_REASONS[value])
+    if name == "test_result" and isinstance(value, Mapping):
+        return Outcome.from_record(value).explanation
+    if name == "tested_settings" and value in _TESTED_SETTINGS:
+        return str(_TESTED_SETTINGS[value])
     return str(value)
 
 
@@ -542,3 +554,69 @@ def handler_last_changes(
         .order_by()
     )
     return {entry.handler_id: entry for entry in entries}
+
+
+# --- test sends ----------------------------------------------------------------------------------
+
+
+def record_handler_tested(
+    *,
+    connection: Connection,
+    user: User,
+    handler_id: int | None,
+    name: str,
+    type: str,
+    outcome: Outcome,
+    destination: str,
+    typed: bool,
+) -> JournalEntry:
+    """A test message sent to a handler's destination (handlers_app.testsend): what came of it,
+    where it went as the list shows it (never a secret), and whether the settings were typed into
+    a form or stored. A new handler's test has no handler id."""
+    return _record(
+        team_id=connection.team_id,
+        action=JournalAction.HANDLER_TESTED,
+        user=user,
+        connection=connection,
+        changes=[
+            {"field": "test_result", "after": outcome.record()},
+            {"field": "destination", "after": destination},
+            {"field": "tested_settings", "after": "typed" if typed else "stored"},
+        ],
+        handler_id=handler_id,
+        handler_name=name[:200],
+        handler_type=type[:64],
+    )
+
+
+@dataclass(frozen=True)
+class LastTest:
+    at: datetime
+    outcome: Outcome
+
+
+def handler_last_tests(
+    *, connection: Connection, handler_ids: Iterable[int]
+) -> dict[int, LastTest]:
+    """The latest test of each handler, in one query (no request to Soclook)."""
+    latest = (
+        JournalEntry.objects.filter(
+            connection=connection,
+            handler_id__in=list(handler_ids),
+            action=JournalAction.HANDLER_TESTED,
+        )
+        .values("handler_id")
+        .annotate(last=Max("id"))
+        .values("last")
+    )
+    entries = JournalEntry.objects.filter(pk__in=latest).only("handler_id", "created_at", "changes")
+    tests = {}
+    for entry in entries.order_by():
+        result = next(
+            (c.get("after") for c in entry.changes if c.get("field") == "test_result"), None
+        )
+        if isinstance(result, Mapping):
+            tests[entry.handler_id] = LastTest(
+                at=entry.created_at, outcome=Outcome.from_record(result)
+            )
+    return tests

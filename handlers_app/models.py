@@ -165,6 +165,7 @@ class JournalAction(models.TextChoices):
     HANDLER_DISABLED = "handler_disabled", _("Handler switched off")
     HANDLER_DELETED = "handler_deleted", _("Handler deleted")
     HANDLER_RESTORED = "handler_restored", _("Handler restored")
+    HANDLER_TESTED = "handler_tested", _("Test sent")
     CONNECTION_ADDED = "connection_added", _("Connection added")
     CONNECTION_CHANGED = "connection_changed", _("Connection changed")
     CONNECTION_CHANGE_REFUSED = "connection_change_refused", _("Connection change refused")

@@ -11,6 +11,7 @@ from handlers_app.views import (
     journal,
     ops,
     teams,
+    testsend,
 )
 
 
@@ -77,6 +78,21 @@ urlpatterns = [
         "connections/<id:connection_id>/handlers/<id:handler_id>/fields/",
         handler_forms.handler_fields,
         name="handler_edit_fields",
+    ),
+    path(
+        "connections/<id:connection_id>/handlers/new/test/",
+        testsend.handler_form_test,
+        name="handler_form_test",
+    ),
+    path(
+        "connections/<id:connection_id>/handlers/<id:handler_id>/edit/test/",
+        testsend.handler_edit_test,
+        name="handler_edit_test",
+    ),
+    path(
+        "connections/<id:connection_id>/handlers/<id:handler_id>/test/",
+        testsend.handler_test,
+        name="handler_test",
     ),
     path(
         "connections/<id:connection_id>/handlers/import/",

@@ -55,6 +55,8 @@ class World:
     entry_id: int
     base_url: str
     api_key: str
+    # A webhook to this machine, which the test-send guard refuses: its tests go nowhere.
+    local_webhook_id: int
 
 
 type Args = Callable[[World], list[object]]
@@ -96,6 +98,9 @@ def team(world: World) -> list[object]:
 def import_job(world: World) -> list[object]:
     job = ImportJob.objects.create(connection=world.connection, status=ImportStatus.FINISHED)
     return [world.connection.pk, job.pk]
+
+
+LOCAL_HOOK = "http://127.0.0.1:9/matrix-hook"
 
 
 def item_path(world: World) -> str:
@@ -158,6 +163,26 @@ ROUTES: list[Route] = [
         Needs.EDITOR,
         methods=("GET", "POST"),
         sends=lambda w: [("DELETE", item_path(w))],
+    ),
+    Route(
+        "handler_form_test",
+        conn,
+        Needs.EDITOR,
+        methods=("POST",),
+        data=lambda w: {"name": "Matrix test", "type": "webhook", "webhook": LOCAL_HOOK},
+    ),
+    Route(
+        "handler_edit_test",
+        handler,
+        Needs.EDITOR,
+        methods=("POST",),
+        data=lambda w: {"name": "Matrix test", "type": "webhook", "webhook": LOCAL_HOOK},
+    ),
+    Route(
+        "handler_test",
+        lambda w: [w.connection.pk, w.local_webhook_id],
+        Needs.EDITOR,
+        methods=("POST",),
     ),
     Route("handler_journal", handler, Needs.VIEWER),
     Route(
@@ -272,6 +297,9 @@ def world(
     invitation, token = invitation_create(
         team=team, user=owner, role=Role.VIEWER, valid_for=timedelta(days=7)
     )
+    local_webhook = sandbox.add_handler(
+        api_key, type="webhook", name="Local hook", settings={"webhook": LOCAL_HOOK}
+    )
     sandbox.clear_requests()
     return World(
         team=team,
@@ -283,6 +311,7 @@ def world(
         entry_id=entry.pk,
         base_url=sandbox.base_url,
         api_key=api_key,
+        local_webhook_id=local_webhook["id"],
     )
 
 

@@ -13,6 +13,9 @@ This table is the only place that knows type names. Forms, templates and the cli
   `FieldSpec.mask()` and `HandlerType.summary()` give what a page may show. Every value except an
   e-mail address is a credential (webhook URLs embed tokens), so pages see at most its host or
   its last four characters.
+- `HandlerType.test_delivery` says how the dashboard sends a test message to the destination
+  (`DeliverySpec`: the way, and which settings field plays which part in it), or is None with
+  `untestable_reason` saying why no test can be sent from outside Soclook (handlers_app.testsend).
 """
 
 from __future__ import annotations
@@ -21,6 +24,7 @@ import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from enum import StrEnum
+from types import MappingProxyType
 from urllib.parse import urlsplit
 
 from django.core.exceptions import ValidationError
@@ -32,6 +36,8 @@ __all__ = [
     "HANDLER_TYPES",
     "NAME_MAX_LENGTH",
     "VALUE_MAX_LENGTH",
+    "Delivery",
+    "DeliverySpec",
     "FieldKind",
     "FieldSpec",
     "HandlerType",
@@ -142,6 +148,44 @@ class FieldSpec:
                 return MASK + value[-_VISIBLE_TAIL:]
 
 
+class Delivery(StrEnum):
+    """The ways a test message reaches a destination, and the parts each needs from the
+    settings (the keys of `DeliverySpec.parts`)."""
+
+    # Through the dashboard's own mail settings: "address".
+    EMAIL = "email"
+    # A POST of {"test": true, "handler": ..., "message": ...} to "url".
+    JSON_POST = "json_post"
+    # The service's own incoming-webhook format, posted to "url".
+    SLACK = "slack"
+    DISCORD = "discord"
+    TEAMS = "teams"
+    # sendMessage through the bot "token" to "chat_id".
+    TELEGRAM = "telegram"
+    # A direct message from the account to itself (never a public post), signed with
+    # "consumer_key", "consumer_secret", "access_token" and "access_token_secret".
+    X_DIRECT_MESSAGE = "x_direct_message"
+
+
+@dataclass(frozen=True)
+class DeliverySpec:
+    way: Delivery
+    # The part each settings field plays: {part: field name}.
+    parts: Mapping[str, str]
+
+    def values(self, settings: Mapping[str, str]) -> dict[str, str]:
+        return {part: settings.get(name, "") for part, name in self.parts.items()}
+
+
+def _sends(way: Delivery, parts: dict[str, str]) -> DeliverySpec:
+    return DeliverySpec(way=way, parts=MappingProxyType(parts))
+
+
+_NO_TEST_FOR_UNKNOWN_TYPE = gettext_lazy(
+    "This dashboard does not know this type, so it cannot send a test to it."
+)
+
+
 @dataclass(frozen=True)
 class HandlerType:
     slug: str
@@ -153,6 +197,9 @@ class HandlerType:
     # Which field the handler list shows as the destination; the first field when blank.
     summary_field: str = ""
     is_known: bool = True
+    # How a test message is sent; None when only Soclook can reach the destination.
+    test_delivery: DeliverySpec | None = None
+    untestable_reason: Text = _NO_TEST_FOR_UNKNOWN_TYPE
 
     @property
     def field_names(self) -> tuple[str, ...]:
@@ -202,6 +249,7 @@ HANDLER_TYPES: dict[str, HandlerType] = {
                 "Until the address is confirmed the handler shows as “waiting for "
                 "confirmation”. Check the spam folder if the confirmation e-mail does not arrive."
             ),
+            test_delivery=_sends(Delivery.EMAIL, {"address": "email"}),
         ),
         HandlerType(
             slug="webhook",
@@ -224,6 +272,7 @@ HANDLER_TYPES: dict[str, HandlerType] = {
                 ),
             ),
             docs_hint=_WEBHOOK_HELP_TAIL,
+            test_delivery=_sends(Delivery.JSON_POST, {"url": "webhook"}),
         ),
         HandlerType(
             slug="slack",
@@ -246,6 +295,7 @@ HANDLER_TYPES: dict[str, HandlerType] = {
                 ),
             ),
             docs_hint=_WEBHOOK_HELP_TAIL,
+            test_delivery=_sends(Delivery.SLACK, {"url": "slack"}),
         ),
         HandlerType(
             slug="discord",
@@ -267,6 +317,7 @@ HANDLER_TYPES: dict[str, HandlerType] = {
                 ),
             ),
             docs_hint=_WEBHOOK_HELP_TAIL,
+            test_delivery=_sends(Delivery.DISCORD, {"url": "discord"}),
         ),
         HandlerType(
             slug="telegram",
@@ -308,6 +359,9 @@ HANDLER_TYPES: dict[str, HandlerType] = {
                 "channels it is a member of."
             ),
             summary_field="telegram_chat_id",
+            test_delivery=_sends(
+                Delivery.TELEGRAM, {"token": "telegram", "chat_id": "telegram_chat_id"}
+            ),
         ),
         HandlerType(
             slug="microsoft_teams",
@@ -330,6 +384,7 @@ HANDLER_TYPES: dict[str, HandlerType] = {
                 ),
             ),
             docs_hint=_WEBHOOK_HELP_TAIL,
+            test_delivery=_sends(Delivery.TEAMS, {"url": "microsoft_teams"}),
         ),
         HandlerType(
             slug="x",
@@ -379,6 +434,15 @@ HANDLER_TYPES: dict[str, HandlerType] = {
                 "developer portal (developer.x.com)."
             ),
             summary_field="x_access_token",
+            test_delivery=_sends(
+                Delivery.X_DIRECT_MESSAGE,
+                {
+                    "consumer_key": "x_consumer_key",
+                    "consumer_secret": "x_consumer_secret",
+                    "access_token": "x_access_token",
+                    "access_token_secret": "x_access_token_secret",
+                },
+            ),
         ),
         HandlerType(
             slug="push_subscriber_id",
@@ -398,6 +462,11 @@ HANDLER_TYPES: dict[str, HandlerType] = {
                         "subscriber's ID from the push subscribers page of your Soclook account."
                     ),
                 ),
+            ),
+            untestable_reason=gettext_lazy(
+                "Push notifications reach the browsers and devices subscribed in Soclook, which "
+                "only Soclook can address, so no test can be sent from here. Trigger an alert in "
+                "Soclook to check this handler."
             ),
         ),
     )

@@ -27,6 +27,7 @@ from handlers_app.selectors import handler_get
 from handlers_app.services import handler_create, handler_update
 from handlers_app.soclook.client import Handler
 from handlers_app.soclook.errors import NotFound, OutcomeUnknown, SoclookError
+from handlers_app.testsend.outcomes import Outcome
 
 TEMPLATE = "handlers_app/handler_form.html"
 # Sent by the no-JavaScript type picker: show the chosen type's fields, save nothing.
@@ -138,8 +139,20 @@ def handler_fields(
     return render(
         request,
         f"{TEMPLATE}#type_fields",
-        {"form": form, "connection": connection, "load_error": load_error},
+        {
+            "form": form,
+            "connection": connection,
+            "load_error": load_error,
+            "test_url": _test_url(connection, handler_id),
+        },
     )
+
+
+def _test_url(connection: Connection, handler_id: int | None) -> str:
+    """Where the form's "Send a test" button posts what is typed (handlers_app.views.testsend)."""
+    if handler_id is None:
+        return reverse("handler_form_test", args=[connection.pk])
+    return reverse("handler_edit_test", args=[connection.pk, handler_id])
 
 
 def _to_list(request: HtmxHttpRequest, connection: Connection) -> HttpResponse:
@@ -156,6 +169,7 @@ def _render_form(
     handler_id: int | None = None,
     current: Handler | None = None,
     service_error: SoclookError | None = None,
+    test_outcome: Outcome | None = None,
 ) -> HttpResponse:
     if handler_id is not None:
         action = reverse("handler_edit", args=[connection.pk, handler_id])
@@ -175,6 +189,8 @@ def _render_form(
         "service_error": service_error,
         "outcome_unknown": isinstance(service_error, OutcomeUnknown),
         "handler_gone": isinstance(service_error, NotFound),
+        "test_url": _test_url(connection, handler_id),
+        "test_outcome": test_outcome,
     }
     # Errors come back as a 200 so that htmx swaps the form in place.
     template = f"{TEMPLATE}#form" if request.htmx else TEMPLATE

@@ -32,7 +32,7 @@ from django_htmx.http import push_url, replace_url, reswap, retarget, trigger_cl
 
 from handlers_app.access import ConnectionAccess, connection_for
 from handlers_app.http import HtmxHttpRequest
-from handlers_app.journal import handler_last_changes
+from handlers_app.journal import handler_last_changes, handler_last_tests
 from handlers_app.models import Connection, Role
 from handlers_app.selectors import handler_get, handler_page
 from handlers_app.services import handler_delete as delete_handler
@@ -54,6 +54,7 @@ from handlers_app.soclook.errors import (
     SoclookError,
 )
 from handlers_app.soclook.types import HANDLER_TYPES, NAME_MAX_LENGTH, is_known_type
+from handlers_app.testsend.service import tests_version
 
 TEMPLATE = "handlers_app/handler_list.html"
 DELETE_TEMPLATE = "handlers_app/handler_delete.html"
@@ -221,6 +222,8 @@ def _table_context(
         "sort_columns": _sort_columns(connection, query),
         "filter_type_label": HANDLER_TYPES[query.type].label if query.type else "",
         "filter_status_label": dict(_status_choices()).get(query.is_enabled, ""),
+        # The cached rows show each handler's last test: a new one renders them again.
+        "tests_version": tests_version(connection),
     }
     if page is not None and page.total:
         context["page_numbers"] = _page_numbers(page, query)
@@ -231,6 +234,11 @@ def _table_context(
         context["last_changes"] = SimpleLazyObject(
             partial(
                 handler_last_changes, connection=connection, handler_ids=[h.id for h in page.items]
+            )
+        )
+        context["last_tests"] = SimpleLazyObject(
+            partial(
+                handler_last_tests, connection=connection, handler_ids=[h.id for h in page.items]
             )
         )
     return context
@@ -321,10 +329,11 @@ def handler_toggle(request: HtmxHttpRequest, connection_id: int, handler_id: int
     }
     if handler is not None:
         last_changes = handler_last_changes(connection=connection, handler_ids=[handler.id])
+        last_tests = handler_last_tests(connection=connection, handler_ids=[handler.id])
         return render(
             request,
             f"{TEMPLATE}#row",
-            {**context, "handler": handler, "last_changes": last_changes},
+            {**context, "handler": handler, "last_changes": last_changes, "last_tests": last_tests},
         )
     # The record could not be read, so only the switch is re-rendered, as it was before.
     previous = Handler(

@@ -49,6 +49,14 @@
     if (opener && opener.isConnected) { opener.focus(); } else { document.getElementById("main").focus(); }
   });
 
+  // A list row's test answers with the row and its result under it: the result of an earlier
+  // test, or of one before a switch, goes when the row is swapped again.
+  document.addEventListener("htmx:beforeSwap", function (event) {
+    var target = event.detail.target;
+    var next = target && target.tagName === "TR" ? target.nextElementSibling : null;
+    if (next && next.classList.contains("test-outcome-row")) { next.remove(); }
+  });
+
   // A button marked data-copy="#id" copies that field's text (an invitation link).
   document.addEventListener("click", function (event) {
     var button = event.target.closest && event.target.closest("button[data-copy]");
