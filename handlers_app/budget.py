@@ -42,15 +42,16 @@ from handlers_app.soclook.errors import (
 )
 
 __all__ = [
+    "RATE_WINDOW_SECONDS",
     "SAFETY_MARGIN",
-    "WINDOW_SECONDS",
     "WRITE_RESERVE",
     "BudgetState",
     "CacheBudget",
     "key_fingerprint",
 ]
 
-WINDOW_SECONDS = 60
+# The service counts each key's requests over this many seconds.
+RATE_WINDOW_SECONDS = 60
 WINDOW_SLACK_SECONDS = 1
 SAFETY_MARGIN = 1
 WRITE_RESERVE = 2
@@ -58,7 +59,7 @@ WRITE_RESERVE = 2
 _LIMIT_MEMORY_SECONDS = 24 * 60 * 60
 # The pointer to the current window outlives the window, so that the next window can be chained
 # to it (see `_window_end`) instead of racing to recreate a vanished key.
-_POINTER_SECONDS = MAX_RETRY_AFTER + WINDOW_SECONDS
+_POINTER_SECONDS = MAX_RETRY_AFTER + RATE_WINDOW_SECONDS
 _COUNTER_GRACE_SECONDS = 5
 
 
@@ -166,9 +167,9 @@ class CacheBudget:
         end = self._cache.get(self._pointer_key)
         if end is not None and end > now:
             return end
-        proposal = now + WINDOW_SECONDS + WINDOW_SLACK_SECONDS
+        proposal = now + RATE_WINDOW_SECONDS + WINDOW_SLACK_SECONDS
         successor = f"{self._prefix}:after:{end!r}"
-        timeout = WINDOW_SECONDS + WINDOW_SLACK_SECONDS + _COUNTER_GRACE_SECONDS
+        timeout = RATE_WINDOW_SECONDS + WINDOW_SLACK_SECONDS + _COUNTER_GRACE_SECONDS
         if not self._cache.add(successor, proposal, timeout=timeout):
             agreed = self._cache.get(successor)
             # The winner moves the pointer; a successor that is itself over is left from before

@@ -217,11 +217,13 @@ class LinkTokenFilter(logging.Filter):
 # --- call statistics ---------------------------------------------------------------------------
 
 BUCKET_SECONDS = 300
-WINDOW_SECONDS = 3600
+# How far back the operator page's statistics reach.
+STATS_WINDOW_SECONDS = 3600
 _KEY_PREFIX = "soclook-calls"
 _METRICS = ("calls", "errors", "rate_limited", "ms_total")
-# What the client logs, instead of a status, when it held a request back for the local budget.
-_LOCAL_BUDGET_ERROR = "local budget"
+# What the client logs, instead of a status, when the key's budget (handlers_app.budget) held a
+# request back; the statistics count it as rate limited.
+HELD_BACK_BY_BUDGET = "local budget"
 
 
 @dataclass(frozen=True, slots=True)
@@ -264,11 +266,11 @@ def _remaining_key(label: str) -> str:
 def _increment(key: str, amount: int) -> None:
     # add() then incr() is atomic on Redis and under the local-memory cache's lock; the bucket
     # outlives the window so the page never reads a half-expired hour.
-    cache.add(key, 0, timeout=WINDOW_SECONDS + BUCKET_SECONDS)
+    cache.add(key, 0, timeout=STATS_WINDOW_SECONDS + BUCKET_SECONDS)
     try:
         cache.incr(key, amount)
     except ValueError:
-        cache.set(key, amount, timeout=WINDOW_SECONDS + BUCKET_SECONDS)
+        cache.set(key, amount, timeout=STATS_WINDOW_SECONDS + BUCKET_SECONDS)
 
 
 def call_record(
@@ -288,19 +290,19 @@ def call_record(
         counts["ms_total"] = elapsed_ms
         if status is None or status >= 500:
             counts["errors"] = 1
-    if status == 429 or error == _LOCAL_BUDGET_ERROR:
+    if status == 429 or error == HELD_BACK_BY_BUDGET:
         counts["rate_limited"] = 1
     for metric, amount in counts.items():
         _increment(_key(bucket, label, metric), amount)
     if remaining is not None:
-        cache.set(_remaining_key(label), remaining, timeout=WINDOW_SECONDS)
+        cache.set(_remaining_key(label), remaining, timeout=STATS_WINDOW_SECONDS)
 
 
 def call_stats(*, labels: Iterable[str], now: float | None = None) -> dict[str, CallStats]:
     """The last hour's counts for each label, read in one round trip to the cache."""
     labels = list(dict.fromkeys(labels))
     last = _bucket(time.time() if now is None else now)
-    buckets = range(last - WINDOW_SECONDS // BUCKET_SECONDS + 1, last + 1)
+    buckets = range(last - STATS_WINDOW_SECONDS // BUCKET_SECONDS + 1, last + 1)
     keys = [_key(b, label, metric) for label in labels for b in buckets for metric in _METRICS]
     found = cache.get_many([*keys, *(_remaining_key(label) for label in labels)])
     result = {}

@@ -17,7 +17,7 @@ from django.views.decorators.http import require_safe
 
 from handlers_app.http import HtmxHttpRequest
 from handlers_app.models import Connection
-from handlers_app.observability import WINDOW_SECONDS, CallStats, call_stats, connection_label
+from handlers_app.observability import STATS_WINDOW_SECONDS, CallStats, call_stats, connection_label
 
 logger = logging.getLogger(__name__)
 
@@ -92,5 +92,5 @@ def ops(request: HtmxHttpRequest) -> HttpResponse:
     return render(
         request,
         "handlers_app/ops.html",
-        {"rows": rows, "totals": totals, "window_minutes": WINDOW_SECONDS // 60},
+        {"rows": rows, "totals": totals, "window_minutes": STATS_WINDOW_SECONDS // 60},
     )
