@@ -22,7 +22,7 @@ from handlers_app.imports.reading import (
 )
 from handlers_app.journal import JournalFilter
 from handlers_app.models import Connection, JournalAction, JournalEntry, Role, Team
-from handlers_app.soclook.client import Handler, soclook_policy
+from handlers_app.soclook import Handler, soclook_policy
 from handlers_app.soclook.types import (
     HANDLER_TYPES,
     MASK,

@@ -31,7 +31,7 @@ from handlers_app.models import (
     Role,
     Team,
 )
-from handlers_app.soclook.client import Handler, HandlerStatus
+from handlers_app.soclook import Handler, HandlerStatus
 from handlers_app.soclook.types import HANDLER_TYPES, NAME_MAX_LENGTH, get_handler_type
 from handlers_app.testsend.outcomes import Outcome
 

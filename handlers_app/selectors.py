@@ -38,7 +38,7 @@ from handlers_app import crypto
 from handlers_app.budget import BudgetState, CacheBudget, key_fingerprint
 from handlers_app.models import Connection
 from handlers_app.observability import connection_label
-from handlers_app.soclook.client import (
+from handlers_app.soclook import (
     RESULTS_PER_PAGE_CHOICES,
     Handler,
     HandlerPage,

@@ -19,7 +19,7 @@ from handlers_app.selectors import (
     handler_cache_guard,
     handler_cache_saved,
 )
-from handlers_app.soclook.client import Handler, HandlerStatus, ListQuery
+from handlers_app.soclook import Handler, HandlerStatus, ListQuery
 from handlers_app.soclook.errors import BadKey, KeyUnreadable, SoclookError, Unavailable
 from handlers_app.soclook.types import NAME_MAX_LENGTH, get_handler_type
 from handlers_app.teams import TEAM_CREATION_REFUSED, TeamRuleError, team_creation_allowed

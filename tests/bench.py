@@ -260,7 +260,7 @@ class Bench:
         """
         from django.core.cache import cache
 
-        from handlers_app.soclook.client import ListQuery, SoclookClient
+        from handlers_app.soclook import ListQuery, SoclookClient
 
         n = self.args.samples
         for size, query, tail in (

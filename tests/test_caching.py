@@ -15,7 +15,7 @@ from django.urls import reverse
 from handlers_app import selectors, services
 from handlers_app.models import Connection
 from handlers_app.sandbox import Fault
-from handlers_app.soclook.client import (
+from handlers_app.soclook import (
     ORDER_BY_CHOICES,
     HandlerStatus,
     ListQuery,

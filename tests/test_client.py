@@ -19,7 +19,7 @@ import pytest
 
 from handlers_app import outbound
 from handlers_app.sandbox import Fault
-from handlers_app.soclook.client import (
+from handlers_app.soclook import (
     Handler,
     HandlerStatus,
     ListQuery,

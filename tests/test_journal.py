@@ -155,7 +155,7 @@ def test_switching_off_and_on_is_recorded_as_such(
     actions = list(JournalEntry.objects.values_list("action", flat=True))
     assert actions[:2] == [JournalAction.HANDLER_ENABLED, JournalAction.HANDLER_DISABLED]
     lines = journal.change_lines(JournalEntry.objects.first().changes)
-    assert [str(line) for line in lines] == ["Status: Off → On"]
+    assert [str(line) for line in lines] == ["Status: Disabled → Enabled"]
 
 
 def test_deleting_keeps_the_whole_handler_in_the_snapshot(
@@ -492,7 +492,7 @@ def test_a_changed_handler_is_brought_back_to_its_earlier_state(
     lines = [str(line) for line in confirmation.context["lines"]]
     assert lines == [
         "Name: Wrong chat → Support chat",
-        "Status: Off → On",
+        "Status: Disabled → Enabled",
         "Bot token: changed",
         "Chat ID: changed",
     ]

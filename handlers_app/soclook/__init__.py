@@ -1,22 +1,14 @@
-"""Everything the project knows about the Soclook API: the client, its errors and the type registry.
+"""Everything the project knows about the Soclook API: the client, its records, its errors and the
+type registry.
 
-`client` is the only module that talks HTTP; `errors` holds the exceptions it raises; `types` is
-the handler-type registry. Import from this package rather than from the modules.
+`client` is the only module that talks HTTP; `records` holds what it reads and is asked for
+(handlers, pages, list queries, the status labels); `errors` holds the exceptions it raises;
+`types` is the handler-type registry. Import from this package rather than from the modules.
 """
 
 from __future__ import annotations
 
-from .client import (
-    ORDER_BY_CHOICES,
-    ORDER_TYPES,
-    RESULTS_PER_PAGE_CHOICES,
-    Handler,
-    HandlerPage,
-    HandlerStatus,
-    ListQuery,
-    RequestBudget,
-    SoclookClient,
-)
+from .client import RequestBudget, SoclookClient, soclook_policy
 from .errors import (
     BadKey,
     NotFound,
@@ -25,6 +17,16 @@ from .errors import (
     Rejected,
     SoclookError,
     Unavailable,
+)
+from .records import (
+    ORDER_BY_CHOICES,
+    ORDER_TYPES,
+    RESULTS_PER_PAGE_CHOICES,
+    SEARCH_MAX_LENGTH,
+    Handler,
+    HandlerPage,
+    HandlerStatus,
+    ListQuery,
 )
 from .types import (
     HANDLER_TYPES,
@@ -42,6 +44,7 @@ __all__ = [
     "ORDER_BY_CHOICES",
     "ORDER_TYPES",
     "RESULTS_PER_PAGE_CHOICES",
+    "SEARCH_MAX_LENGTH",
     "BadKey",
     "FieldKind",
     "FieldSpec",
@@ -61,5 +64,6 @@ __all__ = [
     "generic_type_for",
     "get_handler_type",
     "is_known_type",
+    "soclook_policy",
     "type_choices",
 ]

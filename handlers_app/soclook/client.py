@@ -17,18 +17,18 @@ import math
 import re
 import time
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
 from types import MappingProxyType
 from typing import Any, Protocol
 from urllib.parse import urlencode
 
 from django.conf import settings
-from django.db import models
 from django.utils.translation import gettext_lazy
 from urllib3.filepost import encode_multipart_formdata
 
 from handlers_app import outbound
+from handlers_app.observability import HELD_BACK_BY_BUDGET
 
 from .errors import (
     DEFAULT_RETRY_AFTER,
@@ -42,33 +42,17 @@ from .errors import (
     SoclookError,
     Unavailable,
 )
-from .types import (
-    HANDLER_TYPES,
-    NAME_MAX_LENGTH,
-    VALUE_MAX_LENGTH,
-    HandlerType,
-    get_handler_type,
-)
+from .records import RESULTS_PER_PAGE_CHOICES, Handler, HandlerPage, HandlerStatus, ListQuery
+from .types import HANDLER_TYPES, NAME_MAX_LENGTH, VALUE_MAX_LENGTH, get_handler_type
 
 __all__ = [
     "MAX_ANSWER_BYTES",
-    "ORDER_BY_CHOICES",
-    "ORDER_TYPES",
-    "RESULTS_PER_PAGE_CHOICES",
-    "Handler",
-    "HandlerPage",
-    "HandlerStatus",
-    "ListQuery",
     "RequestBudget",
     "SoclookClient",
     "soclook_policy",
 ]
 
 logger = logging.getLogger("handlers_app.soclook")
-
-RESULTS_PER_PAGE_CHOICES = (10, 25, 50, 100, 250, 500, 1000)
-ORDER_BY_CHOICES = ("notification_handler_id", "datetime", "last_datetime", "name")
-ORDER_TYPES = ("ASC", "DESC")
 
 # Keys the service puts inside `settings` that are state, not something a person set.
 _HELPER_SETTINGS_KEYS = frozenset({"email_is_confirmed"})
@@ -109,96 +93,6 @@ def soclook_policy(*, deadline: float | None = None) -> outbound.Policy:
         unprivileged_ports=True,
         connect_timeout=settings.SOCLOOK_CONNECT_TIMEOUT,
     )
-
-
-class HandlerStatus(models.IntegerChoices):
-    DISABLED = 0, gettext_lazy("Off")
-    ENABLED = 1, gettext_lazy("On")
-    PENDING = 2, gettext_lazy("Waiting for e-mail confirmation")
-
-
-@dataclass(frozen=True, slots=True)
-class Handler:
-    id: int
-    type: str
-    name: str
-    settings: Mapping[str, str] = field(repr=False)
-    status: HandlerStatus
-    created: datetime | None
-    last_changed: datetime | None
-    email_confirmed: bool | None = None
-
-    @property
-    def is_enabled(self) -> bool:
-        return self.status != HandlerStatus.DISABLED
-
-    @property
-    def is_pending(self) -> bool:
-        return self.status == HandlerStatus.PENDING
-
-    @property
-    def handler_type(self) -> HandlerType:
-        return get_handler_type(self.type, settings_keys=self.settings)
-
-    @property
-    def summary(self) -> str:
-        return self.handler_type.summary(self.settings)
-
-
-@dataclass(frozen=True, slots=True)
-class HandlerPage:
-    items: tuple[Handler, ...]
-    page: int
-    per_page: int
-    total: int
-    total_pages: int
-
-    @property
-    def has_next(self) -> bool:
-        return self.page < self.total_pages
-
-    @property
-    def has_previous(self) -> bool:
-        return self.page > 1
-
-
-@dataclass(frozen=True, slots=True)
-class ListQuery:
-    page: int = 1
-    results_per_page: int = 25
-    type: str | None = None
-    is_enabled: int | None = None
-    search: str | None = None
-    order_by: str | None = None
-    order_type: str | None = None
-
-    def __post_init__(self) -> None:
-        if self.page < 1:
-            raise ValueError("page must be 1 or more")
-        # The service silently swaps an unlisted size for 25, which would break paging maths.
-        if self.results_per_page not in RESULTS_PER_PAGE_CHOICES:
-            raise ValueError(f"results_per_page must be one of {RESULTS_PER_PAGE_CHOICES}")
-        if self.is_enabled is not None and self.is_enabled not in HandlerStatus.values:
-            raise ValueError("is_enabled must be 0, 1 or 2")
-        if self.order_by is not None and self.order_by not in ORDER_BY_CHOICES:
-            raise ValueError(f"order_by must be one of {ORDER_BY_CHOICES}")
-        if self.order_type is not None and self.order_type not in ORDER_TYPES:
-            raise ValueError(f"order_type must be one of {ORDER_TYPES}")
-
-    def to_params(self) -> dict[str, str]:
-        params = {"page": str(self.page), "results_per_page": str(self.results_per_page)}
-        if self.type:
-            params["type"] = self.type
-        if self.is_enabled is not None:
-            params["is_enabled"] = str(self.is_enabled)
-        if self.search:
-            params["search"] = self.search
-            params["search_by"] = "name"
-        if self.order_by:
-            params["order_by"] = self.order_by
-        if self.order_type:
-            params["order_type"] = self.order_type
-        return params
 
 
 _DEFAULT_QUERY = ListQuery()
@@ -344,7 +238,7 @@ class SoclookClient:
                 try:
                     self._budget.reserve()
                 except RateLimited:
-                    self._log(method, log_path, attempt=attempt, error="local budget")
+                    self._log(method, log_path, attempt=attempt, error=HELD_BACK_BY_BUDGET)
                     raise
             started = time.monotonic()
             try:

@@ -25,7 +25,7 @@ from handlers_app.http import HtmxHttpRequest
 from handlers_app.models import Connection, Role
 from handlers_app.selectors import handler_get
 from handlers_app.services import handler_create, handler_update
-from handlers_app.soclook.client import Handler
+from handlers_app.soclook import Handler
 from handlers_app.soclook.errors import NotFound, OutcomeUnknown, SoclookError
 from handlers_app.testsend.outcomes import Outcome
 

@@ -3,13 +3,13 @@
 One template serves the list page and the pieces htmx swaps: the table region (`#table`), one
 row (`#row`), one switch (`#switch`). Every control is also a plain link or form, so the pages
 work without JavaScript. The list's query parameters use the API's own names and are read
-leniently: a value that makes no sense falls back to its default instead of failing.
+leniently (`ListQuery.from_params`): a value that makes no sense falls back to its default
+instead of failing.
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from functools import partial
 from typing import Any
@@ -37,10 +37,9 @@ from handlers_app.models import Connection, Role
 from handlers_app.selectors import handler_get, handler_page
 from handlers_app.services import handler_delete as delete_handler
 from handlers_app.services import handler_set_enabled
-from handlers_app.soclook.client import (
-    ORDER_BY_CHOICES,
-    ORDER_TYPES,
+from handlers_app.soclook import (
     RESULTS_PER_PAGE_CHOICES,
+    SEARCH_MAX_LENGTH,
     Handler,
     HandlerPage,
     HandlerStatus,
@@ -53,15 +52,14 @@ from handlers_app.soclook.errors import (
     OutcomeUnknown,
     SoclookError,
 )
-from handlers_app.soclook.types import HANDLER_TYPES, NAME_MAX_LENGTH, is_known_type
+from handlers_app.soclook.types import HANDLER_TYPES
 from handlers_app.testsend.service import tests_version
 
 TEMPLATE = "handlers_app/handler_list.html"
 DELETE_TEMPLATE = "handlers_app/handler_delete.html"
-# The service keeps at most NAME_MAX_LENGTH characters of a name: a longer search never matches.
-SEARCH_MAX_LENGTH = NAME_MAX_LENGTH
-MAX_PAGE = 1_000_000
 FILTERS_FORM_ID = "handler-filters"
+# The status filter offers the usual state first.
+STATUS_FILTER_ORDER = (HandlerStatus.ENABLED, HandlerStatus.DISABLED, HandlerStatus.PENDING)
 DEFAULT_QUERY = ListQuery()
 # The first click on a date column shows the newest first; on the name, A to Z.
 SORT_COLUMNS: dict[str, tuple[Any, str]] = {
@@ -79,63 +77,14 @@ class SortColumn:
     aria_sort: str
 
 
-# --- reading the list's query string ------------------------------------------------------------
-
-
-def _as_int(raw: str | None) -> int | None:
-    try:
-        return int((raw or "").strip())
-    except ValueError:
-        return None
-
-
-def list_query_from(params: Mapping[str, str]) -> ListQuery:
-    """The list query a query string asks for; anything unusable falls back to its default."""
-    page = _as_int(params.get("page")) or 1
-    per_page = _as_int(params.get("results_per_page"))
-    status = _as_int(params.get("is_enabled"))
-    type_ = params.get("type", "").strip()
-    search = params.get("search", "").strip()[:SEARCH_MAX_LENGTH].strip()
-    order_by = params.get("order_by", "").strip()
-    order_type = params.get("order_type", "").strip().upper()
-    return ListQuery(
-        page=min(max(page, 1), MAX_PAGE),
-        results_per_page=(
-            per_page if per_page in RESULTS_PER_PAGE_CHOICES else DEFAULT_QUERY.results_per_page
-        ),
-        type=type_ if is_known_type(type_) else None,
-        is_enabled=status if status in HandlerStatus.values else None,
-        search=search or None,
-        order_by=order_by if order_by in ORDER_BY_CHOICES else None,
-        order_type=order_type if order_type in ORDER_TYPES else None,
-    )
-
-
-def query_params(query: ListQuery) -> dict[str, str]:
-    """The query as the list URL spells it, leaving out what is the default."""
-    params: dict[str, str] = {}
-    if query.page != 1:
-        params["page"] = str(query.page)
-    if query.results_per_page != DEFAULT_QUERY.results_per_page:
-        params["results_per_page"] = str(query.results_per_page)
-    if query.type:
-        params["type"] = query.type
-    if query.is_enabled is not None:
-        params["is_enabled"] = str(query.is_enabled)
-    if query.search:
-        params["search"] = query.search
-    if query.order_by:
-        params["order_by"] = query.order_by
-    if query.order_type:
-        params["order_type"] = query.order_type
-    return params
+# --- the list's address ------------------------------------------------------------------------
 
 
 def _list_url(
     connection: Connection, query: ListQuery | None = None, *, refresh: bool = False
 ) -> str:
     url = connection.get_absolute_url()
-    params = query_params(query) if query is not None else {}
+    params = query.to_params(omit_defaults=True) if query is not None else {}
     if refresh:
         params["refresh"] = "1"
     return f"{url}?{urlencode(params)}" if params else url
@@ -150,7 +99,7 @@ def _back_query(request: HtmxHttpRequest, connection: Connection, candidate: str
     parts = urlsplit(candidate)
     if parts.path != _list_url(connection):
         return DEFAULT_QUERY
-    return list_query_from(QueryDict(parts.query))
+    return ListQuery.from_params(QueryDict(parts.query))
 
 
 # --- the table ---------------------------------------------------------------------------------
@@ -203,7 +152,7 @@ def _table_context(
         "can_manage": access.can_manage,
         "query": query,
         "search_max_length": SEARCH_MAX_LENGTH,
-        "params": query_params(query),
+        "params": query.to_params(omit_defaults=True),
         "list_url": _list_url(connection),
         "back_url": _list_url(connection, query),
         "refresh_url": _list_url(connection, query, refresh=True),
@@ -217,11 +166,13 @@ def _table_context(
         "filtered": filtered,
         "empty_account": page is not None and page.total == 0 and not filtered,
         "type_choices": list(HANDLER_TYPES.values()),
-        "status_choices": _status_choices(),
+        "status_choices": [(status.value, status.label) for status in STATUS_FILTER_ORDER],
         "per_page_choices": RESULTS_PER_PAGE_CHOICES,
         "sort_columns": _sort_columns(connection, query),
         "filter_type_label": HANDLER_TYPES[query.type].label if query.type else "",
-        "filter_status_label": dict(_status_choices()).get(query.is_enabled, ""),
+        "filter_status_label": (
+            HandlerStatus(query.is_enabled).label if query.is_enabled is not None else ""
+        ),
         # The cached rows show each handler's last test: a new one renders them again.
         "tests_version": tests_version(connection),
     }
@@ -242,14 +193,6 @@ def _table_context(
             )
         )
     return context
-
-
-def _status_choices() -> list[tuple[int, str]]:
-    return [
-        (HandlerStatus.ENABLED.value, _("Enabled")),
-        (HandlerStatus.DISABLED.value, _("Disabled")),
-        (HandlerStatus.PENDING.value, _("Waiting for e-mail confirmation")),
-    ]
 
 
 def _render_table(
@@ -285,7 +228,7 @@ def _render_table(
 @gzip_page
 def handler_list(request: HtmxHttpRequest, connection_id: int) -> HttpResponse:
     access = connection_for(request.user, connection_id)
-    query = list_query_from(request.GET)
+    query = ListQuery.from_params(request.GET)
     refresh = request.GET.get("refresh") == "1"
     if request.htmx and not request.htmx.history_restore_request and not request.htmx.boosted:
         return _render_table(request, access, query, push=True, refresh=refresh)

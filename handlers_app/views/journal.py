@@ -33,7 +33,7 @@ from handlers_app.journal import (
 from handlers_app.models import Connection, JournalAction, JournalEntry, Role
 from handlers_app.selectors import handler_get
 from handlers_app.services import RestoreUnderway, handler_restore
-from handlers_app.soclook.client import Handler
+from handlers_app.soclook import Handler
 from handlers_app.soclook.errors import NotFound, SoclookError
 
 PER_PAGE = 50

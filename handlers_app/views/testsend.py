@@ -26,7 +26,7 @@ from handlers_app.journal import handler_last_changes, handler_last_tests
 from handlers_app.models import Connection, Role
 from handlers_app.selectors import handler_get
 from handlers_app.services import merged_settings
-from handlers_app.soclook.client import Handler
+from handlers_app.soclook import Handler
 from handlers_app.soclook.errors import NotFound, SoclookError
 from handlers_app.testsend.outcomes import Outcome, Result
 from handlers_app.testsend.service import handler_test_send
