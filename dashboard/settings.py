@@ -115,7 +115,7 @@ REDIS_URL = env.str("REDIS_URL", default="")
 if REDIS_URL:
     CACHES = {
         "default": {
-            "BACKEND": "handlers_app.cache.ReusingRedisCache",
+            "BACKEND": "handlers_app.redis_backend.ReusingRedisCache",
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": env.str("CACHE_KEY_PREFIX", default="dashboard"),
             # A stalled Redis must fail fast (the health check reports it) rather than hang.

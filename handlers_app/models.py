@@ -1,6 +1,5 @@
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from django.conf import settings
@@ -310,10 +309,10 @@ class ImportJob(models.Model):
     def payload(self) -> dict[str, Any]:
         if not self.payload_encrypted:
             return {}
-        return json.loads(crypto.decrypt(self.payload_encrypted))
+        return crypto.unseal(self.payload_encrypted)
 
     def set_payload(self, payload: dict[str, Any]) -> None:
-        self.payload_encrypted = crypto.encrypt(json.dumps(payload)) if payload else ""
+        self.payload_encrypted = crypto.seal(payload) if payload else ""
 
 
 class ImportRow(models.Model):
