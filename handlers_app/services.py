@@ -11,9 +11,9 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from handlers_app import journal
+from handlers_app.clients import client_for
 from handlers_app.models import Connection, JournalEntry, Membership, Role, Team
-from handlers_app.selectors import (
-    client_for,
+from handlers_app.readcache import (
     handler_cache_clear,
     handler_cache_deleted,
     handler_cache_guard,

@@ -26,7 +26,7 @@ from handlers_app.models import (
     ImportStatus,
     ImportStopReason,
 )
-from handlers_app.selectors import handler_cache_clear
+from handlers_app.readcache import handler_cache_clear
 
 __all__ = [
     "PREVIEW_KEPT_FOR",

@@ -1,0 +1,21 @@
+"""The Soclook client of a connection: its key, its shared request budget and its log label."""
+
+from __future__ import annotations
+
+from handlers_app.budget import CacheBudget, key_fingerprint
+from handlers_app.models import Connection
+from handlers_app.observability import connection_label
+from handlers_app.soclook import SoclookClient
+
+
+def client_for(connection: Connection, *, writes: bool = False) -> SoclookClient:
+    """A client that spends the key's shared budget; `writes` may use the requests kept back
+    from reads (see handlers_app.budget)."""
+    api_key = connection.api_key
+    fingerprint = key_fingerprint(base_url=connection.base_url, api_key=api_key)
+    return SoclookClient(
+        base_url=connection.base_url,
+        api_key=api_key,
+        budget=CacheBudget(fingerprint=fingerprint, for_writes=writes),
+        label=connection_label(connection.pk),
+    )

@@ -1,0 +1,475 @@
+"""The read cache: handler reads from Soclook, kept in Django's cache and kept right after writes.
+
+Soclook allows 60 requests a minute per key, shared by the team, so handler reads are kept in
+Django's cache (one cache for every worker when REDIS_URL is set) for SOCLOOK_CACHE_SECONDS:
+- An account of at most 1000 handlers is fetched whole, in one request, and every page, filter
+  and sort order is cut from that snapshot by the service's own rules (`_select`). A bigger
+  account is cached page by page, as asked.
+- A single handler comes from the snapshot or from the list page it was on, so opening the edit
+  page from the list costs no request.
+- Never wrong after the dashboard's own writes: entries are filed under the account's *epoch*, a
+  number each accepted write moves on (services call `handler_cache_saved`, `..._deleted`,
+  `..._clear`). A read notes the epoch before asking the service, so what it stores can never
+  hide a write that finished meanwhile. A save, toggle or delete carries the snapshot over into
+  the new epoch with that one record changed, so browsing goes on without a request; after a
+  create, whose record only the service knows, the new epoch starts empty.
+- Entries outlive their freshness by STALE_KEEP_SECONDS: when the request budget is spent or the
+  service is down, reads (handlers_app.selectors) fall back to what the current epoch holds.
+- Cached handlers carry their secrets, so they are sealed (`crypto.seal`), as the database's
+  secrets are.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import math
+import time
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import datetime
+from types import MappingProxyType
+from typing import Any, NamedTuple
+
+from django.conf import settings
+from django.core.cache import cache
+
+from handlers_app import crypto
+from handlers_app.budget import BudgetState, CacheBudget, key_fingerprint
+from handlers_app.clients import client_for
+from handlers_app.models import Connection
+from handlers_app.soclook import (
+    RESULTS_PER_PAGE_CHOICES,
+    Handler,
+    HandlerPage,
+    HandlerStatus,
+    ListQuery,
+)
+from handlers_app.soclook.errors import NotFound, OutcomeUnknown
+
+SNAPSHOT_SIZE = max(RESULTS_PER_PAGE_CHOICES)
+# How long a cached read can still be shown, marked with its age, when no fresh one can be had.
+STALE_KEEP_SECONDS = 60 * 60
+# An account seen to be bigger than one snapshot is paged through the service for this long.
+_LARGE_ACCOUNT_SECONDS = 10 * 60
+# Single handlers remembered per account beyond the snapshot (bounds one cache entry's size).
+_KNOWN_LIMIT = 2000
+
+
+@dataclass(frozen=True, slots=True)
+class HandlerListPage(HandlerPage):
+    """A page of handlers as the list shows it: how old it is and what is left of the budget.
+
+    `stale_reason` is set (to a message a person can read) when fresh data could not be had and
+    the page comes from the cache past SOCLOOK_CACHE_SECONDS. `version` changes whenever what
+    the page shows may have (a write here, or different data from Soclook), and only then: what
+    is rendered from the items can be kept under it beyond the data's own freshness.
+    """
+
+    fetched_at: float = 0.0
+    stale_reason: str = ""
+    budget: BudgetState | None = None
+    version: str = ""
+
+    @property
+    def age_seconds(self) -> int:
+        return max(0, int(time.time() - self.fetched_at))
+
+    @property
+    def is_stale(self) -> bool:
+        return bool(self.stale_reason)
+
+
+# --- keeping the cache right after writes (called by services) ---------------------------------
+
+
+def handler_cache_saved(*, connection: Connection, handler: Handler) -> None:
+    """Soclook accepted a save or a toggle: `handler` is the record as it now stands."""
+    AccountCache(connection).advance(saved=handler)
+
+
+def handler_cache_deleted(*, connection: Connection, handler_id: int) -> None:
+    """The handler is gone from Soclook (deleted here, or found missing)."""
+    AccountCache(connection).advance(deleted_id=handler_id)
+
+
+def handler_cache_clear(*, connection: Connection) -> None:
+    """Soclook changed in a way only it knows (a create, a write with an unknown outcome)."""
+    AccountCache(connection).advance()
+
+
+@contextmanager
+def handler_cache_guard(*, connection: Connection, handler_id: int | None = None) -> Iterator[None]:
+    """Around a write: when its outcome is unknown, or the handler turns out to be gone, stop
+    trusting what the cache holds about it."""
+    try:
+        yield
+    except NotFound:
+        if handler_id is None:
+            raise
+        handler_cache_deleted(connection=connection, handler_id=handler_id)
+        raise
+    except OutcomeUnknown:
+        handler_cache_clear(connection=connection)
+        raise
+
+
+# --- the cache itself --------------------------------------------------------------------------
+
+
+class _Row(NamedTuple):
+    """A handler as stored in the cache: JSON values (an array once sealed). Times are in ISO
+    8601, which sorts like the times themselves: the service's are all naive and to the second."""
+
+    id: int
+    type: str
+    name: str
+    settings: dict[str, str]
+    status: int
+    created: str | None
+    last_changed: str | None
+    email_confirmed: bool | None
+
+
+class _Remembered(NamedTuple):
+    """A single handler remembered beyond the snapshot, and when it was fetched."""
+
+    fetched_at: float
+    row: _Row
+
+
+def _row(handler: Handler) -> _Row:
+    return _Row(
+        id=handler.id,
+        type=handler.type,
+        name=handler.name,
+        settings=dict(handler.settings),
+        status=int(handler.status),
+        created=_iso(handler.created),
+        last_changed=_iso(handler.last_changed),
+        email_confirmed=handler.email_confirmed,
+    )
+
+
+def _handler(row: _Row) -> Handler:
+    return Handler(
+        id=row.id,
+        type=row.type,
+        name=row.name,
+        settings=MappingProxyType(dict(row.settings)),
+        status=HandlerStatus(row.status),
+        created=_from_iso(row.created),
+        last_changed=_from_iso(row.last_changed),
+        email_confirmed=row.email_confirmed,
+    )
+
+
+def _iso(moment: datetime | None) -> str | None:
+    return moment.isoformat() if moment is not None else None
+
+
+def _from_iso(text: str | None) -> datetime | None:
+    return datetime.fromisoformat(text) if text is not None else None
+
+
+class AccountCache:
+    """The cached reads of one account (one key at one address), in the current epoch.
+
+    Entries, each sealed as JSON (`_seal`): `all:<epoch>` the snapshot {fetched_at, rows,
+    touched, digest}; `page:<epoch>:<query>` a page of a big account {fetched_at, rows, page,
+    per_page, total, total_pages, digest}; `known:<epoch>` single handlers {id: (fetched_at,
+    row)}. `touched` lists the ids saved since the snapshot was fetched: the service moved their
+    last-change time to a moment only it knows.
+    """
+
+    def __init__(self, connection: Connection) -> None:
+        self.connection = connection
+        self.fingerprint = key_fingerprint(base_url=connection.base_url, api_key=connection.api_key)
+        self.prefix = f"soclook:data:{self.fingerprint}"
+        self.epoch = self._current_epoch()
+
+    # reads
+
+    def page(self, query: ListQuery, *, fresh_only: bool) -> HandlerListPage | None:
+        snapshot = _unseal_rows(cache.get(self._key("all")))
+        # Only the service knows where a saved handler now falls in last-change order.
+        reordered = query.order_by == "last_datetime" and bool(snapshot and snapshot["touched"])
+        if (
+            snapshot is not None
+            and self._usable(snapshot, fresh_only)
+            and not (fresh_only and reordered)
+        ):
+            return _select(
+                snapshot["rows"],
+                query,
+                fetched_at=snapshot["fetched_at"],
+                digest=snapshot["digest"],
+            )
+        entry = _unseal_rows(cache.get(self._key("page", _query_key(query))))
+        if entry is not None and self._usable(entry, fresh_only):
+            return HandlerListPage(
+                items=tuple(_handler(row) for row in entry["rows"]),
+                page=entry["page"],
+                per_page=entry["per_page"],
+                total=entry["total"],
+                total_pages=entry["total_pages"],
+                fetched_at=entry["fetched_at"],
+                version=entry["digest"],
+            )
+        return None
+
+    def handler(self, handler_id: int, *, fresh_only: bool) -> Handler | None:
+        known = _unseal_known(cache.get(self._key("known")))
+        if handler_id in known:
+            remembered = known[handler_id]
+            if not fresh_only or self._is_fresh(remembered.fetched_at):
+                return _handler(remembered.row)
+        snapshot = _unseal_rows(cache.get(self._key("all")))
+        if snapshot is not None and self._usable(snapshot, fresh_only):
+            for row in snapshot["rows"]:
+                if row.id == handler_id:
+                    return _handler(row)
+        return None
+
+    def budget_state(self) -> BudgetState:
+        return CacheBudget(fingerprint=self.fingerprint).state()
+
+    # fetching (each call is one request to the service)
+
+    def fetch_page(self, query: ListQuery) -> HandlerListPage:
+        client = client_for(self.connection)
+        if not cache.get(self._key_unversioned("large")):
+            whole_query = ListQuery(results_per_page=SNAPSHOT_SIZE)
+            whole = client.list_handlers(whole_query)
+            fetched_at = time.time()
+            if whole.total <= len(whole.items):
+                rows = tuple(_row(handler) for handler in whole.items)
+                snapshot = {
+                    "fetched_at": fetched_at,
+                    "rows": rows,
+                    "touched": [],
+                    "digest": _digest(rows),
+                }
+                cache.set(self._key("all"), _seal(snapshot), timeout=STALE_KEEP_SECONDS)
+                return _select(rows, query, fetched_at=fetched_at, digest=snapshot["digest"])
+            cache.set(self._key_unversioned("large"), True, timeout=_LARGE_ACCOUNT_SECONDS)
+            digest = self._store_page(whole_query, whole, fetched_at)
+            if query == whole_query:
+                return _as_list_page(whole, fetched_at, digest)
+        page = client.list_handlers(query)
+        fetched_at = time.time()
+        digest = self._store_page(query, page, fetched_at)
+        return _as_list_page(page, fetched_at, digest)
+
+    def remember(self, handler: Handler) -> None:
+        known = _unseal_known(cache.get(self._key("known")))
+        known[handler.id] = _Remembered(time.time(), _row(handler))
+        cache.set(self._key("known"), _seal(_bounded(known)), timeout=STALE_KEEP_SECONDS)
+
+    def _store_page(self, query: ListQuery, page: HandlerPage, fetched_at: float) -> str:
+        """Keep a page of a big account; return its digest."""
+        rows = tuple(_row(handler) for handler in page.items)
+        entry = {
+            "fetched_at": fetched_at,
+            "rows": rows,
+            "page": page.page,
+            "per_page": page.per_page,
+            "total": page.total,
+            "total_pages": page.total_pages,
+            "digest": _digest((rows, page.page, page.per_page, page.total, page.total_pages)),
+        }
+        known = _unseal_known(cache.get(self._key("known")))
+        known.update((row.id, _Remembered(fetched_at, row)) for row in rows)
+        cache.set_many(
+            {
+                self._key("page", _query_key(query)): _seal(entry),
+                self._key("known"): _seal(_bounded(known)),
+            },
+            timeout=STALE_KEEP_SECONDS,
+        )
+        return entry["digest"]
+
+    # writes
+
+    def advance(self, *, saved: Handler | None = None, deleted_id: int | None = None) -> None:
+        """Move to a new epoch, carrying over what a save or a delete leaves true."""
+        epoch_key = self._key_unversioned("epoch")
+        try:
+            new_epoch = cache.incr(epoch_key)
+        except ValueError:
+            cache.add(epoch_key, time.time_ns(), timeout=None)
+            return
+        # Only the epoch right before ours is known to hold no write but ours; when two writes
+        # race, the later one finds nothing there yet and its epoch simply starts empty.
+        old_epoch = new_epoch - 1
+        changed_id = saved.id if saved is not None else deleted_id
+        now = time.time()
+        carried: dict[str, Any] = {}
+        snapshot = _unseal_rows(cache.get(self._key("all", epoch=old_epoch)))
+        if snapshot is not None and changed_id is not None:
+            rows = [row for row in snapshot["rows"] if row.id != changed_id]
+            present = len(rows) < len(snapshot["rows"])
+            touched = snapshot["touched"]
+            if saved is not None and present:
+                rows.append(_row(saved))
+                rows.sort(key=lambda row: row.id)
+                touched = sorted({*touched, saved.id})
+            if saved is None or present:
+                kept = tuple(rows)
+                carried[self._key("all", epoch=new_epoch)] = {
+                    **snapshot,
+                    "rows": kept,
+                    "touched": touched,
+                    "digest": _digest(kept),
+                }
+        known = (
+            _unseal_known(cache.get(self._key("known", epoch=old_epoch)))
+            if changed_id is not None
+            else {}
+        )
+        known.pop(changed_id, None)
+        if saved is not None:
+            known[saved.id] = _Remembered(now, _row(saved))
+        if known:
+            carried[self._key("known", epoch=new_epoch)] = known
+        if carried:
+            cache.set_many(
+                {key: _seal(value) for key, value in carried.items()}, timeout=STALE_KEEP_SECONDS
+            )
+
+    # keys and epochs
+
+    def _current_epoch(self) -> int:
+        key = self._key_unversioned("epoch")
+        epoch = cache.get(key)
+        if epoch is None:
+            # Never a number used before, even if the cache lost the key: old entries stay
+            # out of reach.
+            cache.add(key, time.time_ns(), timeout=None)
+            epoch = cache.get(key)
+        return epoch
+
+    def _key(self, name: str, *rest: str, epoch: int | None = None) -> str:
+        at = self.epoch if epoch is None else epoch
+        return ":".join((self.prefix, name, str(at), *rest))
+
+    def _key_unversioned(self, name: str) -> str:
+        return f"{self.prefix}:{name}"
+
+    def _usable(self, entry: dict[str, Any], fresh_only: bool) -> bool:
+        return not fresh_only or self._is_fresh(entry["fetched_at"])
+
+    @staticmethod
+    def _is_fresh(fetched_at: float) -> bool:
+        return time.time() - fetched_at < settings.SOCLOOK_CACHE_SECONDS
+
+
+def _query_key(query: ListQuery) -> str:
+    params = sorted(query.to_params().items())
+    return hashlib.sha256(repr(params).encode()).hexdigest()[:32]
+
+
+def _bounded(known: dict[int, _Remembered]) -> dict[int, _Remembered]:
+    if len(known) <= _KNOWN_LIMIT:
+        return known
+    newest = sorted(known.items(), key=lambda item: item[1].fetched_at)[-_KNOWN_LIMIT:]
+    return dict(newest)
+
+
+def _as_list_page(page: HandlerPage, fetched_at: float, digest: str) -> HandlerListPage:
+    return HandlerListPage(
+        items=page.items,
+        page=page.page,
+        per_page=page.per_page,
+        total=page.total,
+        total_pages=page.total_pages,
+        fetched_at=fetched_at,
+        version=digest,
+    )
+
+
+def _seal(value: object) -> str:
+    """Cached handlers carry their secrets (webhook URLs, tokens), so the cache, which may be a
+    shared Redis, holds them only encrypted, like the database does."""
+    return crypto.seal(value)
+
+
+def _unseal(sealed: object) -> Any:
+    """What `_seal` stored, or None when it is missing or unreadable (say, after a key change,
+    or an entry written by an older version)."""
+    if not isinstance(sealed, str):
+        return None
+    try:
+        return crypto.unseal(sealed)
+    except crypto.DecryptionError:
+        return None
+
+
+def _unseal_rows(sealed: object) -> dict[str, Any] | None:
+    """A snapshot or a page entry, its rows back as tuples."""
+    entry = _unseal(sealed)
+    if not isinstance(entry, dict):
+        return None
+    return {**entry, "rows": tuple(_Row(*row) for row in entry["rows"])}
+
+
+def _unseal_known(sealed: object) -> dict[int, _Remembered]:
+    """The single handlers of an epoch (JSON has kept their ids as strings)."""
+    known = _unseal(sealed)
+    if not isinstance(known, dict):
+        return {}
+    return {
+        int(key): _Remembered(fetched_at, _Row(*row)) for key, (fetched_at, row) in known.items()
+    }
+
+
+def _digest(value: object) -> str:
+    """A short fingerprint of cached rows: equal for equal data, whenever it was fetched."""
+    plain = json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+    return hashlib.blake2b(plain.encode(), digest_size=12).hexdigest()
+
+
+def _select(
+    rows: Sequence[_Row], query: ListQuery, *, fetched_at: float, digest: str
+) -> HandlerListPage:
+    """The page the service would answer for `query`, cut from the account's every handler.
+
+    Same rules as the service (and its emulator, handlers_app.sandbox.api): exact type,
+    is_enabled 0/1/2, case-insensitive substring of the name; order by id unless asked, names
+    case-insensitively, missing times first when ascending, ties by id; DESC reverses it all.
+    """
+    chosen = list(rows)
+    if query.type:
+        chosen = [row for row in chosen if row.type == query.type]
+    if query.is_enabled is not None:
+        chosen = [row for row in chosen if row.status == query.is_enabled]
+    if query.search:
+        needle = query.search.casefold()
+        chosen = [row for row in chosen if needle in row.name.casefold()]
+    chosen.sort(key=_sort_key(query.order_by), reverse=query.order_type == "DESC")
+    per_page = query.results_per_page
+    start = (query.page - 1) * per_page
+    return HandlerListPage(
+        items=tuple(_handler(row) for row in chosen[start : start + per_page]),
+        page=query.page,
+        per_page=per_page,
+        total=len(chosen),
+        total_pages=math.ceil(len(chosen) / per_page),
+        fetched_at=fetched_at,
+        version=digest,
+    )
+
+
+def _sort_key(order_by: str | None) -> Callable[[_Row], Any]:
+    if order_by == "name":
+        return lambda row: (row.name.casefold(), row.id)
+    if order_by in ("datetime", "last_datetime"):
+        column = "created" if order_by == "datetime" else "last_changed"
+
+        def by_time(row: _Row) -> tuple[bool, str, int]:
+            moment = getattr(row, column)
+            return (moment is not None, moment or "", row.id)
+
+        return by_time
+    return lambda row: row.id
