@@ -7,8 +7,10 @@ import shutil
 from collections.abc import Iterator
 
 import pytest
+from django.conf import settings
 from django.contrib.auth.models import User
 from django.core.cache import cache
+from django.utils import translation
 
 from handlers_app.models import Connection, Membership, Role, Team
 from handlers_app.sandbox import Sandbox
@@ -26,6 +28,13 @@ def _empty_cache() -> None:
     With REDIS_URL this empties that Redis database: the suite must get a number of its own.
     """
     cache.clear()
+
+
+@pytest.fixture(autouse=True)
+def _default_language() -> Iterator[None]:
+    """A language a page or command activated in this thread ends with the test that chose it."""
+    yield
+    translation.activate(settings.LANGUAGE_CODE)
 
 
 # --- the Soclook sandbox -------------------------------------------------------------------------
