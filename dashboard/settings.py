@@ -58,7 +58,7 @@ if DEBUG:
     INSTALLED_APPS.append("handlers_app.sandbox")
 
 MIDDLEWARE = [
-    "handlers_app.observability.RequestIdMiddleware",
+    "handlers_app.middleware.RequestIdMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "handlers_app.middleware.NoStoreMiddleware",
@@ -72,7 +72,7 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
-    "handlers_app.http.HtmxLoginRedirectMiddleware",
+    "handlers_app.middleware.HtmxLoginRedirectMiddleware",
     "handlers_app.middleware.HtmxMessagesMiddleware",
     "axes.middleware.AxesMiddleware",
 ]
