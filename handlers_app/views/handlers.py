@@ -35,8 +35,7 @@ from handlers_app.http import HtmxHttpRequest
 from handlers_app.journal import handler_last_changes, handler_last_tests
 from handlers_app.models import Connection, Role
 from handlers_app.selectors import handler_get, handler_page
-from handlers_app.services import handler_delete as delete_handler
-from handlers_app.services import handler_set_enabled
+from handlers_app.services import handler_delete, handler_set_enabled
 from handlers_app.soclook.client import (
     ORDER_BY_CHOICES,
     ORDER_TYPES,
@@ -361,7 +360,7 @@ def _switched_message(handler: Handler) -> str:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def handler_delete(request: HtmxHttpRequest, connection_id: int, handler_id: int) -> HttpResponse:
+def handler_remove(request: HtmxHttpRequest, connection_id: int, handler_id: int) -> HttpResponse:
     """GET asks to confirm (a dialog with htmx, a page without); POST deletes."""
     access = connection_for(request.user, connection_id, role=Role.EDITOR)
     connection = access.connection
@@ -372,7 +371,7 @@ def handler_delete(request: HtmxHttpRequest, connection_id: int, handler_id: int
 
     try:
         current = handler_get(connection=connection, handler_id=handler_id)
-        delete_handler(connection=connection, user=request.user, current=current)
+        handler_delete(connection=connection, user=request.user, current=current)
     except NotFound as exc:
         messages.warning(request, exc.message)
     except SoclookError as exc:
