@@ -6,12 +6,11 @@ from collections.abc import Mapping
 from dataclasses import replace
 
 from django.contrib.auth.models import AbstractBaseUser
-from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from handlers_app import journal
-from handlers_app.models import Connection, JournalEntry, Membership, Role, Team
+from handlers_app.models import Connection, JournalEntry
 from handlers_app.selectors import (
     client_for,
     handler_cache_clear,
@@ -22,7 +21,6 @@ from handlers_app.selectors import (
 from handlers_app.soclook.client import Handler, HandlerStatus, ListQuery
 from handlers_app.soclook.errors import BadKey, KeyUnreadable, SoclookError, Unavailable
 from handlers_app.soclook.types import NAME_MAX_LENGTH, get_handler_type
-from handlers_app.teams import TEAM_CREATION_REFUSED, TeamRuleError, team_creation_allowed
 
 
 class RestoreUnderway(Exception):
@@ -73,27 +71,15 @@ def connection_check(*, connection: Connection) -> None:
         raise ConnectionCheckFailed(message)
 
 
-def team_for_new_owner(*, user: AbstractBaseUser) -> Team:
-    """The team a person's first connection goes into, created when they have none."""
-    membership = Membership.objects.filter(user=user, role=Role.OWNER).select_related("team")
-    found = membership.first()
-    if found:
-        return found.team
-    if not team_creation_allowed(user=user):
-        raise TeamRuleError(str(TEAM_CREATION_REFUSED))
-    with transaction.atomic():
-        team = Team.objects.create(name=_("%(name)s's team") % {"name": user.get_username()})
-        Membership.objects.create(user=user, team=team, role=Role.OWNER)
-    return team
-
-
 def connection_save(
     *,
     connection: Connection,
     api_key: str | None,
     user: AbstractBaseUser | None,
+    check: bool = True,
 ) -> Connection:
     """Check and save a new or changed connection. An empty api_key keeps the stored one.
+    Without `check` (the operator's `add_connection --no-check`) the key is not tried.
 
     The stored key is only ever sent to the address it was entered for: a new address needs the
     key typed again, and is refused (and journalled, as is a new address that fails the check)
@@ -124,7 +110,8 @@ def connection_save(
     if created:
         connection.created_by = user
     try:
-        connection_check(connection=connection)
+        if check:
+            connection_check(connection=connection)
     except ConnectionCheckFailed:
         if moved:
             journal.record_connection_refused(
