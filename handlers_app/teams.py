@@ -22,7 +22,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from handlers_app import journal
+from handlers_app.journal.recording import record_team_event
 from handlers_app.models import Invitation, JournalAction, Membership, Role, Team
 
 _TOKEN_BYTES = 32
@@ -58,7 +58,7 @@ def team_create(*, user: AbstractBaseUser, name: str, from_shell: bool = False) 
     with transaction.atomic():
         team = Team.objects.create(name=name)
         Membership.objects.create(user=user, team=team, role=Role.OWNER)
-        journal.record_team_event(
+        record_team_event(
             team=team,
             user=None if from_shell else user,
             action=JournalAction.TEAM_CREATED,
@@ -81,7 +81,7 @@ def team_rename(*, team: Team, user: AbstractBaseUser, name: str) -> None:
     with transaction.atomic():
         old, team.name = team.name, name
         team.save(update_fields=["name"])
-        journal.record_team_event(
+        record_team_event(
             team=team,
             user=user,
             action=JournalAction.TEAM_RENAMED,
@@ -102,7 +102,7 @@ def invitation_create(
             created_by=user,
             expires_at=timezone.now() + valid_for,
         )
-        journal.record_team_event(
+        record_team_event(
             team=team,
             user=user,
             action=JournalAction.INVITATION_CREATED,
@@ -119,7 +119,7 @@ def invitation_find(*, token_hash: str) -> Invitation | None:
 def invitation_revoke(*, invitation: Invitation, user: AbstractBaseUser) -> None:
     with transaction.atomic():
         invitation.delete()
-        journal.record_team_event(
+        record_team_event(
             team=invitation.team,
             user=user,
             action=JournalAction.INVITATION_REVOKED,
@@ -166,7 +166,7 @@ def member_add(
     *, team: Team, member: AbstractBaseUser, role: Role, by: AbstractBaseUser | None
 ) -> Membership:
     membership = Membership.objects.create(user=member, team=team, role=role)
-    journal.record_team_event(
+    record_team_event(
         team=team,
         user=by,
         action=JournalAction.MEMBER_JOINED,
@@ -203,7 +203,7 @@ def membership_set_role(
         )
         old, membership.role = membership.role, role
         membership.save(update_fields=["role"])
-        journal.record_team_event(
+        record_team_event(
             team=membership.team,
             user=user,
             action=JournalAction.MEMBER_ROLE_CHANGED,
@@ -223,7 +223,7 @@ def membership_remove(*, membership: Membership, user: AbstractBaseUser) -> None
             % {"name": membership.user.get_username()},
         )
         membership.delete()
-        journal.record_team_event(
+        record_team_event(
             team=membership.team,
             user=user,
             action=JournalAction.MEMBER_REMOVED,

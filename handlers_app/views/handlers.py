@@ -32,7 +32,7 @@ from django_htmx.http import push_url, replace_url, reswap, retarget, trigger_cl
 
 from handlers_app.access import ConnectionAccess, connection_for
 from handlers_app.http import HtmxHttpRequest
-from handlers_app.journal import handler_last_changes, handler_last_tests
+from handlers_app.journal.queries import handler_last_changes, handler_last_tests
 from handlers_app.models import Connection, Role
 from handlers_app.selectors import handler_get, handler_page
 from handlers_app.services import handler_delete, handler_set_enabled
