@@ -58,7 +58,7 @@ if DEBUG:
     INSTALLED_APPS.append("handlers_app.sandbox")
 
 MIDDLEWARE = [
-    "handlers_app.observability.RequestIdMiddleware",
+    "handlers_app.middleware.RequestIdMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "handlers_app.middleware.NoStoreMiddleware",
@@ -72,7 +72,7 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
-    "handlers_app.http.HtmxLoginRedirectMiddleware",
+    "handlers_app.middleware.HtmxLoginRedirectMiddleware",
     "handlers_app.middleware.HtmxMessagesMiddleware",
     "axes.middleware.AxesMiddleware",
 ]
@@ -151,11 +151,11 @@ LOGOUT_REDIRECT_URL = "login"
 
 # Sign-in throttling: lock a user name from one address after five failures, for 15 minutes;
 # and the name from every address after 20 failures from addresses that failed in the last 5
-# minutes, for those 5 minutes (handlers_app.throttling).
+# minutes, for those 5 minutes (handlers_app.throttle).
 AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=5)
 AXES_COOLOFF_TIME = env.float("AXES_COOLOFF_MINUTES", default=15) / 60
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
-AXES_HANDLER = "handlers_app.throttling.SignInThrottle"
+AXES_HANDLER = "handlers_app.throttle.SignInThrottle"
 AXES_NAME_FAILURE_LIMIT = env.int("AXES_NAME_FAILURE_LIMIT", default=20)
 AXES_NAME_COOLOFF_MINUTES = env.float("AXES_NAME_COOLOFF_MINUTES", default=5)
 AXES_RESET_ON_SUCCESS = True

@@ -25,7 +25,8 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
 from django.utils import timezone
 
-from handlers_app.models import Membership, Role, SetupCode, Team
+from handlers_app.models import SetupCode
+from handlers_app.teams import team_create
 
 SETUP_CODE_VALID_FOR = timedelta(hours=24)
 # What the form takes: the code (23 characters) with any spaces a person adds.
@@ -92,6 +93,5 @@ def first_admin_create(
         if setup_code_needed() and not setup_code_use(setup_code):
             return None
         user = get_user_model().objects.create_superuser(username=username, password=password)
-        team = Team.objects.create(name=team_name)
-        Membership.objects.create(user=user, team=team, role=Role.OWNER)
+        team_create(user=user, name=team_name)
     return user

@@ -20,7 +20,7 @@ from handlers_app.imports.reading import (
     ParsedRow,
     read_csv,
 )
-from handlers_app.journal import JournalFilter
+from handlers_app.journal.queries import JournalFilter
 from handlers_app.models import Connection, JournalAction, JournalEntry, Role, Team
 from handlers_app.soclook import Handler, soclook_policy
 from handlers_app.soclook.types import (

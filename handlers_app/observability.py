@@ -23,7 +23,8 @@ import logging
 import re
 import time
 import uuid
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
+from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -31,7 +32,7 @@ from typing import Any
 
 from django.conf import settings
 from django.core.cache import cache
-from django.http import HttpRequest, HttpResponse, QueryDict
+from django.http import HttpRequest, QueryDict
 from django.views.debug import SafeExceptionReporterFilter
 
 REQUEST_ID_HEADER = "X-Request-ID"
@@ -44,25 +45,19 @@ _request_id: ContextVar[str] = ContextVar("request_id", default="-")
 _SIGNIN_USERNAME_LENGTH = 255
 
 
-class RequestIdMiddleware:
-    """Take a safe `X-Request-ID` from the proxy or make one; log with it; echo it back."""
+def request_id_for(offered: str) -> str:
+    """The id a proxy offered when it is safe to log, otherwise a new one."""
+    return offered if _SAFE_REQUEST_ID.fullmatch(offered) else uuid.uuid4().hex
 
-    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
-        self.get_response = get_response
 
-    def __call__(self, request: HttpRequest) -> HttpResponse:
-        offered = request.headers.get(REQUEST_ID_HEADER, "")
-        request_id = offered if _SAFE_REQUEST_ID.fullmatch(offered) else uuid.uuid4().hex
-        token = _request_id.set(request_id)
-        # Django logs a 404 (and any error response no one logged yet) after the middleware has
-        # returned; the log filter finds the id on the request it is given.
-        request.request_id = request_id  # type: ignore[attr-defined]
-        try:
-            response = self.get_response(request)
-        finally:
-            _request_id.reset(token)
-        response[REQUEST_ID_HEADER] = request_id
-        return response
+@contextmanager
+def request_id_bound(request_id: str) -> Iterator[None]:
+    """Every line logged inside carries `request_id`."""
+    token = _request_id.set(request_id)
+    try:
+        yield
+    finally:
+        _request_id.reset(token)
 
 
 def client_ip(request: HttpRequest) -> str | None:

@@ -6,13 +6,24 @@ from collections.abc import Mapping
 from dataclasses import replace
 
 from django.contrib.auth.models import AbstractBaseUser
-from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from handlers_app import journal
 from handlers_app.clients import client_for
-from handlers_app.models import Connection, JournalEntry, Membership, Role, Team
+from handlers_app.journal.diff import CHECK_FAILED, KEY_NOT_RETYPED, connection_changes
+from handlers_app.journal.recording import (
+    Snapshot,
+    record_connection_refused,
+    record_connection_removed,
+    record_connection_saved,
+    record_handler_changed,
+    record_handler_created,
+    record_handler_deleted,
+    record_handler_restored,
+    snapshot_of,
+)
+from handlers_app.journal.restoring import recreation_of, restore_claim, restore_release
+from handlers_app.models import Connection, JournalEntry
 from handlers_app.readcache import (
     handler_cache_clear,
     handler_cache_deleted,
@@ -22,7 +33,6 @@ from handlers_app.readcache import (
 from handlers_app.soclook import Handler, HandlerStatus, ListQuery
 from handlers_app.soclook.errors import BadKey, KeyUnreadable, SoclookError, Unavailable
 from handlers_app.soclook.types import NAME_MAX_LENGTH, get_handler_type
-from handlers_app.teams import TEAM_CREATION_REFUSED, TeamRuleError, team_creation_allowed
 
 
 class RestoreUnderway(Exception):
@@ -73,27 +83,15 @@ def connection_check(*, connection: Connection) -> None:
         raise ConnectionCheckFailed(message)
 
 
-def team_for_new_owner(*, user: AbstractBaseUser) -> Team:
-    """The team a person's first connection goes into, created when they have none."""
-    membership = Membership.objects.filter(user=user, role=Role.OWNER).select_related("team")
-    found = membership.first()
-    if found:
-        return found.team
-    if not team_creation_allowed(user=user):
-        raise TeamRuleError(str(TEAM_CREATION_REFUSED))
-    with transaction.atomic():
-        team = Team.objects.create(name=_("%(name)s's team") % {"name": user.get_username()})
-        Membership.objects.create(user=user, team=team, role=Role.OWNER)
-    return team
-
-
 def connection_save(
     *,
     connection: Connection,
     api_key: str | None,
     user: AbstractBaseUser | None,
+    check: bool = True,
 ) -> Connection:
     """Check and save a new or changed connection. An empty api_key keeps the stored one.
+    Without `check` (the operator's `add_connection --no-check`) the key is not tried.
 
     The stored key is only ever sent to the address it was entered for: a new address needs the
     key typed again, and is refused (and journalled, as is a new address that fails the check)
@@ -108,8 +106,8 @@ def connection_save(
     )
     moved = before is not None and before["base_url"] != connection.base_url
     if moved and not api_key:
-        journal.record_connection_refused(
-            connection=connection, user=user, stored=before, reason=journal.KEY_NOT_RETYPED
+        record_connection_refused(
+            connection=connection, user=user, stored=before, reason=KEY_NOT_RETYPED
         )
         raise ConnectionCheckFailed(
             _(
@@ -124,21 +122,20 @@ def connection_save(
     if created:
         connection.created_by = user
     try:
-        connection_check(connection=connection)
+        if check:
+            connection_check(connection=connection)
     except ConnectionCheckFailed:
         if moved:
-            journal.record_connection_refused(
-                connection=connection, user=user, stored=before, reason=journal.CHECK_FAILED
+            record_connection_refused(
+                connection=connection, user=user, stored=before, reason=CHECK_FAILED
             )
         raise
     connection.save()
-    journal.record_connection_saved(
+    record_connection_saved(
         connection=connection,
         user=user,
         created=created,
-        changes=journal.connection_changes(
-            before=before, after=connection, api_key_changed=key_changed
-        ),
+        changes=connection_changes(before=before, after=connection, api_key_changed=key_changed),
     )
     return connection
 
@@ -155,7 +152,7 @@ def _stored_key(connection: Connection) -> str | None:
 def connection_delete(*, connection: Connection, user: AbstractBaseUser | None) -> None:
     team_id, name = connection.team_id, connection.name
     connection.delete()
-    journal.record_connection_removed(team_id=team_id, name=name, user=user)
+    record_connection_removed(team_id=team_id, name=name, user=user)
 
 
 def merged_settings(
@@ -191,7 +188,7 @@ def handler_create(
         )
     # Only the service knows the new record (its status, its times): the next read asks it.
     handler_cache_clear(connection=connection)
-    journal.record_handler_created(
+    record_handler_created(
         connection=connection,
         user=user,
         handler_id=handler_id,
@@ -220,7 +217,7 @@ def handler_update(
         )
     updated = replace(current, name=name[:NAME_MAX_LENGTH], type=type, settings=full)
     handler_cache_saved(connection=connection, handler=updated)
-    journal.record_handler_changed(connection=connection, user=user, before=current, after=updated)
+    record_handler_changed(connection=connection, user=user, before=current, after=updated)
     return updated
 
 
@@ -244,7 +241,7 @@ def handler_set_enabled(
         status = HandlerStatus.ENABLED
     updated = replace(current, status=status)
     handler_cache_saved(connection=connection, handler=updated)
-    journal.record_handler_changed(connection=connection, user=user, before=current, after=updated)
+    record_handler_changed(connection=connection, user=user, before=current, after=updated)
     return updated
 
 
@@ -252,7 +249,7 @@ def handler_delete(*, connection: Connection, user: AbstractBaseUser, current: H
     with handler_cache_guard(connection=connection, handler_id=current.id):
         client_for(connection, writes=True).delete_handler(current.id)
     handler_cache_deleted(connection=connection, handler_id=current.id)
-    journal.record_handler_deleted(connection=connection, user=user, before=current)
+    record_handler_deleted(connection=connection, user=user, before=current)
 
 
 def handler_restore(
@@ -271,20 +268,20 @@ def handler_restore(
     One restore from an entry runs at a time: the others raise RestoreUnderway, as does a
     restore of a handler that an earlier one already created again.
     """
-    kept = journal.snapshot_of(entry)
+    kept = snapshot_of(entry)
     if kept is None:
         raise ValueError("this journal entry kept no handler to restore")
-    claimed_at = journal.restore_claim(entry=entry)
+    claimed_at = restore_claim(entry=entry)
     if claimed_at is None:
         raise RestoreUnderway
     try:
         # Checked again under the claim: a restore that finished since the page was read.
-        recreated = journal.recreation_of(entry)
+        recreated = recreation_of(entry)
         if recreated is not None:
             raise RestoreUnderway(recreated=recreated)
         return _restore(connection=connection, user=user, entry=entry, kept=kept, current=current)
     finally:
-        journal.restore_release(entry=entry, claimed_at=claimed_at)
+        restore_release(entry=entry, claimed_at=claimed_at)
 
 
 def _restore(
@@ -292,7 +289,7 @@ def _restore(
     connection: Connection,
     user: AbstractBaseUser,
     entry: JournalEntry,
-    kept: journal.Snapshot,
+    kept: Snapshot,
     current: Handler | None,
 ) -> int:
     client = client_for(connection, writes=True)
@@ -311,7 +308,7 @@ def _restore(
                 is_enabled=kept.is_enabled if kept.is_enabled != current.is_enabled else None,
             )
     handler_cache_clear(connection=connection)
-    journal.record_handler_restored(
+    record_handler_restored(
         connection=connection,
         user=user,
         source=entry,

@@ -1,4 +1,6 @@
-"""Writes for teams, their members and invitations; each one is journalled.
+"""Writes for teams, their members (and a new member's account) and invitations; each change
+of a team is journalled, whoever makes it: a person in the browser, the first-run page, or the
+operator in a shell (the journal then names no one).
 
 A team always keeps at least one owner: the last one can be neither removed nor demoted.
 An invitation link carries a random token; only its SHA-256 hash is stored, so the link is
@@ -12,13 +14,15 @@ import secrets
 from datetime import timedelta
 
 from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.password_validation import validate_password
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from handlers_app import journal
+from handlers_app.journal.recording import record_team_event
 from handlers_app.models import Invitation, JournalAction, Membership, Role, Team
 
 _TOKEN_BYTES = 32
@@ -46,19 +50,29 @@ def team_creation_allowed(*, user: AbstractBaseUser) -> bool:
     return settings.TEAM_CREATION == "anyone" or bool(getattr(user, "is_staff", False))
 
 
-def team_create(*, user: AbstractBaseUser, name: str) -> Team:
-    if not team_creation_allowed(user=user):
+def team_create(*, user: AbstractBaseUser, name: str, from_shell: bool = False) -> Team:
+    """A new team with `user` as its first owner. TEAM_CREATION decides whether a person may
+    create one; the operator in a shell (`from_shell`) may create one for anyone."""
+    if not from_shell and not team_creation_allowed(user=user):
         raise TeamRuleError(str(TEAM_CREATION_REFUSED))
     with transaction.atomic():
         team = Team.objects.create(name=name)
         Membership.objects.create(user=user, team=team, role=Role.OWNER)
-        journal.record_team_event(
+        record_team_event(
             team=team,
-            user=user,
+            user=None if from_shell else user,
             action=JournalAction.TEAM_CREATED,
             changes=[{"field": "name", "before": None, "after": name}],
         )
     return team
+
+
+def team_for_new_owner(*, user: AbstractBaseUser) -> Team:
+    """The team a person's first connection goes into, created when they own none."""
+    owned = Membership.objects.filter(user=user, role=Role.OWNER).select_related("team").first()
+    if owned:
+        return owned.team
+    return team_create(user=user, name=_("%(name)s's team") % {"name": user.get_username()})
 
 
 def team_rename(*, team: Team, user: AbstractBaseUser, name: str) -> None:
@@ -67,7 +81,7 @@ def team_rename(*, team: Team, user: AbstractBaseUser, name: str) -> None:
     with transaction.atomic():
         old, team.name = team.name, name
         team.save(update_fields=["name"])
-        journal.record_team_event(
+        record_team_event(
             team=team,
             user=user,
             action=JournalAction.TEAM_RENAMED,
@@ -88,7 +102,7 @@ def invitation_create(
             created_by=user,
             expires_at=timezone.now() + valid_for,
         )
-        journal.record_team_event(
+        record_team_event(
             team=team,
             user=user,
             action=JournalAction.INVITATION_CREATED,
@@ -105,7 +119,7 @@ def invitation_find(*, token_hash: str) -> Invitation | None:
 def invitation_revoke(*, invitation: Invitation, user: AbstractBaseUser) -> None:
     with transaction.atomic():
         invitation.delete()
-        journal.record_team_event(
+        record_team_event(
             team=invitation.team,
             user=user,
             action=JournalAction.INVITATION_REVOKED,
@@ -133,11 +147,26 @@ def invitation_accept(*, invitation: Invitation, user: AbstractBaseUser) -> Memb
     return membership
 
 
+def account_create(*, username: str, password: str | None) -> AbstractBaseUser:
+    """A new person's account, its name and password checked as the sign-up page checks them
+    (ValidationError otherwise). Without a password it cannot sign in until one is set
+    (`manage.py changepassword`, or a password reset)."""
+    user = get_user_model()(username=username)
+    if password is None:
+        user.set_unusable_password()
+    else:
+        validate_password(password, user)
+        user.set_password(password)
+    user.full_clean(exclude=["password"])
+    user.save()
+    return user
+
+
 def member_add(
     *, team: Team, member: AbstractBaseUser, role: Role, by: AbstractBaseUser | None
 ) -> Membership:
     membership = Membership.objects.create(user=member, team=team, role=role)
-    journal.record_team_event(
+    record_team_event(
         team=team,
         user=by,
         action=JournalAction.MEMBER_JOINED,
@@ -174,7 +203,7 @@ def membership_set_role(
         )
         old, membership.role = membership.role, role
         membership.save(update_fields=["role"])
-        journal.record_team_event(
+        record_team_event(
             team=membership.team,
             user=user,
             action=JournalAction.MEMBER_ROLE_CHANGED,
@@ -194,7 +223,7 @@ def membership_remove(*, membership: Membership, user: AbstractBaseUser) -> None
             % {"name": membership.user.get_username()},
         )
         membership.delete()
-        journal.record_team_event(
+        record_team_event(
             team=membership.team,
             user=user,
             action=JournalAction.MEMBER_REMOVED,

@@ -56,7 +56,7 @@ urlpatterns = [
     ),
     path(
         "connections/<id:connection_id>/handlers/<id:handler_id>/delete/",
-        handlers.handler_delete,
+        handlers.handler_remove,
         name="handler_delete",
     ),
     path(

@@ -1,4 +1,4 @@
-"""Sign-in throttling of one name guessed from many addresses (handlers_app.throttling)."""
+"""Sign-in throttling of one name guessed from many addresses (handlers_app.throttle)."""
 
 from __future__ import annotations
 

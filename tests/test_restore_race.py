@@ -12,7 +12,7 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
-from handlers_app.journal import RESTORE_CLAIM_SECONDS
+from handlers_app.journal.restoring import RESTORE_CLAIM_SECONDS
 from handlers_app.models import Connection, JournalAction, JournalEntry
 from handlers_app.selectors import handler_get
 from handlers_app.services import handler_delete

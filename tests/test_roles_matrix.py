@@ -19,7 +19,7 @@ from django.contrib.auth.models import User
 from django.test import Client
 from django.urls import reverse
 
-from handlers_app import journal
+from handlers_app.journal.recording import record_handler_changed
 from handlers_app.models import (
     Connection,
     ImportJob,
@@ -288,7 +288,7 @@ def world(
     colleague = Membership.objects.create(user=make_user("vasya"), team=team, role=Role.VIEWER)
     handler_id = next(h["id"] for h in sandbox.handlers(api_key) if h["type"] == "telegram")
     current = handler_get(connection=connection, handler_id=handler_id)
-    entry = journal.record_handler_changed(
+    entry = record_handler_changed(
         connection=connection,
         user=editor,
         before=replace(current, name="The name before the mistake"),

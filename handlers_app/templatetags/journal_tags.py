@@ -6,7 +6,7 @@ from collections.abc import Mapping
 
 from django import template
 
-from handlers_app.journal import LastTest
+from handlers_app.journal.queries import LastTest
 from handlers_app.models import JournalEntry
 
 register = template.Library()

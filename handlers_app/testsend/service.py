@@ -12,7 +12,7 @@ from django.core.cache import cache
 from django.utils.crypto import salted_hmac
 from django.utils.translation import gettext as _
 
-from handlers_app import journal
+from handlers_app.journal.recording import record_handler_tested
 from handlers_app.models import Connection
 from handlers_app.soclook.types import HandlerType
 from handlers_app.testsend.destinations import Message, deliver
@@ -73,7 +73,7 @@ def handler_test_send(
             "test_elapsed_ms": round((time.monotonic() - started) * 1000),
         },
     )
-    journal.record_handler_tested(
+    record_handler_tested(
         connection=connection,
         user=user,
         handler_id=handler_id,

@@ -18,13 +18,8 @@ from handlers_app.first_run import first_admin_create, setup_code_needed
 from handlers_app.forms import ConnectionForm, FirstAdminForm
 from handlers_app.http import HtmxHttpRequest
 from handlers_app.models import Connection, Role
-from handlers_app.services import (
-    ConnectionCheckFailed,
-    connection_delete,
-    connection_save,
-    team_for_new_owner,
-)
-from handlers_app.teams import TEAM_CREATION_REFUSED, team_creation_allowed
+from handlers_app.services import ConnectionCheckFailed, connection_delete, connection_save
+from handlers_app.teams import TEAM_CREATION_REFUSED, team_creation_allowed, team_for_new_owner
 from handlers_app.throttle import SETUP_CODE, attempt_counted, attempt_refused
 
 

@@ -32,11 +32,10 @@ from django_htmx.http import push_url, replace_url, reswap, retarget, trigger_cl
 
 from handlers_app.access import ConnectionAccess, connection_for
 from handlers_app.http import HtmxHttpRequest
-from handlers_app.journal import handler_last_changes, handler_last_tests
+from handlers_app.journal.queries import handler_last_changes, handler_last_tests
 from handlers_app.models import Connection, Role
 from handlers_app.selectors import handler_get, handler_page
-from handlers_app.services import handler_delete as delete_handler
-from handlers_app.services import handler_set_enabled
+from handlers_app.services import handler_delete, handler_set_enabled
 from handlers_app.soclook import (
     RESULTS_PER_PAGE_CHOICES,
     SEARCH_MAX_LENGTH,
@@ -304,7 +303,7 @@ def _switched_message(handler: Handler) -> str:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def handler_delete(request: HtmxHttpRequest, connection_id: int, handler_id: int) -> HttpResponse:
+def handler_remove(request: HtmxHttpRequest, connection_id: int, handler_id: int) -> HttpResponse:
     """GET asks to confirm (a dialog with htmx, a page without); POST deletes."""
     access = connection_for(request.user, connection_id, role=Role.EDITOR)
     connection = access.connection
@@ -315,7 +314,7 @@ def handler_delete(request: HtmxHttpRequest, connection_id: int, handler_id: int
 
     try:
         current = handler_get(connection=connection, handler_id=handler_id)
-        delete_handler(connection=connection, user=request.user, current=current)
+        handler_delete(connection=connection, user=request.user, current=current)
     except NotFound as exc:
         messages.warning(request, exc.message)
     except SoclookError as exc:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from itertools import chain
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -11,25 +10,23 @@ from django.core.paginator import Page, Paginator
 from django.db.models import QuerySet
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
 from handlers_app.access import connection_for, memberships_of
 from handlers_app.crypto import DecryptionError
-from handlers_app.csv_files import csv_response
 from handlers_app.forms import JournalFilterForm
 from handlers_app.http import HtmxHttpRequest
-from handlers_app.journal import (
-    ChangeLine,
-    change_lines,
-    handler_changes,
+from handlers_app.journal.diff import ChangeLine, change_lines, handler_changes
+from handlers_app.journal.export import journal_csv
+from handlers_app.journal.queries import (
     handler_lineage,
+    handler_name_latest,
     journal_entries,
-    recreation_of,
-    restore_underway,
-    snapshot_of,
+    recreations_of,
 )
+from handlers_app.journal.recording import snapshot_of
+from handlers_app.journal.restoring import recreation_of, restore_underway
 from handlers_app.models import Connection, JournalAction, JournalEntry, Role
 from handlers_app.selectors import handler_get
 from handlers_app.services import RestoreUnderway, handler_restore
@@ -50,11 +47,7 @@ class JournalRow:
 
 def _rows(page: Page, roles: dict[int, Role]) -> list[JournalRow]:
     entries: list[JournalEntry] = list(page.object_list)
-    recreated = dict(
-        JournalEntry.objects.filter(
-            restored_from__in=[e.pk for e in entries], previous_handler_id__isnull=False
-        ).values_list("restored_from_id", "handler_id")
-    )
+    recreated = recreations_of(entries)
     return [
         JournalRow(
             entry=entry,
@@ -78,7 +71,7 @@ def _journal_page(
     **context: object,
 ) -> HttpResponse:
     if request.GET.get("format") == "csv":
-        return _csv(entries, filename=filename)
+        return journal_csv(entries, filename=filename)
     page = Paginator(entries, PER_PAGE).get_page(request.GET.get("page"))
     template = "handlers_app/journal.html"
     if request.htmx and not request.htmx.boosted:
@@ -124,11 +117,6 @@ def handler_journal(request: HtmxHttpRequest, connection_id: int, handler_id: in
         connection=connection,
         handler_ids=handler_lineage(connection=connection, handler_id=handler_id),
     )
-    latest = (
-        JournalEntry.objects.filter(connection=connection, handler_id=handler_id)
-        .only("handler_name")
-        .first()
-    )
     return _journal_page(
         request,
         form=form,
@@ -137,41 +125,8 @@ def handler_journal(request: HtmxHttpRequest, connection_id: int, handler_id: in
         filename=f"journal-handler-{handler_id}.csv",
         connection=connection,
         handler_id=handler_id,
-        handler_name=latest.handler_name if latest else "",
+        handler_name=handler_name_latest(connection=connection, handler_id=handler_id),
     )
-
-
-def _csv(entries: QuerySet[JournalEntry], *, filename: str) -> HttpResponse:
-    header = [
-        _("When"),
-        _("Team"),
-        _("Connection"),
-        _("Person"),
-        _("Change"),
-        _("Handler ID"),
-        _("Handler"),
-        _("Handler type"),
-        _("Earlier handler ID"),
-        _("Member"),
-        _("Details"),
-    ]
-    rows = (
-        [
-            timezone.localtime(entry.created_at).isoformat(timespec="seconds"),
-            entry.team.name,
-            entry.connection_name,
-            entry.user_name,
-            entry.get_action_display(),
-            entry.handler_id,
-            entry.handler_name,
-            entry.handler_type,
-            entry.previous_handler_id,
-            entry.subject,
-            "; ".join(str(line) for line in change_lines(entry.changes)),
-        ]
-        for entry in entries.iterator(chunk_size=500)
-    )
-    return csv_response(chain([header], rows), filename=filename)
 
 
 def _current(connection: Connection, entry: JournalEntry) -> Handler | None:

@@ -22,7 +22,7 @@ from django_htmx.http import reswap
 from handlers_app.access import connection_for
 from handlers_app.forms import HandlerForm
 from handlers_app.http import HtmxHttpRequest
-from handlers_app.journal import handler_last_changes, handler_last_tests
+from handlers_app.journal.queries import handler_last_changes, handler_last_tests
 from handlers_app.models import Connection, Role
 from handlers_app.selectors import handler_get
 from handlers_app.services import merged_settings

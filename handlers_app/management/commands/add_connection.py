@@ -6,11 +6,14 @@ from getpass import getpass
 from typing import Any
 
 from django.contrib.auth import get_user_model
+from django.contrib.auth.models import AbstractBaseUser
+from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import transaction
 
 from handlers_app.models import Connection, Membership, Role, Team
 from handlers_app.services import ConnectionCheckFailed, connection_save
+from handlers_app.teams import account_create, member_add, membership_set_role, team_create
 
 
 class Command(BaseCommand):
@@ -39,20 +42,37 @@ class Command(BaseCommand):
             raise CommandError("--base-url must start with http:// or https://")
         base_url = base_url if base_url.endswith("/") else base_url + "/"
         with transaction.atomic():
-            user, _ = get_user_model().objects.get_or_create(username=options["owner"])
-            team = Team.objects.filter(name=options["team"]).first() or Team.objects.create(
-                name=options["team"]
-            )
-            Membership.objects.update_or_create(user=user, team=team, defaults={"role": Role.OWNER})
+            user = self._owner(options["owner"])
+            team = self._team_owned_by(user, options["team"])
             connection = Connection(team=team, name=options["name"], base_url=base_url)
-            if options["no_check"]:
-                connection.set_api_key(api_key)
-                connection.created_by = user
-                connection.save()
-            else:
-                try:
-                    connection_save(connection=connection, api_key=api_key, user=user)
-                except ConnectionCheckFailed as exc:
-                    raise CommandError(exc.message) from exc
+            try:
+                connection_save(
+                    connection=connection,
+                    api_key=api_key,
+                    user=user,
+                    check=not options["no_check"],
+                )
+            except ConnectionCheckFailed as exc:
+                raise CommandError(exc.message) from exc
         self.stdout.write(f"Connection “{connection.name}” added to team “{team.name}”.")
         self.stdout.write(connection.get_absolute_url())
+
+    def _owner(self, username: str) -> AbstractBaseUser:
+        user = get_user_model().objects.filter(username=username).first()
+        if user is not None:
+            return user
+        try:
+            return account_create(username=username, password=None)
+        except ValidationError as exc:
+            raise CommandError(" ".join(exc.messages)) from exc
+
+    def _team_owned_by(self, user: AbstractBaseUser, name: str) -> Team:
+        team = Team.objects.filter(name=name).first()
+        if team is None:
+            return team_create(user=user, name=name, from_shell=True)
+        membership = Membership.objects.filter(user=user, team=team).first()
+        if membership is None:
+            member_add(team=team, member=user, role=Role.OWNER, by=None)
+        else:
+            membership_set_role(membership=membership, user=None, role=Role.OWNER)
+        return team

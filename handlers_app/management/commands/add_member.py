@@ -6,13 +6,12 @@ from getpass import getpass
 from typing import Any
 
 from django.contrib.auth import get_user_model
-from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import transaction
 
 from handlers_app.models import Membership, Role, Team
-from handlers_app.teams import TeamRuleError, member_add, membership_set_role
+from handlers_app.teams import TeamRuleError, account_create, member_add, membership_set_role
 
 
 class Command(BaseCommand):
@@ -35,15 +34,10 @@ class Command(BaseCommand):
         user = user_model.objects.filter(username=username).first()
         with transaction.atomic():
             if user is None:
-                user = user_model(username=username)
-                password = self._password()
                 try:
-                    validate_password(password, user)
+                    user = account_create(username=username, password=self._password())
                 except ValidationError as exc:
                     raise CommandError(" ".join(exc.messages)) from exc
-                user.set_password(password)
-                user.full_clean(exclude=["password"])
-                user.save()
                 self.stdout.write(f"Created the account “{username}”.")
             membership = Membership.objects.filter(user=user, team=team).first()
             if membership is None:

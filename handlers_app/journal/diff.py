@@ -1,0 +1,177 @@
+"""What changed between two states of a handler or a connection, field by field, and the lines
+pages and the CSV file show for it. A secret appears only as changed, never with a value.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+from django.utils.functional import Promise
+from django.utils.translation import gettext_lazy as _
+
+from handlers_app.models import Connection, Role
+from handlers_app.soclook import HandlerStatus
+from handlers_app.soclook.types import HANDLER_TYPES, get_handler_type
+from handlers_app.testsend.outcomes import Outcome
+
+type Change = dict[str, Any]
+
+
+class HandlerState(Protocol):
+    @property
+    def name(self) -> str: ...
+    @property
+    def type(self) -> str: ...
+    @property
+    def settings(self) -> Mapping[str, str]: ...
+    @property
+    def status(self) -> int | None: ...
+
+
+def _is_secret(key: str, states: Iterable[HandlerState]) -> bool:
+    for state in states:
+        spec = get_handler_type(state.type, settings_keys=state.settings).get_field(key)
+        if spec is None or spec.secret:
+            return True
+    return False
+
+
+def _setting_keys(states: list[HandlerState]) -> list[str]:
+    keys: dict[str, None] = {}
+    for state in reversed(states):
+        keys.update(dict.fromkeys(get_handler_type(state.type).field_names))
+    for state in states:
+        keys.update(dict.fromkeys(sorted(state.settings)))
+    return list(keys)
+
+
+def handler_changes(before: HandlerState | None, after: HandlerState | None) -> list[Change]:
+    """What differs between two states of a handler, field by field, secrets without values.
+
+    The status is compared only when both sides know it.
+    """
+    changes: list[Change] = []
+    for name in ("name", "type"):
+        old = getattr(before, name) if before is not None else None
+        new = getattr(after, name) if after is not None else None
+        if old != new:
+            changes.append({"field": name, "before": old, "after": new})
+    old_status = before.status if before is not None else None
+    new_status = after.status if after is not None else None
+    if old_status is not None and new_status is not None and old_status != new_status:
+        changes.append({"field": "is_enabled", "before": old_status, "after": new_status})
+    states = [state for state in (before, after) if state is not None]
+    old_settings = before.settings if before is not None else {}
+    new_settings = after.settings if after is not None else {}
+    for key in _setting_keys(states):
+        old_value, new_value = old_settings.get(key, ""), new_settings.get(key, "")
+        if old_value == new_value:
+            continue
+        if _is_secret(key, states):
+            changes.append({"field": key, "setting": True, "secret": True})
+        else:
+            changes.append({"field": key, "setting": True, "before": old_value, "after": new_value})
+    return changes
+
+
+@dataclass(frozen=True)
+class ChangeLine:
+    """One line of a diff as a page or the CSV shows it."""
+
+    label: str
+    before: str
+    after: str
+    secret: bool
+
+    def __str__(self) -> str:
+        if self.secret:
+            return f"{self.label}: {_('changed')}"
+        return f"{self.label}: {self.before or '—'} → {self.after or '—'}"
+
+
+_FIELD_LABELS: dict[str, Promise] = {
+    "name": _("Name"),
+    "type": _("Type"),
+    "is_enabled": _("Status"),
+    "base_url": _("API base URL"),
+    "api_key": _("API key"),
+    "role": _("Role"),
+    "reason": _("Reason"),
+    "test_result": _("Result"),
+    "destination": _("Destination"),
+    "tested_settings": _("Settings"),
+}
+_TESTED_SETTINGS: dict[str, Promise] = {
+    "typed": _("as typed in the form, before saving"),
+    "stored": _("as stored in Soclook"),
+}
+
+# Why a change of a connection's address was refused; an entry keeps the code, pages the words.
+KEY_NOT_RETYPED = "key_not_retyped"
+CHECK_FAILED = "check_failed"
+_REFUSAL_REASONS: dict[str, Promise] = {
+    KEY_NOT_RETYPED: _("the API key was not typed again for the new address"),
+    CHECK_FAILED: _("the new address and key did not pass the check"),
+}
+
+
+def _setting_label(key: str) -> str:
+    for handler_type in HANDLER_TYPES.values():
+        spec = handler_type.get_field(key)
+        if spec is not None:
+            return str(spec.label)
+    return key
+
+
+def _shown(name: str, value: Any) -> str:
+    if value is None or value == "":
+        return ""
+    if name == "type":
+        return str(get_handler_type(str(value)).label)
+    if name == "is_enabled" and value in HandlerStatus.values:
+        return str(HandlerStatus(value).label)
+    if name == "role" and value in Role.values:
+        return str(Role(value).label)
+    if name == "reason" and value in _REFUSAL_REASONS:
+        return str(_REFUSAL_REASONS[value])
+    if name == "test_result" and isinstance(value, Mapping):
+        return Outcome.from_record(value).explanation
+    if name == "tested_settings" and value in _TESTED_SETTINGS:
+        return str(_TESTED_SETTINGS[value])
+    return str(value)
+
+
+def change_lines(changes: Iterable[Change]) -> list[ChangeLine]:
+    lines = []
+    for change in changes:
+        name = str(change.get("field", ""))
+        if change.get("setting"):
+            label = _setting_label(name)
+        else:
+            label = str(_FIELD_LABELS.get(name, name))
+        secret = bool(change.get("secret"))
+        lines.append(
+            ChangeLine(
+                label=label,
+                before="" if secret else _shown(name, change.get("before")),
+                after="" if secret else _shown(name, change.get("after")),
+                secret=secret,
+            )
+        )
+    return lines
+
+
+def connection_changes(
+    *, before: Mapping[str, str] | None, after: Connection, api_key_changed: bool
+) -> list[Change]:
+    changes: list[Change] = []
+    for name in ("name", "base_url"):
+        old = before.get(name) if before is not None else None
+        new = getattr(after, name)
+        if old != new:
+            changes.append({"field": name, "before": old, "after": new})
+    if api_key_changed:
+        changes.append({"field": "api_key", "secret": True})
+    return changes
