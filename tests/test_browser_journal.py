@@ -48,6 +48,7 @@ def test_an_invited_editor_deletes_a_handler_and_the_owner_restores_it_from_the_
     colleague.goto(link)
     expect(colleague.get_by_role("heading", name="Join “Support”")).to_be_visible()
     colleague.get_by_label("Username").fill("nina")
+    colleague.get_by_label("E-mail address").fill("nina@example.com")
     colleague.locator("#id_password1").fill(NEW_PASSWORD)
     colleague.locator("#id_password2").fill(NEW_PASSWORD)
     colleague.get_by_role("button", name="Create account and join").click()
