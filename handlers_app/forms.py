@@ -367,6 +367,21 @@ class _PersonChoiceField(forms.ModelChoiceField):
         return obj.get_username()
 
 
+# What can happen to one handler; its own journal offers no team or connection events.
+_HANDLER_ACTIONS = [
+    (action.value, action.label)
+    for action in (
+        JournalAction.HANDLER_CREATED,
+        JournalAction.HANDLER_CHANGED,
+        JournalAction.HANDLER_ENABLED,
+        JournalAction.HANDLER_DISABLED,
+        JournalAction.HANDLER_DELETED,
+        JournalAction.HANDLER_RESTORED,
+        JournalAction.HANDLER_TESTED,
+    )
+]
+
+
 class JournalFilterForm(forms.Form):
     """The journal's filters (GET). On one handler's page the handler and connection are fixed."""
 
@@ -413,6 +428,7 @@ class JournalFilterForm(forms.Form):
         super().__init__(data)
         if one_handler:
             del self.fields["connection"], self.fields["handler"]
+            self.fields["action"].choices = [("", _("Any change")), *_HANDLER_ACTIONS]
         if one_handler or len(teams) < 2:
             del self.fields["team"]
         else:

@@ -8,7 +8,7 @@ from __future__ import annotations
 import logging
 import re
 import smtplib
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from typing import Any
 
 import pytest
@@ -17,6 +17,7 @@ from django.core import mail
 from django.core.mail.backends.base import BaseEmailBackend
 from django.test import Client
 from django.urls import reverse
+from django.utils import translation
 
 from handlers_app.models import Invitation, JournalEntry, Membership, Role, Team
 from tests.helpers import PASSWORD, client_for
@@ -27,6 +28,13 @@ JOIN = reverse("invitation_join")
 EN = {"HTTP_ACCEPT_LANGUAGE": "en"}
 RU = {"HTTP_ACCEPT_LANGUAGE": "ru"}
 LANGUAGES = {"en": EN, "ru": RU}
+
+
+@pytest.fixture(autouse=True)
+def _english_after_each_test() -> Iterator[None]:
+    """A Russian request leaves its language active in this thread; the next test starts afresh."""
+    yield
+    translation.deactivate()
 
 
 class RefusingBackend(BaseEmailBackend):

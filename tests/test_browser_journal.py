@@ -74,7 +74,7 @@ def test_an_invited_editor_deletes_a_handler_and_the_owner_restores_it_from_the_
     expect(deleted_row).to_contain_text("nina")
     expect(deleted_row).to_contain_text(f"{telegram['name']} (#{telegram['id']})")
     screenshot(page, "journal")
-    deleted_row.get_by_role("link", name="Restore").click()
+    deleted_row.get_by_role("link", name="Bring it back").click()
     expect(page.get_by_role("heading", name=f"Restore “{telegram['name']}”?")).to_be_visible()
     expect(page.locator("main")).to_contain_text("Bot token")
     screenshot(page, "journal-restore")
