@@ -27,7 +27,9 @@ PYTHON ?= $(shell for c in python3.13 python3.12 python3 \
 help:
 	@echo "make run    set up (virtualenv, .env, database) and serve on http://$(HOST):$(PORT)"
 	@echo "make test   run the whole test suite"
-	@echo "make demo   the dashboard beside a local Soclook sandbox with seeded handlers"
+	@echo "make demo   the dashboard on http://$(HOST):$(PORT) beside a local Soclook sandbox"
+	@echo "            with seeded handlers on port $(SANDBOX_PORT)"
+	@echo "Change the ports with PORT=... and SANDBOX_PORT=..., e.g. make demo PORT=8001 SANDBOX_PORT=8766"
 	@echo "make bench  the request-budget and speed benchmark (not part of the tests)"
 	@echo "make prod   gunicorn and the import workers (set DATABASE_URL, REDIS_URL, ...)"
 	@echo "make lint   ruff;  make audit  pip-audit (needs the internet)"

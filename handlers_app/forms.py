@@ -6,7 +6,7 @@ from typing import Any
 from django import forms
 from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.contrib.auth.forms import BaseUserCreationForm, UserCreationForm
+from django.contrib.auth.forms import BaseUserCreationForm, PasswordResetForm, UserCreationForm
 from django.db.models import Q
 from django.utils.html import conditional_escape, format_html
 from django.utils.translation import gettext_lazy as _
@@ -32,6 +32,19 @@ from handlers_app.soclook.types import (
     HandlerType,
     type_choices,
 )
+
+# Django's own "150 characters or fewer. Letters, digits and @/./+/-/_ only." reads like a rule
+# for a machine; this says the same for a person.
+USERNAME_MAX_LENGTH: int = get_user_model()._meta.get_field("username").max_length
+EMAIL_MAX_LENGTH: int = get_user_model()._meta.get_field("email").max_length
+USERNAME_HELP = _(
+    "The name you sign in with, which your colleagues see: up to %(max)d letters or digits, "
+    "no spaces; the signs . @ + - _ are allowed too."
+)
+
+
+def _username_help() -> str:
+    return str(USERNAME_HELP) % {"max": USERNAME_MAX_LENGTH}
 
 
 class FirstAdminForm(BaseUserCreationForm):
@@ -62,6 +75,7 @@ class FirstAdminForm(BaseUserCreationForm):
 
     def __init__(self, *args: Any, needs_code: bool, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        self.fields["username"].help_text = _username_help()
         if not needs_code:
             del self.fields["setup_code"]
 
@@ -310,6 +324,13 @@ class InvitationForm(forms.Form):
         choices=[(1, _("1 day")), (7, _("7 days")), (30, _("30 days"))],
         initial=7,
     )
+    email = forms.EmailField(
+        label=_("E-mail it to (optional)"),
+        max_length=EMAIL_MAX_LENGTH,
+        required=False,
+        widget=forms.EmailInput(attrs={"autocomplete": "off", "placeholder": "name@example.com"}),
+        help_text=_("Leave empty to copy the link yourself."),
+    )
 
 
 class MemberRoleForm(forms.Form):
@@ -317,16 +338,48 @@ class MemberRoleForm(forms.Form):
 
 
 class InvitationSignupForm(UserCreationForm):
-    """A new account for someone who opened an invitation link (password rules apply)."""
+    """A new account for someone who opened an invitation link (password rules apply). The
+    e-mail address is required: it is where a forgotten password's reset link goes."""
 
     class Meta(UserCreationForm.Meta):
         model = get_user_model()
-        fields = ("username",)
+        fields = ("username", "email")
+        labels = {"email": _("E-mail address")}
+        help_texts = {"email": _("Only for resetting a forgotten password.")}
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["username"].help_text = _username_help()
+        self.fields["email"].required = True
+        self.fields["email"].widget.attrs["autocomplete"] = "email"
+
+
+class PasswordResetRequestForm(PasswordResetForm):
+    email = forms.EmailField(
+        label=_("E-mail address"),
+        max_length=EMAIL_MAX_LENGTH,
+        widget=forms.EmailInput(attrs={"autocomplete": "email"}),
+    )
 
 
 class _PersonChoiceField(forms.ModelChoiceField):
     def label_from_instance(self, obj: Any) -> str:
         return obj.get_username()
+
+
+# What can happen to one handler; its own journal offers no team or connection events.
+_HANDLER_ACTIONS = [
+    (action.value, action.label)
+    for action in (
+        JournalAction.HANDLER_CREATED,
+        JournalAction.HANDLER_CHANGED,
+        JournalAction.HANDLER_ENABLED,
+        JournalAction.HANDLER_DISABLED,
+        JournalAction.HANDLER_DELETED,
+        JournalAction.HANDLER_RESTORED,
+        JournalAction.HANDLER_TESTED,
+    )
+]
 
 
 class JournalFilterForm(forms.Form):
@@ -375,6 +428,7 @@ class JournalFilterForm(forms.Form):
         super().__init__(data)
         if one_handler:
             del self.fields["connection"], self.fields["handler"]
+            self.fields["action"].choices = [("", _("Any change")), *_HANDLER_ACTIONS]
         if one_handler or len(teams) < 2:
             del self.fields["team"]
         else:

@@ -10,14 +10,18 @@ shown once, to the owner who made it, and a leaked database cannot be used to jo
 from __future__ import annotations
 
 import hashlib
+import logging
 import secrets
+import smtplib
 from datetime import timedelta
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractBaseUser
 from django.contrib.auth.password_validation import validate_password
+from django.core.mail import EmailMessage
 from django.db import transaction
+from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -26,6 +30,8 @@ from handlers_app.journal.recording import record_team_event
 from handlers_app.models import Invitation, JournalAction, Membership, Role, Team
 
 _TOKEN_BYTES = 32
+
+logger = logging.getLogger(__name__)
 
 TEAM_CREATION_REFUSED = gettext_lazy(
     "Only staff can create teams here. Ask a team owner for an invitation link."
@@ -109,6 +115,31 @@ def invitation_create(
             changes=[{"field": "role", "before": None, "after": role}],
         )
     return invitation, token
+
+
+def invitation_email_send(
+    *, invitation: Invitation, link: str, to: str, inviter: AbstractBaseUser
+) -> bool:
+    """E-mail the invitation link to `to`, in the language active now: the inviter's. False when
+    the mail server refused it; then the link is still on the inviter's page to copy. The link
+    goes into the message only: neither the journal nor a log line sees it."""
+    context = {"invitation": invitation, "link": link, "inviter": inviter.get_username()}
+    subject = render_to_string("handlers_app/email/invitation_subject.txt", context)
+    message = EmailMessage(
+        subject=" ".join(subject.split()),
+        body=render_to_string("handlers_app/email/invitation_body.txt", context),
+        to=[to],
+        reply_to=[inviter.email] if getattr(inviter, "email", "") else None,
+    )
+    try:
+        message.send()
+    except (smtplib.SMTPException, OSError) as exc:
+        # The class only: a server's answer may quote the message, and the message holds the link.
+        logger.warning(
+            "Invitation %s: the e-mail was not sent (%s)", invitation.pk, type(exc).__name__
+        )
+        return False
+    return True
 
 
 def invitation_find(*, token_hash: str) -> Invitation | None:

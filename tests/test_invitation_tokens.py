@@ -83,7 +83,15 @@ def test_joining_happens_at_the_token_free_address_and_nothing_there_shows_the_t
     client = Client()
     client.get(link(token))
     page = client.get(JOIN)
-    response = client.post(JOIN, {"username": "nina", "password1": PASSWORD, "password2": PASSWORD})
+    response = client.post(
+        JOIN,
+        {
+            "username": "nina",
+            "email": "nina@example.com",
+            "password1": PASSWORD,
+            "password2": PASSWORD,
+        },
+    )
 
     assert "Join “Support”" in page.text
     assert f"?next={JOIN}" in page.text.replace("%2F", "/")

@@ -42,8 +42,8 @@ def test_creating_a_handler_records_who_what_and_which_fields_were_set(
     assert [str(line) for line in change_lines(entry.changes)] == [
         "Name: — → Support chat",
         "Type: — → Telegram",
-        "Bot token: changed",
-        "Chat ID: changed",
+        "Bot token: set",
+        "Chat ID: set",
     ]
     assert TOKEN not in str(entry.changes)
     assert not entry.is_restorable

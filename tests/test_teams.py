@@ -206,7 +206,13 @@ def test_a_new_colleague_signs_up_through_the_link_and_joins_with_the_role(
     assert "Join “Support”" in page.text and "Editor" in page.text
 
     response = visitor.post(
-        JOIN, {"username": "nina", "password1": NEW_PASSWORD, "password2": NEW_PASSWORD}
+        JOIN,
+        {
+            "username": "nina",
+            "email": "nina@example.com",
+            "password1": NEW_PASSWORD,
+            "password2": NEW_PASSWORD,
+        },
     )
 
     nina = User.objects.get(username="nina")
@@ -221,7 +227,10 @@ def test_a_new_colleague_signs_up_through_the_link_and_joins_with_the_role(
 
 def test_signing_up_applies_the_password_rules(owner: User, team: Team) -> None:
     link = invite(owner, team)
-    response = opened(link).post(JOIN, {"username": "nina", "password1": "123", "password2": "123"})
+    response = opened(link).post(
+        JOIN,
+        {"username": "nina", "email": "nina@example.com", "password1": "123", "password2": "123"},
+    )
     assert response.status_code == 200
     assert "too short" in response.text
     assert not User.objects.filter(username="nina").exists()
@@ -231,7 +240,13 @@ def test_signing_up_applies_the_password_rules(owner: User, team: Team) -> None:
 def test_a_link_works_only_once(owner: User, team: Team) -> None:
     link = invite(owner, team)
     opened(link).post(
-        JOIN, {"username": "nina", "password1": NEW_PASSWORD, "password2": NEW_PASSWORD}
+        JOIN,
+        {
+            "username": "nina",
+            "email": "nina@example.com",
+            "password1": NEW_PASSWORD,
+            "password2": NEW_PASSWORD,
+        },
     )
     response = opened(link).get(JOIN)
     assert response.status_code == 410
@@ -242,7 +257,13 @@ def test_an_expired_link_says_so(owner: User, team: Team) -> None:
     link = invite(owner, team)
     Invitation.objects.update(expires_at=timezone.now() - timedelta(minutes=1))
     response = opened(link).post(
-        JOIN, {"username": "nina", "password1": NEW_PASSWORD, "password2": NEW_PASSWORD}
+        JOIN,
+        {
+            "username": "nina",
+            "email": "nina@example.com",
+            "password1": NEW_PASSWORD,
+            "password2": NEW_PASSWORD,
+        },
     )
     assert response.status_code == 410
     assert "expired" in response.text

@@ -70,7 +70,9 @@ def handler_changes(before: HandlerState | None, after: HandlerState | None) -> 
         if old_value == new_value:
             continue
         if _is_secret(key, states):
-            changes.append({"field": key, "setting": True, "secret": True})
+            # A secret given where there was none was set, not changed (a new handler's, above all).
+            change: Change = {"field": key, "setting": True, "secret": True}
+            changes.append({**change, "set": True} if not old_value else change)
         else:
             changes.append({"field": key, "setting": True, "before": old_value, "after": new_value})
     return changes
@@ -84,10 +86,11 @@ class ChangeLine:
     before: str
     after: str
     secret: bool
+    secret_set: bool = False
 
     def __str__(self) -> str:
         if self.secret:
-            return f"{self.label}: {_('changed')}"
+            return f"{self.label}: {_('set') if self.secret_set else _('changed')}"
         return f"{self.label}: {self.before or '—'} → {self.after or '—'}"
 
 
@@ -158,6 +161,7 @@ def change_lines(changes: Iterable[Change]) -> list[ChangeLine]:
                 before="" if secret else _shown(name, change.get("before")),
                 after="" if secret else _shown(name, change.get("after")),
                 secret=secret,
+                secret_set=secret and bool(change.get("set")),
             )
         )
     return lines

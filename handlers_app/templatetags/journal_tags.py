@@ -3,8 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from datetime import datetime, timedelta
 
 from django import template
+from django.utils import timezone
+from django.utils.timesince import timesince
+from django.utils.translation import gettext as _
 
 from handlers_app.journal.queries import LastTest
 from handlers_app.models import JournalEntry
@@ -24,3 +28,11 @@ def last_change_of(
 def last_test_of(last_tests: Mapping[int, LastTest] | None, handler_id: int) -> LastTest | None:
     """`{% with test=last_tests|last_test_of:handler.id %}`: a handler's latest test send."""
     return (last_tests or {}).get(handler_id)
+
+
+@register.filter
+def ago(moment: datetime) -> str:
+    """ "5 minutes ago"; within the first minute "just now", where timesince says "0 minutes"."""
+    if timezone.now() - moment < timedelta(minutes=1):
+        return _("just now")
+    return _("%(ago)s ago") % {"ago": timesince(moment)}

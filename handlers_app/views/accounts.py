@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
+from django.conf import settings
 from django.contrib.auth import authenticate
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.forms import PasswordChangeForm
 from django.forms import ValidationError
 from django.http import HttpRequest, HttpResponse
 
+from handlers_app.forms import PasswordResetRequestForm
 from handlers_app.throttle import (
     RESET_LINKS,
     RESET_REQUESTS,
@@ -46,7 +49,14 @@ class PasswordChangeView(auth_views.PasswordChangeView):
 
 
 class PasswordResetView(auth_views.PasswordResetView):
-    """Each request for a reset e-mail counts; an address over the limit is sent nothing."""
+    """Each request for a reset e-mail counts; an address over the limit is sent nothing. The
+    e-mail goes out in the language of the page it was asked for on."""
+
+    form_class = PasswordResetRequestForm
+
+    @property
+    def extra_email_context(self) -> dict[str, Any]:
+        return {"link_hours": math.ceil(settings.PASSWORD_RESET_TIMEOUT / 3600)}
 
     def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         refused = attempt_refused(request, name=RESET_REQUESTS) or attempt_counted(

@@ -27,6 +27,7 @@ from handlers_app.teams import (
     TeamRuleError,
     invitation_accept,
     invitation_create,
+    invitation_email_send,
     invitation_find,
     invitation_revoke,
     invitation_token_hash,
@@ -126,10 +127,22 @@ def invitation_new(request: HtmxHttpRequest, team_id: int) -> HttpResponse:
         role=Role(form.cleaned_data["role"]),
         valid_for=timedelta(days=form.cleaned_data["valid_for"]),
     )
-    # The token exists only in this response: the page shows the link once, nothing stores it.
+    # The token exists only in this response (and the e-mail, when asked for): the page shows
+    # the link once, nothing stores it.
     link = request.build_absolute_uri(reverse("invitation_accept", args=[token]))
+    email = form.cleaned_data["email"]
+    sent = email and invitation_email_send(
+        invitation=invitation, link=link, to=email, inviter=request.user
+    )
     return _team_page(
-        request, team, membership, part="invitations", new_link=link, new_invitation=invitation
+        request,
+        team,
+        membership,
+        part="invitations",
+        new_link=link,
+        new_invitation=invitation,
+        emailed_to=email if sent else "",
+        email_failed=email if email and not sent else "",
     )
 
 

@@ -1,7 +1,11 @@
 """Serve the dashboard beside a seeded Soclook sandbox, with a demo team and login.
 
-DEVELOPMENT ONLY: it creates a superuser with a documented password, so it refuses to run
-without DEBUG, even where the sandbox app is installed (as in tests).
+DEVELOPMENT ONLY: it creates logins with documented passwords, a superuser among them, so it
+refuses to run without DEBUG, even where the sandbox app is installed (as in tests).
+
+The login it offers first is the team's owner without staff rights, who sees the dashboard as
+the people it is made for do; the superuser, for the Operations page and the admin, is printed
+after it.
 """
 
 from __future__ import annotations
@@ -19,11 +23,13 @@ from handlers_app.sandbox import DEMO_API_KEY, Sandbox
 
 DEMO_USERNAME = "demo"
 DEMO_PASSWORD = "demo-password"  # noqa: S105  (a documented login for the local demo only)
+DEMO_ADMIN_USERNAME = "demo-admin"
+DEMO_ADMIN_PASSWORD = "demo-admin-password"  # noqa: S105  (as above)
 
 NEEDS_DEBUG = (
-    "The demo is a development tool: it creates the login demo/demo-password, so it runs only "
-    "with DEBUG on. Set DEBUG=1 in .env (`make run` writes it there) and run `make demo`; "
-    "never on a production database."
+    "The demo is a development tool: it creates the logins demo/demo-password and a "
+    "superuser, so it runs only with DEBUG on. Set DEBUG=1 in .env (`make run` writes it "
+    "there) and run `make demo`; never on a production database."
 )
 
 
@@ -52,11 +58,8 @@ class Command(BaseCommand):
         sandbox.add_account(seed=options["seed"], api_key=DEMO_API_KEY)
         sandbox.start(host="127.0.0.1", port=options["sandbox_port"])
         with transaction.atomic():
-            user, _ = get_user_model().objects.get_or_create(
-                username=DEMO_USERNAME, defaults={"is_staff": True, "is_superuser": True}
-            )
-            user.set_password(DEMO_PASSWORD)
-            user.save()
+            user = _login(DEMO_USERNAME, DEMO_PASSWORD, staff=False)
+            _login(DEMO_ADMIN_USERNAME, DEMO_ADMIN_PASSWORD, staff=True)
             team, _ = Team.objects.get_or_create(name="Demo team")
             Membership.objects.update_or_create(user=user, team=team, defaults={"role": Role.OWNER})
             connection = Connection.objects.filter(team=team, name="Soclook sandbox").first()
@@ -70,10 +73,22 @@ class Command(BaseCommand):
                 f"\nSoclook SANDBOX (development only) with {options['seed']} handlers at "
                 f"{sandbox.base_url}\n"
                 f"Dashboard: http://{options['addr']}/connections/{connection.pk}/handlers/\n"
-                f"Sign in as  user: {DEMO_USERNAME}   password: {DEMO_PASSWORD}\n"
+                f"Sign in as  user: {DEMO_USERNAME}   password: {DEMO_PASSWORD}"
+                "   (the team's owner, as staff would see it)\n"
+                f"Superuser   user: {DEMO_ADMIN_USERNAME}   password: {DEMO_ADMIN_PASSWORD}"
+                "   (adds Operations and the admin)\n"
             )
         )
         try:
             call_command("runserver", options["addr"], use_reloader=False)
         finally:
             sandbox.stop()
+
+
+def _login(username: str, password: str, *, staff: bool) -> Any:
+    """The demo login, its rights set again on every start (an older demo's owner was staff)."""
+    user, _ = get_user_model().objects.get_or_create(username=username)
+    user.is_staff = user.is_superuser = staff
+    user.set_password(password)
+    user.save()
+    return user
