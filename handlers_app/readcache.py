@@ -69,6 +69,8 @@ class HandlerListPage(HandlerPage):
 
     fetched_at: float = 0.0
     stale_reason: str = ""
+    # The types of all the account's handlers when it is held whole, else None.
+    account_types: tuple[str, ...] | None = None
     budget: BudgetState | None = None
     version: str = ""
 
@@ -458,6 +460,7 @@ def _select(
         total_pages=math.ceil(len(chosen) / per_page),
         fetched_at=fetched_at,
         version=digest,
+        account_types=tuple(dict.fromkeys(row.type for row in rows)),
     )
 
 

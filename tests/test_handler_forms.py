@@ -447,7 +447,7 @@ def test_a_handler_of_an_unknown_type_can_be_renamed_and_keeps_its_settings(
     page = client.get(edit_url(connection, handler["id"])).content.decode()
     response = client.post(edit_url(connection, handler["id"]), {"name": "SMS duty"})
 
-    assert "<code>twilio</code>" in page
+    assert "Twilio SMS" in page and "Phone number" in page
     assert "••••4567" in page
     assert "+79991234567" not in page
     assert 'name="type"' not in page

@@ -75,7 +75,7 @@ def test_handlers_of_types_the_dashboard_does_not_know_are_listed(
     twilio = next(r for r in sandbox.handlers(api_key) if r["type"] == "twilio")
     text = client_for(editor).get(list_url(connection)).text
     assert twilio["name"] in text
-    assert "bi-question-circle" in text
+    assert "bi-chat-left-text" in text and "Twilio SMS" in text
     assert twilio["settings"]["twilio"] not in text
 
 
@@ -145,7 +145,7 @@ def test_a_name_search_and_a_sort_order_choose_the_rows_and_their_order(
         {"page": "1e5"},
         {"results_per_page": "7"},
         {"results_per_page": "lots"},
-        {"type": "carrier_pigeon"},
+        {"type": "Carrier pigeon!"},
         {"is_enabled": "maybe"},
         {"is_enabled": "9"},
         {"order_by": "password"},

@@ -51,7 +51,7 @@ from handlers_app.soclook.errors import (
     OutcomeUnknown,
     SoclookError,
 )
-from handlers_app.soclook.types import HANDLER_TYPES
+from handlers_app.soclook.types import filter_types, get_handler_type
 from handlers_app.testsend.service import tests_version
 
 TEMPLATE = "handlers_app/handler_list.html"
@@ -164,11 +164,13 @@ def _table_context(
         "bad_key": isinstance(error, (BadKey, KeyUnreadable)),
         "filtered": filtered,
         "empty_account": page is not None and page.total == 0 and not filtered,
-        "type_choices": list(HANDLER_TYPES.values()),
+        "type_choices": filter_types(
+            page.account_types if page is not None else None, selected=query.type
+        ),
         "status_choices": [(status.value, status.label) for status in STATUS_FILTER_ORDER],
         "per_page_choices": RESULTS_PER_PAGE_CHOICES,
         "sort_columns": _sort_columns(connection, query),
-        "filter_type_label": HANDLER_TYPES[query.type].label if query.type else "",
+        "filter_type_label": get_handler_type(query.type).label if query.type else "",
         "filter_status_label": (
             HandlerStatus(query.is_enabled).label if query.is_enabled is not None else ""
         ),
