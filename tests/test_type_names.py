@@ -9,6 +9,7 @@ import pytest
 from django.contrib.auth.models import User
 from django.urls import reverse
 
+from handlers_app.journal.diff import change_lines
 from handlers_app.models import Connection, Team
 from handlers_app.soclook.types import DISPLAY_ONLY_TYPES, HANDLER_TYPES, get_handler_type
 from tests.helpers import client_for
@@ -143,3 +144,11 @@ def test_the_edit_page_of_a_platform_type_names_it_and_its_setting(
     assert "+79991234567" not in english
     assert "Soclook не создаёт обработчики этого типа" in russian
     assert "Номер телефона" in russian
+
+
+def test_the_journal_names_a_platform_types_setting_as_people_call_it() -> None:
+    changes = [{"field": "google_chat", "setting": True, "before": "", "after": "https://chat"}]
+
+    assert [str(line) for line in change_lines(changes)] == [
+        "Google Chat webhook URL: — → https://chat"
+    ]

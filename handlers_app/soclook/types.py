@@ -50,6 +50,7 @@ __all__ = [
     "generic_type_for",
     "get_handler_type",
     "is_known_type",
+    "setting_label",
     "type_choices",
 ]
 
@@ -570,6 +571,18 @@ def get_handler_type(slug: str, *, settings_keys: Iterable[str] = ()) -> Handler
     if known is not None:
         return known
     return generic_type_for(slug, settings_keys)
+
+
+def setting_label(key: str) -> Text:
+    """What people call a settings key, whichever type holds it; the key itself when none does."""
+    for handler_type in HANDLER_TYPES.values():
+        spec = handler_type.get_field(key)
+        if spec is not None:
+            return spec.label
+    for named in DISPLAY_ONLY_TYPES.values():
+        if key in named.setting_labels:
+            return named.setting_labels[key]
+    return key
 
 
 def is_known_type(slug: str) -> bool:
