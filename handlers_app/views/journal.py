@@ -11,7 +11,6 @@ from django.core.paginator import Page, Paginator
 from django.db.models import QuerySet
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
@@ -157,7 +156,7 @@ def _csv(entries: QuerySet[JournalEntry], *, filename: str) -> HttpResponse:
     ]
     rows = (
         [
-            timezone.localtime(entry.created_at).isoformat(timespec="seconds"),
+            entry.created_at,
             entry.team.name,
             entry.connection_name,
             entry.user_name,
