@@ -14,6 +14,7 @@ from handlers_app.budget import BudgetState
 from handlers_app.clients import client_for
 from handlers_app.models import Connection
 from handlers_app.readcache import AccountCache, HandlerListPage, handler_cache_deleted
+from handlers_app.service_time import offset_learn_from_read
 from handlers_app.soclook import Handler, ListQuery
 from handlers_app.soclook.errors import NotFound, RateLimited, Unavailable
 
@@ -29,6 +30,7 @@ def handler_page(
     if page is None:
         try:
             page = account.fetch_page(query)
+            offset_learn_from_read(connection=connection, handlers=page.items)
         except (RateLimited, Unavailable) as exc:
             page = account.page(query, fresh_only=False)
             if page is None:
@@ -52,6 +54,7 @@ def handler_get(*, connection: Connection, handler_id: int) -> Handler:
     except NotFound:
         handler_cache_deleted(connection=connection, handler_id=handler_id)
         raise
+    offset_learn_from_read(connection=connection, handlers=[handler])
     account.remember(handler)
     return handler
 
