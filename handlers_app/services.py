@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import replace
+from datetime import datetime
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
@@ -15,6 +16,7 @@ from handlers_app.clients import client_for
 from handlers_app.models import Connection, JournalEntry, Membership, Role, Team
 from handlers_app.readcache import (
     handler_cache_clear,
+    handler_cache_created,
     handler_cache_deleted,
     handler_cache_guard,
     handler_cache_saved,
@@ -189,8 +191,21 @@ def handler_create(
         handler_id = client_for(connection, writes=True).create_handler(
             name=name, type=type, settings=settings
         )
-    # Only the service knows the new record (its status, its times): the next read asks it.
-    handler_cache_clear(connection=connection)
+    now = _dashboard_now()
+    # Only the service knows the new record for sure (a status waiting for confirmation, its
+    # times): the list asks it again, and meanwhile has this one to show.
+    handler_cache_created(
+        connection=connection,
+        handler=Handler(
+            id=handler_id,
+            type=type,
+            name=name[:NAME_MAX_LENGTH],
+            settings=dict(settings),
+            status=HandlerStatus.ENABLED,
+            created=now,
+            last_changed=now,
+        ),
+    )
     journal.record_handler_created(
         connection=connection,
         user=user,
@@ -200,6 +215,16 @@ def handler_create(
         settings=settings,
     )
     return handler_id
+
+
+def handler_changed(*, current: Handler, name: str, type: str, settings: Mapping[str, str]) -> bool:
+    """Whether saving what was submitted would change the handler at all."""
+    full = merged_settings(current=current, type=type, submitted=settings)
+    return (name[:NAME_MAX_LENGTH], type, full) != (
+        current.name,
+        current.type,
+        dict(current.settings),
+    )
 
 
 def handler_update(
@@ -212,13 +237,22 @@ def handler_update(
     settings: Mapping[str, str],
 ) -> Handler:
     """Save a changed handler. Sends the whole record (name, type, every settings field), as the
-    service blanks what an update leaves out. Returns the record as it now stands."""
+    service blanks what an update leaves out; sends nothing when nothing changed
+    (`handler_changed`). Returns the record as it now stands."""
+    if not handler_changed(current=current, name=name, type=type, settings=settings):
+        return current
     full = merged_settings(current=current, type=type, submitted=settings)
     with handler_cache_guard(connection=connection, handler_id=current.id):
-        client_for(connection, writes=True).update_handler(
+        answered = client_for(connection, writes=True).update_handler(
             handler_id=current.id, name=name, type=type, settings=full
         )
-    updated = replace(current, name=name[:NAME_MAX_LENGTH], type=type, settings=full)
+    updated = replace(
+        current,
+        name=name[:NAME_MAX_LENGTH],
+        type=type,
+        settings=full,
+        **_dates_after_write(current, answered),
+    )
     handler_cache_saved(connection=connection, handler=updated)
     journal.record_handler_changed(connection=connection, user=user, before=current, after=updated)
     return updated
@@ -228,7 +262,7 @@ def handler_set_enabled(
     *, connection: Connection, user: AbstractBaseUser, current: Handler, enabled: bool
 ) -> Handler:
     with handler_cache_guard(connection=connection, handler_id=current.id):
-        client_for(connection, writes=True).update_handler(
+        answered = client_for(connection, writes=True).update_handler(
             handler_id=current.id,
             name=current.name,
             type=current.type,
@@ -242,10 +276,26 @@ def handler_set_enabled(
         status = HandlerStatus.PENDING
     else:
         status = HandlerStatus.ENABLED
-    updated = replace(current, status=status)
+    updated = replace(current, status=status, **_dates_after_write(current, answered))
     handler_cache_saved(connection=connection, handler=updated)
     journal.record_handler_changed(connection=connection, user=user, before=current, after=updated)
     return updated
+
+
+def _dates_after_write(current: Handler, answered: Handler | None) -> dict[str, datetime | None]:
+    """The record's dates after a write: the service's, when its answer carries them; else the
+    dashboard's own time of the change, which the next read from the service replaces."""
+    if answered is not None and answered.last_changed is not None:
+        return {
+            "created": answered.created or current.created,
+            "last_changed": answered.last_changed,
+        }
+    return {"created": current.created, "last_changed": _dashboard_now()}
+
+
+def _dashboard_now() -> datetime:
+    """Now, in the same form as the service's times (naive, to the second)."""
+    return timezone.localtime().replace(tzinfo=None, microsecond=0)
 
 
 def handler_delete(*, connection: Connection, user: AbstractBaseUser, current: Handler) -> None:

@@ -188,7 +188,9 @@ class SoclookClient:
         type: str,
         settings: Mapping[str, str],
         is_enabled: bool | None = None,
-    ) -> None:
+    ) -> Handler | None:
+        """Send the whole record; return it as the service answered, when the answer holds it
+        (the live service's does, the seed's `{"data": {"id": 1}}` does not)."""
         # The live service blanks the type of an update without `type`, and keeps stored
         # settings only when `type` is sent: so every update carries the whole record.
         form = {"name": name, "type": type, **_settings_form(type, settings)}
@@ -198,7 +200,11 @@ class SoclookClient:
             del form["type"]
         if is_enabled is not None:
             form["is_enabled"] = "1" if is_enabled else "0"
-        self._request("POST", _item_path(handler_id), form=form)
+        answer = self._request("POST", _item_path(handler_id), form=form)
+        try:
+            return _parse_handler(_data_of(answer.body))
+        except _ShapeError:
+            return None
 
     def delete_handler(self, handler_id: int) -> None:
         self._request("DELETE", _item_path(handler_id))
