@@ -165,3 +165,23 @@ def test_a_next_address_that_is_not_this_list_brings_back_the_plain_list(
     ).text
     assert f'<a class="btn btn-link" href="{list_url(connection)}">Cancel</a>' in form
     assert f'name="next" value="{list_url(connection)}"' in form
+
+
+def test_markup_in_the_name_of_an_added_handler_the_filters_hide_is_shown_escaped(
+    client: Client, connection: Connection
+) -> None:
+    response = client.post(
+        reverse("handler_new", args=[connection.pk]),
+        {
+            "name": "<script>alert(1)</script>",
+            "type": "webhook",
+            "webhook": "https://ops.example.com/hook/t0ken",
+            "next": f"{list_url(connection)}?type=email",
+        },
+        follow=True,
+    )
+
+    assert "<script>alert(1)</script>" not in response.text
+    assert "Added “&lt;script&gt;alert(1)&lt;/script&gt;”. The filters in force hide it" in (
+        response.text
+    )
