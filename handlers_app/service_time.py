@@ -140,6 +140,17 @@ def service_moment(value: datetime | None, offset_minutes: int | None) -> dateti
     return value.replace(tzinfo=zone_of_offset(offset_minutes))
 
 
+def service_now(offset_minutes: int | None) -> datetime:
+    """Now on the service's clock, in the form of its times (naive, to the second): what a record
+    the dashboard writes itself shows until the service's own answer replaces it."""
+    zone = (
+        django_timezone.get_default_timezone()
+        if offset_minutes is None
+        else zone_of_offset(offset_minutes)
+    )
+    return django_timezone.now().astimezone(zone).replace(tzinfo=None, microsecond=0)
+
+
 @functools.cache
 def _known_zones() -> frozenset[str]:
     return frozenset(zoneinfo.available_timezones())

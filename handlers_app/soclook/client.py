@@ -193,7 +193,9 @@ class SoclookClient:
         type: str,
         settings: Mapping[str, str],
         is_enabled: bool | None = None,
-    ) -> None:
+    ) -> Handler | None:
+        """Send the whole record; return it as the service answered, when the answer holds it
+        (the live service's does, the seed's `{"data": {"id": 1}}` does not)."""
         # The live service blanks the type of an update without `type`, and keeps stored
         # settings only when `type` is sent: so every update carries the whole record.
         form = {"name": name, "type": type, **_settings_form(type, settings)}
@@ -204,16 +206,17 @@ class SoclookClient:
         if is_enabled is not None:
             form["is_enabled"] = "1" if is_enabled else "0"
         answer = self._request("POST", _item_path(handler_id), form=form)
-        self._written(handler_id, answer)
+        return self._written(handler_id, answer)
 
-    def _written(self, handler_id: int, answer: _Answer) -> None:
-        if self._on_written is None:
-            return
+    def _written(self, handler_id: int, answer: _Answer) -> Handler | None:
+        """The record a write's answer holds, if any; `on_written` hears of every write."""
         try:
             described: Handler | None = _parse_handler(_data_of(answer.body))
         except _ShapeError:
             described = None
-        self._on_written(handler_id, described)
+        if self._on_written is not None:
+            self._on_written(handler_id, described)
+        return described
 
     def delete_handler(self, handler_id: int) -> None:
         self._request("DELETE", _item_path(handler_id))

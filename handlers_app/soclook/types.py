@@ -216,15 +216,26 @@ class HandlerType:
         return next((field for field in self.fields if field.name == name), None)
 
     def summary(self, settings: Mapping[str, str]) -> str:
+        field = self._summary_field(settings)
+        shown = self.destination(settings)
+        if field is None or not shown or field.kind in (FieldKind.EMAIL, FieldKind.URL):
+            return shown
+        return f"{field.label} {shown}"
+
+    def destination(self, settings: Mapping[str, str]) -> str:
+        """Where notifications go, as the list shows it: an e-mail address, a web address's
+        host, the last characters of an ID. Never more of a secret than that, so the list's
+        search may look in it."""
+        field = self._summary_field(settings)
+        if field is None:
+            return ""
+        return field.mask(settings.get(field.name, ""))
+
+    def _summary_field(self, settings: Mapping[str, str]) -> FieldSpec | None:
         field = self.get_field(self.summary_field) if self.summary_field else None
         if field is None:
             field = next((f for f in self.fields if settings.get(f.name)), None)
-        if field is None:
-            return ""
-        shown = field.mask(settings.get(field.name, ""))
-        if not shown or field.kind in (FieldKind.EMAIL, FieldKind.URL):
-            return shown
-        return f"{field.label} {shown}"
+        return field
 
 
 _WEBHOOK_HELP_TAIL = gettext_lazy(
