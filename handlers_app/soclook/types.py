@@ -208,6 +208,18 @@ class HandlerType:
     def get_field(self, name: str) -> FieldSpec | None:
         return next((field for field in self.fields if field.name == name), None)
 
+    def destination(self, settings: Mapping[str, str]) -> str:
+        """Where a handler of this type sends, for telling two handlers apart: the summary
+        field's value (the first field with a value when there is none), compared as typed
+        but for surrounding spaces, and an e-mail address whatever its letter case."""
+        field = self.get_field(self.summary_field) if self.summary_field else None
+        if field is None:
+            field = next((f for f in self.fields if settings.get(f.name)), None)
+        if field is None:
+            return ""
+        value = str(settings.get(field.name, "")).strip()
+        return value.casefold() if field.kind == FieldKind.EMAIL else value
+
     def summary(self, settings: Mapping[str, str]) -> str:
         field = self.get_field(self.summary_field) if self.summary_field else None
         if field is None:
