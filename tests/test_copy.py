@@ -15,11 +15,15 @@ from handlers_app.models import Connection, JournalAction, JournalEntry, Members
 from handlers_app.sandbox import Fault, Sandbox
 from handlers_app.sharing import COPY_MAX_HANDLERS
 from tests.helpers import client_for, make_user
+from tests.sharing_support import (
+    BOT_TOKEN,
+    SLACK,
+    add_chosen,
+    add_connection,
+    add_live_account,
+)
 
 pytestmark = pytest.mark.django_db
-
-BOT_TOKEN = "5550001:AAH-copy-secret-Zq8xW2vY7"
-SLACK = "https://hooks.slack.com/services/T0COPY/B0COPY/s3cr3tCopyPath"
 
 
 @pytest.fixture
@@ -31,39 +35,19 @@ def live_sandbox() -> Iterator[Sandbox]:
 
 @pytest.fixture
 def live_key(live_sandbox: Sandbox) -> str:
-    key = live_sandbox.add_account(seed=0)
-    live_sandbox.add_handler(
-        key, type="email", name="Ops mail (live)", settings={"email": "Ops@Example.com"}
-    )
-    return key
+    return add_live_account(live_sandbox)
 
 
 @pytest.fixture
 def live(team: Team, owner: User, live_sandbox: Sandbox, live_key: str) -> Connection:
-    destination = Connection(team=team, name="Soclook live", base_url=live_sandbox.base_url)
-    destination.set_api_key(live_key)
-    destination.created_by = owner
-    destination.save()
-    return destination
+    return add_connection(
+        team, owner, name="Soclook live", base_url=live_sandbox.base_url, key=live_key
+    )
 
 
 @pytest.fixture
 def chosen(sandbox: Sandbox, api_key: str) -> dict[str, int]:
-    add = sandbox.add_handler
-    return {
-        "bot": add(
-            api_key,
-            type="telegram",
-            name="On-call bot",
-            settings={"telegram": BOT_TOKEN, "telegram_chat_id": "-1009876543210"},
-        )["id"],
-        "slack": add(
-            api_key, type="slack", name="Night shift", settings={"slack": SLACK}, is_enabled=0
-        )["id"],
-        "mail": add(api_key, type="email", name="Ops mail", settings={"email": "ops@example.com"})[
-            "id"
-        ],
-    }
+    return add_chosen(sandbox, api_key)
 
 
 def copy_url(connection: Connection, ids: list[int]) -> str:
