@@ -51,14 +51,22 @@ def fits_the_width(page) -> bool:
     )
 
 
+@pytest.mark.parametrize("javascript", [True, False], ids=["with-js", "without-js"])
 def test_an_editor_duplicates_a_handler(
-    page,
+    browser,
+    live_server,
+    javascript: bool,
     editor: User,
     connection: Connection,
     chosen: dict[str, int],
     sandbox: Sandbox,
     api_key: str,
 ) -> None:
+    context = browser.new_context(
+        base_url=live_server.url, locale="en-US", java_script_enabled=javascript
+    )
+    context.set_default_timeout(10_000)
+    page = context.new_page()
     sign_in(page, editor)
     page.goto(all_rows(connection))
 
@@ -74,6 +82,7 @@ def test_an_editor_duplicates_a_handler(
     ).to_be_visible()
     copy = next(h for h in sandbox.handlers(api_key) if h["name"] == "On-call bot, project B")
     assert copy["settings"]["telegram"] == BOT_TOKEN
+    context.close()
 
 
 @pytest.mark.parametrize("javascript", [True, False], ids=["with-js", "without-js"])

@@ -158,6 +158,34 @@ def test_a_refusal_of_the_service_keeps_the_form(
     assert BOT_TOKEN not in html
 
 
+def test_a_type_the_dashboard_does_not_know_is_duplicated_with_its_settings(
+    client: Client, connection: Connection, sandbox: Sandbox, api_key: str
+) -> None:
+    sms = sandbox.add_handler(
+        api_key,
+        type="twilio",
+        name="Duty SMS",
+        settings={"twilio_sid": "AC-dup-5f4e3d", "twilio_to": "+15550001234"},
+    )
+
+    html = client.get(duplicate_url(connection, sms["id"])).content.decode()
+    answer = client.post(duplicate_url(connection, sms["id"]), {"name": "Duty SMS, nights"})
+
+    # The sandbox, unlike the live service, refuses to create a type it does not list: what
+    # matters here is what was sent, and that the refusal leaves no secret on the page.
+    sent = [r.form for r in sandbox.requests if r.method == "POST"]
+    assert sent == [
+        {
+            "name": "Duty SMS, nights",
+            "type": "twilio",
+            "twilio_sid": "AC-dup-5f4e3d",
+            "twilio_to": "+15550001234",
+        }
+    ]
+    for page in (html, answer.content.decode()):
+        assert "AC-dup-5f4e3d" not in page and "+15550001234" not in page
+
+
 def test_a_deleted_source_goes_back_to_the_list(
     client: Client, connection: Connection, sandbox: Sandbox, api_key: str
 ) -> None:
