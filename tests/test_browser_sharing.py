@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
+from axe_playwright_python.sync_playwright import Axe
 from django.contrib.auth.models import User
 from django.urls import reverse
 from playwright.sync_api import expect
@@ -49,6 +50,14 @@ def fits_the_width(page) -> bool:
     return page.evaluate(
         "document.documentElement.scrollWidth <= document.documentElement.clientWidth"
     )
+
+
+def serious_violations(page) -> list[str]:
+    return [
+        f"{v['id']}: {v['help']}"
+        for v in Axe().run(page).response["violations"]
+        if v["impact"] in ("serious", "critical")
+    ]
 
 
 @pytest.mark.parametrize("javascript", [True, False], ids=["with-js", "without-js"])
@@ -147,9 +156,11 @@ def test_the_sharing_pages_fit_a_phone_and_a_laptop(
     copy_url = reverse("handlers_copy", args=[connection.pk])
     ids = ",".join(str(i) for i in chosen.values())
     fits: dict[str, bool] = {}
+    violations: dict[str, list[str]] = {}
 
     page.goto(reverse("handler_duplicate", args=[connection.pk, chosen["bot"]]))
     fits["duplicate"] = fits_the_width(page)
+    violations["duplicate"] = serious_violations(page)
     screenshot(page, f"{name}-1-duplicate")
     page.goto(f"{copy_url}?ids={ids}")
     fits["choose"] = fits_the_width(page)
@@ -157,11 +168,14 @@ def test_the_sharing_pages_fit_a_phone_and_a_laptop(
     page.locator("#copy-preview-button").click()
     expect(page.locator("#copy-preview")).to_be_visible()
     fits["preview"] = fits_the_width(page)
+    violations["preview"] = serious_violations(page)
     screenshot(page, f"{name}-3-copy-preview")
     page.locator("#copy-submit").click()
     expect(page.locator("#copy-done")).to_be_visible()
     fits["done"] = fits_the_width(page)
+    violations["done"] = serious_violations(page)
     screenshot(page, f"{name}-4-copy-done")
     context.close()
 
     assert fits == dict.fromkeys(fits, True)
+    assert violations == {key: [] for key in violations}
