@@ -18,7 +18,7 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.http import QueryDict
 from django.utils.translation import gettext as _
 
-from handlers_app.models import Connection
+from handlers_app.models import ID_MAX_DIGITS, Connection
 from handlers_app.selectors import handler_get, handler_page
 from handlers_app.services import handler_create, handler_set_enabled, merged_settings
 from handlers_app.soclook import Handler, HandlerStatus, ListQuery
@@ -70,11 +70,14 @@ class Selection:
     def from_params(cls, params: QueryDict) -> Selection:
         if params.get("all") == "1":
             return cls(query=ListQuery.from_params(params))
-        ids: list[int] = []
+        ids: dict[int, None] = {}
         for raw in params.get("ids", "").split(","):
             raw = raw.strip()
-            if raw.isdigit() and len(raw) <= 18 and int(raw) not in ids:
-                ids.append(int(raw))
+            if raw.isascii() and raw.isdigit() and len(raw) <= ID_MAX_DIGITS:
+                ids[int(raw)] = None
+            # One more than a copy takes is enough to refuse the selection.
+            if len(ids) > COPY_MAX_HANDLERS:
+                break
         return cls(ids=tuple(ids))
 
     def to_params(self) -> dict[str, str]:

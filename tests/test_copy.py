@@ -275,3 +275,13 @@ def test_only_an_owner_copies_secrets_to_another_team(
     assert "Handlers can be copied to another team's connection only by an owner" in offered
     assert "There is no other connection you may add handlers to." in response.content.decode()
     assert live_sandbox.requests == []
+
+
+def test_ids_that_are_not_numbers_are_left_out(
+    client: Client, connection: Connection, live: Connection, chosen: dict[str, int]
+) -> None:
+    url = reverse("handlers_copy", args=[connection.pk])
+
+    response = client.get(url + f"?ids=x,{chosen['bot']},-3,²,{'9' * 40},{chosen['bot']}")
+
+    assert "1 handler selected" in response.content.decode()
