@@ -75,3 +75,18 @@ def team_for(
 
 def teams_where(user: AbstractBaseUser | AnonymousUser, *, role: Role) -> list[Team]:
     return [m.team for m in memberships_of(user) if m.allows(role)]
+
+
+def copy_destinations(
+    user: AbstractBaseUser | AnonymousUser, source: ConnectionAccess
+) -> QuerySet[Connection]:
+    """The connections `user` may copy the handlers of `source` to: those they may edit, but
+    another team's only for an owner of the source's team, since the copies carry the
+    handlers' secrets and an owner decides where the team's secrets may go."""
+    allowed = [role for role in Role if role.allows(Role.EDITOR)]
+    found = Connection.objects.filter(
+        team__memberships__user_id=user.pk, team__memberships__role__in=allowed
+    ).exclude(pk=source.connection.pk)
+    if not source.can_manage:
+        found = found.filter(team_id=source.connection.team_id)
+    return found.select_related("team").order_by("team__name", "name", "pk")

@@ -237,6 +237,9 @@ class HandlerForm(forms.Form):
     `editing` when the stored record could not be read) a secret field starts empty, is never
     rendered with a value, and may stay empty to keep what is stored. A handler of a type the
     dashboard does not know keeps its type and settings: only its name can change.
+
+    A duplicate (`source` given) keeps the source's type; its secret fields start empty like an
+    edit's, and one left empty is the source's, filled in on the server.
     """
 
     name = forms.CharField(
@@ -263,21 +266,29 @@ class HandlerForm(forms.Form):
         current: Handler | None = None,
         editing: bool = False,
         initial: Mapping[str, Any] | None = None,
+        source: Handler | None = None,
     ) -> None:
         self.current = current
+        self.source = source
         self.editing = editing or current is not None
         # Secrets typed into an edit form that the re-rendered page leaves empty.
         self.to_retype: list[str] = []
         starting: dict[str, Any] = {}
-        if current is not None:
-            starting = {"name": current.name, "type": current.type}
+        stored_record = current or source
+        if stored_record is not None:
+            starting = {"name": stored_record.name, "type": stored_record.type}
         starting.update(initial or {})
         super().__init__(data, initial=starting)
-        if current is not None and not current.handler_type.is_known:
-            self.handler_type: HandlerType | None = current.handler_type
+        if stored_record is not None and not stored_record.handler_type.is_known:
+            self.handler_type: HandlerType | None = stored_record.handler_type
             self.fields["type"] = forms.CharField(disabled=True, required=False)
             return
-        slug = data.get("type", "") if data is not None else starting.get("type", "")
+        if source is not None:
+            # A duplicate has the source's type: its secrets only fit that type.
+            self.fields["type"].disabled = True
+            slug = source.type
+        else:
+            slug = data.get("type", "") if data is not None else starting.get("type", "")
         self.handler_type = HANDLER_TYPES.get(slug)
         stored = self._stored_settings()
         for spec in self.handler_type.fields if self.handler_type else ():
@@ -300,12 +311,22 @@ class HandlerForm(forms.Form):
     @property
     def stored_summary(self) -> list[tuple[str, str]]:
         """What a page may show of the stored settings of a type the dashboard does not know."""
-        if self.current is None or self.handler_type is None:
+        stored_record = self.current or self.source
+        if stored_record is None or self.handler_type is None:
             return []
         return [
-            (str(spec.label), spec.mask(self.current.settings.get(spec.name, "")))
+            (str(spec.label), spec.mask(stored_record.settings.get(spec.name, "")))
             for spec in self.handler_type.fields
         ]
+
+    @property
+    def copies_secrets(self) -> bool:
+        """A duplicate whose source has a secret the server fills in."""
+        stored = self._stored_settings()
+        return self.source is not None and any(
+            spec.secret and stored.get(spec.name)
+            for spec in (self.handler_type.fields if self.handler_type else ())
+        )
 
     @property
     def settings(self) -> dict[str, str]:
@@ -313,19 +334,29 @@ class HandlerForm(forms.Form):
         return {field.name: self.cleaned_data[field.name] for field in self.setting_fields}
 
     def _stored_settings(self) -> Mapping[str, str]:
-        current = self.current
-        if current is None or self.handler_type is None or current.type != self.handler_type.slug:
+        stored_record = self.current or self.source
+        if (
+            stored_record is None
+            or self.handler_type is None
+            or stored_record.type != self.handler_type.slug
+        ):
             return {}
-        return current.settings
+        return stored_record.settings
 
     def _setting_field(self, spec: FieldSpec, stored: str) -> SettingField:
-        write_only = self.editing and spec.secret
+        copied = self.source is not None and spec.secret
+        write_only = (self.editing and spec.secret) or copied
         notes: list[str] = []
         if write_only and self._was_typed(spec.name):
             # Otherwise an error elsewhere in the form would quietly turn a change into "keep".
             self.to_retype.append(spec.name)
             notes.append(str(_("What you typed here is not shown again: type it again.")))
-        if write_only and stored:
+        if copied and stored:
+            notes.append(
+                _("Copied from “%(name)s”; type a new one to replace it.")
+                % {"name": self.source.name}
+            )
+        elif write_only and stored:
             notes.append(_stored_secret_note(spec, stored))
         elif write_only and self.current is None:
             # The stored record could not be read, so whether a value is stored is unknown.
@@ -335,7 +366,8 @@ class HandlerForm(forms.Form):
             help_text = format_html("<strong>{}</strong> {}", " ".join(notes), help_text)
         return SettingField(
             spec=spec,
-            required=spec.required and not (write_only and (stored or self.current is None)),
+            required=spec.required
+            and not (write_only and (stored or (self.editing and self.current is None))),
             help_text=help_text,
             widget=_setting_widget(
                 spec, render_value=not write_only, example=not (write_only and stored)
@@ -534,3 +566,26 @@ class HandlerImportForm(forms.Form):
         except ImportFileError as exc:
             raise forms.ValidationError(exc.messages) from None
         return upload
+
+
+class _DestinationChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, obj: Any) -> str:
+        return f"{obj.name} ({obj.team.name})"
+
+
+class CopyDestinationForm(forms.Form):
+    """Where a copy of handlers goes: one of `destinations` (see access.copy_destinations)."""
+
+    destination = _DestinationChoiceField(
+        label=_("Copy to the connection"),
+        queryset=Connection.objects.none(),
+        empty_label=None,
+        error_messages={
+            "required": _("Choose the connection to copy to."),
+            "invalid_choice": _("Choose one of the connections shown."),
+        },
+    )
+
+    def __init__(self, data: Mapping[str, Any] | None, *, destinations: Any) -> None:
+        super().__init__(data)
+        self.fields["destination"].queryset = destinations

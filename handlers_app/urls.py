@@ -10,6 +10,7 @@ from handlers_app.views import (
     imports,
     journal,
     ops,
+    sharing,
     teams,
     testsend,
 )
@@ -78,6 +79,16 @@ urlpatterns = [
         "connections/<id:connection_id>/handlers/<id:handler_id>/fields/",
         handler_forms.handler_fields,
         name="handler_edit_fields",
+    ),
+    path(
+        "connections/<id:connection_id>/handlers/<id:handler_id>/duplicate/",
+        handler_forms.handler_duplicate_form,
+        name="handler_duplicate",
+    ),
+    path(
+        "connections/<id:connection_id>/handlers/copy/",
+        sharing.handlers_copy_view,
+        name="handlers_copy",
     ),
     path(
         "connections/<id:connection_id>/handlers/new/test/",

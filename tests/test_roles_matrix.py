@@ -150,6 +150,23 @@ ROUTES: list[Route] = [
     ),
     Route("handler_edit_fields", handler, Needs.EDITOR, query="?type=slack"),
     Route(
+        "handler_duplicate",
+        handler,
+        Needs.EDITOR,
+        methods=("GET", "POST"),
+        data=lambda w: {"name": "Copy made by the matrix"},
+        sends=lambda w: [("POST", "/api/notification-handlers")],
+    ),
+    # With no other connection to copy to, the page offers none and nothing is written.
+    Route(
+        "handlers_copy",
+        conn,
+        Needs.EDITOR,
+        methods=("GET", "POST"),
+        query="?ids=1,2",
+        data=lambda w: {"ids": str(w.handler_id)},
+    ),
+    Route(
         "handler_toggle",
         handler,
         Needs.EDITOR,

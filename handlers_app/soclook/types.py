@@ -215,6 +215,16 @@ class HandlerType:
     def get_field(self, name: str) -> FieldSpec | None:
         return next((field for field in self.fields if field.name == name), None)
 
+    def destination_key(self, settings: Mapping[str, str]) -> str:
+        """Where a handler of this type sends, for telling two handlers apart (never shown): the
+        summary field's whole value, compared as typed but for surrounding spaces, and an
+        e-mail address whatever its letter case."""
+        field = self._summary_field(settings)
+        if field is None:
+            return ""
+        value = str(settings.get(field.name, "")).strip()
+        return value.casefold() if field.kind == FieldKind.EMAIL else value
+
     def summary(self, settings: Mapping[str, str]) -> str:
         field = self._summary_field(settings)
         shown = self.destination(settings)

@@ -31,6 +31,7 @@ from handlers_app.http import HtmxHttpRequest
 from handlers_app.models import Connection, Role
 from handlers_app.selectors import handler_get, handler_page_number
 from handlers_app.services import handler_changed, handler_create, handler_update
+from handlers_app.sharing import duplicate_name, handler_duplicate
 from handlers_app.soclook import Handler, ListQuery
 from handlers_app.soclook.errors import NotFound, OutcomeUnknown, SoclookError
 from handlers_app.testsend.outcomes import Outcome
@@ -144,6 +145,70 @@ def handler_edit(request: HtmxHttpRequest, connection_id: int, handler_id: int) 
 
 
 @login_required
+@require_http_methods(["GET", "POST"])
+def handler_duplicate_form(
+    request: HtmxHttpRequest, connection_id: int, handler_id: int
+) -> HttpResponse:
+    """The create form, filled in from a handler of the same connection. Its secrets stay on
+    the server: the page never holds them, and one left empty is copied from the source."""
+    connection = connection_for(request.user, connection_id, role=Role.EDITOR).connection
+    back = _list_query(request, connection)
+    try:
+        source = handler_get(connection=connection, handler_id=handler_id)
+    except NotFound as exc:
+        messages.error(request, exc.message)
+        return _to_list(request, _list_url(connection, back))
+    except SoclookError as exc:
+        if request.method == "GET":
+            return _render_load_error(request, connection=connection, back=back, error=exc)
+        # The source is out of reach for now: keep what was typed; the next submit reads it
+        # again.
+        form = HandlerForm(initial=request.POST.dict())
+        return _render_form(
+            request,
+            connection=connection,
+            form=form,
+            back=back,
+            duplicate_of=handler_id,
+            service_error=exc,
+        )
+
+    service_error: SoclookError | None = None
+    if request.method == "GET":
+        form = HandlerForm(source=source, initial={"name": duplicate_name(source)})
+    else:
+        form = HandlerForm(request.POST, source=source)
+        if form.is_valid():
+            name = form.cleaned_data["name"]
+            try:
+                new_id = handler_duplicate(
+                    connection=connection,
+                    user=request.user,
+                    source=source,
+                    name=name,
+                    settings=form.settings,
+                )
+            except SoclookError as exc:
+                service_error = exc
+            else:
+                said = _("Added “%(name)s”, a copy of “%(source)s”.") % {
+                    "name": name,
+                    "source": source.name,
+                }
+                return _to_list(
+                    request, _place_of_added(request, connection, back, new_id, name, said=said)
+                )
+    return _render_form(
+        request,
+        connection=connection,
+        form=form,
+        back=back,
+        source=source,
+        service_error=service_error,
+    )
+
+
+@login_required
 @require_GET
 def handler_fields(
     request: HtmxHttpRequest, connection_id: int, handler_id: int | None = None
@@ -189,13 +254,20 @@ def _list_query(request: HtmxHttpRequest, connection: Connection) -> ListQuery:
 
 
 def _place_of_added(
-    request: HtmxHttpRequest, connection: Connection, back: ListQuery, handler_id: int, name: str
+    request: HtmxHttpRequest,
+    connection: Connection,
+    back: ListQuery,
+    handler_id: int,
+    name: str,
+    *,
+    said: str | None = None,
 ) -> str:
-    """Where to show an added handler: the page of the list that holds it, marked; when the
-    list's filters leave it out, the list as it was, with a link to it without the filters."""
+    """Where to show an added handler: the page of the list that holds it, marked (`said` the
+    message, if not the plain one); when the list's filters leave it out, the list as it was,
+    with a link to it without the filters."""
     number = handler_page_number(connection=connection, query=back, handler_id=handler_id)
     if number is not None:
-        messages.success(request, _("Added “%(name)s”.") % {"name": name})
+        messages.success(request, said or _("Added “%(name)s”.") % {"name": name})
         return _list_url(connection, replace(back, page=number), highlight=handler_id)
     unfiltered = replace(back, page=1, type=None, is_enabled=None, search=None)
     number = handler_page_number(connection=connection, query=unfiltered, handler_id=handler_id)
@@ -224,10 +296,20 @@ def _render_form(
     back: ListQuery,
     handler_id: int | None = None,
     current: Handler | None = None,
+    source: Handler | None = None,
+    duplicate_of: int | None = None,
     service_error: SoclookError | None = None,
     test_outcome: Outcome | None = None,
 ) -> HttpResponse:
-    if handler_id is not None:
+    if source is not None:
+        duplicate_of = source.id
+    # A duplicate's secrets are on the server only, so a test from its form could not use
+    # them: it is tested from the list once saved.
+    test_url = None if duplicate_of is not None else _test_url(connection, handler_id)
+    if duplicate_of is not None:
+        action = reverse("handler_duplicate", args=[connection.pk, duplicate_of])
+        fields_url = reverse("handler_fields", args=[connection.pk])
+    elif handler_id is not None:
         action = reverse("handler_edit", args=[connection.pk, handler_id])
         fields_url = reverse("handler_edit_fields", args=[connection.pk, handler_id])
         if current is not None:
@@ -239,13 +321,14 @@ def _render_form(
         "connection": connection,
         "form": form,
         "current": current,
+        "source": source,
         "action": action,
         "fields_url": fields_url,
         "list_url": _list_url(connection, back),
         "service_error": service_error,
         "outcome_unknown": isinstance(service_error, OutcomeUnknown),
         "handler_gone": isinstance(service_error, NotFound),
-        "test_url": _test_url(connection, handler_id),
+        "test_url": test_url,
         "test_outcome": test_outcome,
     }
     # Errors come back as a 200 so that htmx swaps the form in place.

@@ -1,0 +1,181 @@
+"""Duplicating a handler and copying handlers to another connection, in a real browser, with
+JavaScript and without, on a phone and a laptop, in English and Russian."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+from axe_playwright_python.sync_playwright import Axe
+from django.contrib.auth.models import User
+from django.urls import reverse
+from playwright.sync_api import expect
+
+from handlers_app.models import Connection, Team
+from handlers_app.sandbox import Sandbox
+from tests.helpers import PASSWORD, screenshot, sign_in
+from tests.sharing_support import BOT_TOKEN, add_chosen, add_connection, add_live_account
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+
+@pytest.fixture
+def live_sandbox() -> Iterator[Sandbox]:
+    with Sandbox() as server:
+        yield server
+
+
+@pytest.fixture
+def live_key(live_sandbox: Sandbox) -> str:
+    return add_live_account(live_sandbox)
+
+
+@pytest.fixture
+def live(team: Team, owner: User, live_sandbox: Sandbox, live_key: str) -> Connection:
+    return add_connection(
+        team, owner, name="Soclook live", base_url=live_sandbox.base_url, key=live_key
+    )
+
+
+@pytest.fixture
+def chosen(sandbox: Sandbox, api_key: str) -> dict[str, int]:
+    return add_chosen(sandbox, api_key)
+
+
+def all_rows(connection: Connection) -> str:
+    return connection.get_absolute_url() + "?results_per_page=100"
+
+
+def fits_the_width(page) -> bool:
+    return page.evaluate(
+        "document.documentElement.scrollWidth <= document.documentElement.clientWidth"
+    )
+
+
+def serious_violations(page) -> list[str]:
+    return [
+        f"{v['id']}: {v['help']}"
+        for v in Axe().run(page).response["violations"]
+        if v["impact"] in ("serious", "critical")
+    ]
+
+
+@pytest.mark.parametrize("javascript", [True, False], ids=["with-js", "without-js"])
+def test_an_editor_duplicates_a_handler(
+    browser,
+    live_server,
+    javascript: bool,
+    editor: User,
+    connection: Connection,
+    chosen: dict[str, int],
+    sandbox: Sandbox,
+    api_key: str,
+) -> None:
+    context = browser.new_context(
+        base_url=live_server.url, locale="en-US", java_script_enabled=javascript
+    )
+    context.set_default_timeout(10_000)
+    page = context.new_page()
+    sign_in(page, editor)
+    page.goto(all_rows(connection))
+
+    page.get_by_role("link", name="Duplicate On-call bot").click()
+    expect(page.get_by_label("Name")).to_have_value("Copy of On-call bot")
+    expect(page.locator("#copied-secrets")).to_contain_text("copied from “On-call bot”")
+    assert BOT_TOKEN not in page.content()
+    page.get_by_label("Name").fill("On-call bot, project B")
+    page.get_by_role("button", name="Add handler").click()
+
+    expect(
+        page.get_by_text("Added “On-call bot, project B”, a copy of “On-call bot”.")
+    ).to_be_visible()
+    copy = next(h for h in sandbox.handlers(api_key) if h["name"] == "On-call bot, project B")
+    assert copy["settings"]["telegram"] == BOT_TOKEN
+    context.close()
+
+
+@pytest.mark.parametrize("javascript", [True, False], ids=["with-js", "without-js"])
+def test_an_editor_copies_handlers_after_the_preview(
+    browser,
+    live_server,
+    javascript: bool,
+    editor: User,
+    connection: Connection,
+    live: Connection,
+    chosen: dict[str, int],
+    live_sandbox: Sandbox,
+    live_key: str,
+) -> None:
+    context = browser.new_context(
+        base_url=live_server.url, locale="en-US", java_script_enabled=javascript
+    )
+    context.set_default_timeout(10_000)
+    page = context.new_page()
+    sign_in(page, editor)
+    page.goto(all_rows(connection))
+
+    page.get_by_role("link", name="Copy On-call bot to another connection").click()
+    expect(page.get_by_role("heading", name="1 handler selected")).to_be_visible()
+    page.get_by_label("Copy to the connection").select_option(label="Soclook live (Support)")
+    page.get_by_role("button", name="Show what will be copied").click()
+    expect(page.locator("#copy-to-create")).to_contain_text("On-call bot")
+    assert live_sandbox.handlers(live_key)[-1]["name"] == "Ops mail (live)"
+    page.get_by_role("button", name="Copy 1 handler").click()
+
+    expect(page.locator("#copy-done")).to_contain_text("1 handler was added to “Soclook live”.")
+    copy = next(h for h in live_sandbox.handlers(live_key) if h["name"] == "On-call bot")
+    assert copy["settings"]["telegram"] == BOT_TOKEN
+    page.get_by_role("link", name="Open “Soclook live”").click()
+    expect(page.get_by_role("link", name="Edit On-call bot")).to_be_visible()
+    context.close()
+
+
+@pytest.mark.parametrize("locale", ["en-US", "ru-RU"])
+@pytest.mark.parametrize("width", [390, 1366])
+def test_the_sharing_pages_fit_a_phone_and_a_laptop(
+    browser,
+    live_server,
+    locale: str,
+    width: int,
+    editor: User,
+    connection: Connection,
+    live: Connection,
+    chosen: dict[str, int],
+) -> None:
+    context = browser.new_context(
+        base_url=live_server.url, locale=locale, viewport={"width": width, "height": 900}
+    )
+    context.set_default_timeout(10_000)
+    page = context.new_page()
+    page.goto(reverse("login"))
+    page.locator("#id_username").fill(editor.username)
+    page.locator("#id_password").fill(PASSWORD)
+    page.locator("main form button.btn-primary").click()
+    page.wait_for_url(lambda url: "/accounts/login/" not in url)
+    name = f"sharing-{locale[:2]}-{width}"
+    copy_url = reverse("handlers_copy", args=[connection.pk])
+    ids = ",".join(str(i) for i in chosen.values())
+    fits: dict[str, bool] = {}
+    violations: dict[str, list[str]] = {}
+
+    page.goto(reverse("handler_duplicate", args=[connection.pk, chosen["bot"]]))
+    fits["duplicate"] = fits_the_width(page)
+    violations["duplicate"] = serious_violations(page)
+    screenshot(page, f"{name}-1-duplicate")
+    page.goto(f"{copy_url}?ids={ids}")
+    fits["choose"] = fits_the_width(page)
+    screenshot(page, f"{name}-2-copy-choose")
+    page.locator("#copy-preview-button").click()
+    expect(page.locator("#copy-preview")).to_be_visible()
+    fits["preview"] = fits_the_width(page)
+    violations["preview"] = serious_violations(page)
+    screenshot(page, f"{name}-3-copy-preview")
+    page.locator("#copy-submit").click()
+    expect(page.locator("#copy-done")).to_be_visible()
+    fits["done"] = fits_the_width(page)
+    violations["done"] = serious_violations(page)
+    screenshot(page, f"{name}-4-copy-done")
+    context.close()
+
+    assert fits == dict.fromkeys(fits, True)
+    assert violations == {key: [] for key in violations}
