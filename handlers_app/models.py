@@ -165,6 +165,10 @@ class JournalAction(models.TextChoices):
     HANDLER_DELETED = "handler_deleted", _("Handler deleted")
     HANDLER_RESTORED = "handler_restored", _("Handler restored")
     HANDLER_TESTED = "handler_tested", _("Test sent")
+    HANDLERS_EXPORTED_WITH_SECRETS = (
+        "handlers_exported_secrets",
+        _("Handlers exported with their secrets"),
+    )
     CONNECTION_ADDED = "connection_added", _("Connection added")
     CONNECTION_CHANGED = "connection_changed", _("Connection changed")
     CONNECTION_CHANGE_REFUSED = "connection_change_refused", _("Connection change refused")
