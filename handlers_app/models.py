@@ -337,6 +337,9 @@ class ImportRow(models.Model):
     handler_id = models.BigIntegerField(null=True, blank=True)
     # The service's own words when it refused the row.
     message = models.CharField(max_length=300, blank=True)
+    # False: a handler exported switched off, switched off once created (the service creates
+    # every handler switched on).
+    enabled = models.BooleanField(default=True)
 
     class Meta:
         ordering = ["job", "number"]

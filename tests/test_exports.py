@@ -17,7 +17,7 @@ from django.urls import reverse
 
 from handlers_app.imports.reading import template_header
 from handlers_app.models import Connection, JournalAction, JournalEntry, Team
-from handlers_app.sandbox import Sandbox
+from handlers_app.sandbox import Fault, Sandbox
 from handlers_app.soclook.types import HANDLER_TYPES
 from tests.helpers import client_for
 from tests.imports_support import (
@@ -48,7 +48,7 @@ SET_UP = [
         "name": '=HYPERLINK("http://evil")',
         "settings": {"webhook": WEBHOOK_URL},
     },
-    {"type": "x", "name": "Tweets", "settings": dict(X_SECRETS)},
+    {"type": "x", "name": "Tweets", "settings": dict(X_SECRETS), "is_enabled": 0},
 ]
 SECRETS = [SLACK_URL, BOT_TOKEN, WEBHOOK_URL, *X_SECRETS.values()]
 
@@ -110,13 +110,14 @@ def import_file(client: Client, connection: Connection, name: str, content: str)
     return response.content.decode()
 
 
-def handlers_as_set_up(sandbox: Sandbox, key: str) -> list[tuple[str, str, dict[str, str]]]:
-    """What matters of each handler in an account: type, name, the registry's settings."""
+def handlers_as_set_up(sandbox: Sandbox, key: str) -> list[tuple[str, str, dict[str, str], bool]]:
+    """What matters of each handler in an account: type, name, the registry's settings, whether
+    it is switched on."""
     found = []
     for record in sandbox.handlers(key):
         names = HANDLER_TYPES[record["type"]].field_names
         settings = {k: v for k, v in record["settings"].items() if k in names and v}
-        found.append((record["type"], record["name"], settings))
+        found.append((record["type"], record["name"], settings, record["is_enabled"] != 0))
     return sorted(found)
 
 
@@ -139,7 +140,7 @@ def test_the_json_export_is_a_versioned_document_without_the_connections_key_or_
     assert document["connection"] == "Test account"
     assert document["secrets"] == "left-out"
     assert [(h["type"], h["name"], h["enabled"]) for h in document["handlers"]] == [
-        (h["type"], h["name"], True) for h in SET_UP
+        (h["type"], h["name"], h.get("is_enabled", 1) == 1) for h in SET_UP
     ]
     assert document["handlers"][0]["settings"] == {"email": "oncall@example.com"}
     assert document["handlers"][1] == {
@@ -345,7 +346,11 @@ def test_an_owners_export_with_secrets_imports_into_an_empty_account_as_the_same
         assert secret not in preview
     start(client, latest_job())
 
-    assert handlers_as_set_up(sandbox, empty_key) == handlers_as_set_up(sandbox, source_key)
+    expected = handlers_as_set_up(sandbox, source_key)
+    if file_format == "csv":
+        # A CSV file has the template's columns only: no column says a handler is off.
+        expected = [(*handler[:3], True) for handler in expected]
+    assert handlers_as_set_up(sandbox, empty_key) == expected
 
 
 @pytest.mark.parametrize("file_format", ["json", "csv"])
@@ -396,7 +401,7 @@ def test_a_secret_filled_into_an_export_without_secrets_is_imported(
 
     assert "1 of 1 rows is ready to import." in preview
     assert handlers_as_set_up(sandbox, empty_key) == [
-        ("slack", "Support channel", {"slack": SLACK_URL})
+        ("slack", "Support channel", {"slack": SLACK_URL}, True)
     ]
 
 
@@ -414,3 +419,35 @@ def test_the_export_page_and_the_warning_read_in_russian(owner: User, source: Co
     assert "Выгрузить обработчики в файл" in page
     assert "Включить секреты" in page
     assert "файле будут секреты" in warning
+
+
+def test_a_handler_exported_switched_off_is_switched_off_once_imported_and_journalled(
+    owner: User, source: Connection, destination: Connection, sandbox: Sandbox, empty_key: str
+) -> None:
+    client = client_for(owner)
+    text = as_text(download(client, source, include_secrets="on", confirmed="True"))
+
+    preview = import_file(client, destination, "export.json", text)
+    job = start(client, latest_job()).content.decode()
+
+    assert "switched off once created, as in the export" in row_html(preview, 5)
+    assert "switched off" in row_html(job, 5)
+    tweets = next(h for h in sandbox.handlers(empty_key) if h["name"] == "Tweets")
+    assert tweets["is_enabled"] == 0
+    assert JournalEntry.objects.filter(
+        connection=destination, action=JournalAction.HANDLER_DISABLED, handler_id=tweets["id"]
+    ).exists()
+
+
+def test_a_handler_still_on_after_a_refused_switch_off_says_so_and_is_not_sent_twice(
+    owner: User, source: Connection, destination: Connection, sandbox: Sandbox, empty_key: str
+) -> None:
+    client = client_for(owner)
+    text = as_text(download(client, source, include_secrets="on", confirmed="True"))
+    import_file(client, destination, "export.json", text)
+    sandbox.add_fault(Fault("rate_limit", method="POST", path_contains="notification-handlers/"))
+
+    job = start(client, latest_job()).content.decode()
+
+    assert "Created, but still switched on:" in row_html(job, 5)
+    assert [h["name"] for h in sandbox.handlers(empty_key)].count("Tweets") == 1

@@ -98,6 +98,8 @@ class ParsedRow:
     settings: dict[str, str] = field(default_factory=dict)
     summary: str = ""
     problems: tuple[str, ...] = ()
+    # False for a handler a JSON export says was switched off: created, then switched off.
+    enabled: bool = True
 
     @property
     def is_valid(self) -> bool:
@@ -271,8 +273,8 @@ def _column_letter(index: int) -> str:
 
 def parse_json_text(text: str) -> list[ParsedRow]:
     """The rows of a JSON export (handlers_app.exports), numbered by their place in it and
-    checked as CSV rows are. `enabled` is not read: the service creates every handler switched
-    on."""
+    checked as CSV rows are; a handler exported switched off is to be switched off once
+    created."""
     try:
         document = json.loads(text)
     except ValueError:
@@ -306,16 +308,16 @@ def parse_json_text(text: str) -> list[ParsedRow]:
         values, left_out = _json_values(item)
         columns = [*header, *(key for key in values if key not in header)]
         cells = [values.get(column, "") for column in columns]
-        rows.append(
-            _parse_row(
-                number,
-                cells,
-                columns,
-                types,
-                secrets_left_out=secrets_left_out,
-                left_out_fields=left_out,
-            )
+        row = _parse_row(
+            number,
+            cells,
+            columns,
+            types,
+            secrets_left_out=secrets_left_out,
+            left_out_fields=left_out,
         )
+        switched_off = isinstance(item, Mapping) and item.get("enabled") is False
+        rows.append(replace(row, enabled=not switched_off))
     return _mark_repeats(rows)
 
 
