@@ -451,3 +451,10 @@ def test_a_handler_still_on_after_a_refused_switch_off_says_so_and_is_not_sent_t
 
     assert "Created, but still switched on:" in row_html(job, 5)
     assert [h["name"] for h in sandbox.handlers(empty_key)].count("Tweets") == 1
+
+
+def test_the_import_page_takes_an_export_as_it_is(editor: User, destination: Connection) -> None:
+    html = client_for(editor).get(import_url(destination)).content.decode()
+
+    assert 'accept=".csv,text/csv,.json,application/json"' in html
+    assert "A file from another connection's Export page (JSON or CSV)" in html
