@@ -87,11 +87,19 @@ class ExportScope:
         q = self.query
         return bool(q.type or q.is_enabled is not None or q.search)
 
+    def list_params(self) -> dict[str, str]:
+        """The list's query string for the same handlers (its filter and order), or nothing
+        for a selection."""
+        if self.ids:
+            return {}
+        query = replace(self.query, results_per_page=ListQuery().results_per_page)
+        return query.to_params(omit_defaults=True)
+
     def to_params(self) -> dict[str, str]:
         """The scope as the export page's address says it."""
         if self.ids:
             return {"ids": ",".join(str(i) for i in self.ids)}
-        return self.query.to_params(omit_defaults=True)
+        return self.list_params()
 
 
 def export_scope_from_params(params: Mapping[str, str]) -> ExportScope:

@@ -210,6 +210,8 @@ def test_the_lists_filter_exports_the_handlers_matching_it(
     document = json.loads(as_text(download(client, source, "?type=telegram&page=3&all=1")))
 
     assert "1 handler matching the list" in page
+    assert f'action="{export_url(source, "?type=telegram")}"' in page
+    assert f'href="{reverse("handler_list", args=[source.pk])}?type=telegram">Back' in page
     assert [h["name"] for h in document["handlers"]] == ["Night bot"]
 
 

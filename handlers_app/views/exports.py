@@ -129,12 +129,7 @@ def _context(
     problem: str,
     confirming: bool,
 ) -> dict[str, Any]:
-    list_params = {} if scope.is_selection else scope.query.to_params(omit_defaults=True)
-    list_params.pop("results_per_page", None)
-    list_url = connection.get_absolute_url()
     query = scope.query
-    params = scope.to_params()
-    params.pop("results_per_page", None)
     return {
         "connection": connection,
         "form": form,
@@ -146,9 +141,10 @@ def _context(
         "filter_status_label": (
             HandlerStatus(query.is_enabled).label if query.is_enabled is not None else ""
         ),
-        "export_url": _with_params(reverse("handler_export", args=[connection.pk]), params),
-        "list_url": _with_params(list_url, list_params),
-        "import_url": reverse("handler_import", args=[connection.pk]),
+        "export_url": _with_params(
+            reverse("handler_export", args=[connection.pk]), scope.to_params()
+        ),
+        "list_url": _with_params(connection.get_absolute_url(), scope.list_params()),
     }
 
 
