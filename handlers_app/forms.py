@@ -18,7 +18,7 @@ from handlers_app.imports.reading import (
     MAX_ROWS,
     ImportFileError,
     ParsedRow,
-    read_csv,
+    read_upload,
 )
 from handlers_app.journal.queries import JournalFilter
 from handlers_app.models import Connection, JournalAction, JournalEntry, Role, Team
@@ -542,12 +542,13 @@ class JournalFilterForm(forms.Form):
 
 
 class HandlerImportForm(forms.Form):
-    """A CSV file of handlers. Once valid, `rows` holds every row checked against the registry
-    (see handlers_app.imports); a problem with the file as a whole is an error of the field."""
+    """A CSV file of handlers, or a JSON export. Once valid, `rows` holds every row checked
+    against the registry (see handlers_app.imports); a problem with the whole file is an error
+    of the field."""
 
     file = forms.FileField(
-        label=_("CSV file"),
-        widget=forms.FileInput(attrs={"accept": ".csv,text/csv"}),
+        label=_("CSV file, or a JSON export"),
+        widget=forms.FileInput(attrs={"accept": ".csv,text/csv,.json,application/json"}),
         error_messages={"required": _("Choose the CSV file to import.")},
     )
 
@@ -562,7 +563,7 @@ class HandlerImportForm(forms.Form):
     def clean_file(self) -> Any:
         upload = self.cleaned_data["file"]
         try:
-            self.rows = read_csv(upload)
+            self.rows = read_upload(upload)
         except ImportFileError as exc:
             raise forms.ValidationError(exc.messages) from None
         return upload
@@ -589,3 +590,32 @@ class CopyDestinationForm(forms.Form):
     def __init__(self, data: Mapping[str, Any] | None, *, destinations: Any) -> None:
         super().__init__(data)
         self.fields["destination"].queryset = destinations
+
+
+class HandlerExportForm(forms.Form):
+    """How to export (handlers_app.exports). Only owners are offered `include_secrets`; an export
+    with secrets is downloaded only once `confirmed` (the page warns first)."""
+
+    file_format = forms.ChoiceField(
+        label=_("File format"),
+        choices=[
+            ("json", _("JSON: the whole set-up, for importing into another connection")),
+            ("csv", _("CSV: the import template's columns, for a spreadsheet")),
+        ],
+        initial="json",
+        widget=forms.RadioSelect,
+    )
+    include_secrets = forms.BooleanField(
+        label=_("Include secrets"),
+        required=False,
+        help_text=_(
+            "Tokens, webhook addresses and other secrets go into the file as plain text. Without "
+            "them the file can be shared, and the import asks for each missing secret."
+        ),
+    )
+    confirmed = forms.BooleanField(required=False, widget=forms.HiddenInput)
+
+    def __init__(self, *args: Any, can_include_secrets: bool, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if not can_include_secrets:
+            del self.fields["include_secrets"]

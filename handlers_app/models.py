@@ -169,6 +169,10 @@ class JournalAction(models.TextChoices):
     HANDLER_DELETED = "handler_deleted", _("Handler deleted")
     HANDLER_RESTORED = "handler_restored", _("Handler restored")
     HANDLER_TESTED = "handler_tested", _("Test sent")
+    HANDLERS_EXPORTED_WITH_SECRETS = (
+        "handlers_exported_secrets",
+        _("Handlers exported with their secrets"),
+    )
     CONNECTION_ADDED = "connection_added", _("Connection added")
     CONNECTION_CHANGED = "connection_changed", _("Connection changed")
     CONNECTION_CHANGE_REFUSED = "connection_change_refused", _("Connection change refused")
@@ -337,6 +341,9 @@ class ImportRow(models.Model):
     handler_id = models.BigIntegerField(null=True, blank=True)
     # The service's own words when it refused the row.
     message = models.CharField(max_length=300, blank=True)
+    # False: a handler exported switched off, switched off once created (the service creates
+    # every handler switched on).
+    enabled = models.BooleanField(default=True)
 
     class Meta:
         ordering = ["job", "number"]

@@ -5,6 +5,7 @@ from django.urls import path, register_converter
 from handlers_app.models import ID_MAX_DIGITS
 from handlers_app.views import (
     connections,
+    exports,
     handler_forms,
     handlers,
     imports,
@@ -49,6 +50,11 @@ urlpatterns = [
         "connections/<id:connection_id>/handlers/",
         handlers.handler_list,
         name="handler_list",
+    ),
+    path(
+        "connections/<id:connection_id>/export/",
+        exports.handler_export,
+        name="handler_export",
     ),
     path(
         "connections/<id:connection_id>/handlers/<id:handler_id>/toggle/",

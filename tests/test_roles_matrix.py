@@ -254,6 +254,14 @@ ROUTES: list[Route] = [
     Route("invitation_accept", lambda w: [w.token], Needs.PUBLIC),
     # Without an invitation link opened in the session there is nothing to join.
     Route("invitation_join", no_args, Needs.PUBLIC, methods=("GET", "POST"), always=404),
+    Route(
+        "handler_export",
+        conn,
+        Needs.EDITOR,
+        methods=("GET", "POST"),
+        query="?type=telegram",
+        data=lambda w: {"file_format": "json"},
+    ),
     Route("handler_import", conn, Needs.EDITOR, methods=("GET", "POST")),
     Route("handler_import_template", conn, Needs.EDITOR),
     Route("handler_import_job", import_job, Needs.EDITOR),

@@ -67,6 +67,7 @@ def import_job_create(
                 summary=row.summary[:_ROW_SUMMARY_LENGTH],
                 problems=list(row.problems),
                 outcome=ImportRowOutcome.PENDING if row.is_valid else ImportRowOutcome.SKIPPED,
+                enabled=row.enabled,
             )
             for row in rows
         )

@@ -1,9 +1,10 @@
-"""Reading and checking a CSV file of handlers, without a single request to the service and
+"""Reading and checking a file of handlers, without a single request to the service and
 without the database.
 
-`read_csv()` reads an uploaded file and checks every row against the type registry. A problem
-with the whole file raises `ImportFileError`; a problem with one row is listed on that row, and
-the rest can still be imported. `template_rows()` is the file to start from.
+`read_upload()` reads an uploaded file (CSV, or the JSON document the export writes) and checks
+every row against the type registry. A problem with the whole file raises `ImportFileError`; a
+problem with one row is listed on that row, and the rest can still be imported.
+`template_rows()` is the file to start from.
 
 The template's header holds the API's names (the column keys); below it, one example row per
 type names its type as the form does and fills in made-up values. Those rows show what goes
@@ -11,15 +12,21 @@ where, right where a person types, and would create junk handlers: a row whose s
 still all its type's example values is refused as an example row. The check looks at the
 values, not at a marker or the rows' place, so it holds after a spreadsheet sorted the rows,
 and for an example whose name alone was changed.
+
+The dashboard's own exports (handlers_app.exports) say whether the secrets were left out: the
+JSON document in its `secrets` field, a CSV file in a note on its first line. Then an empty secret
+is not a slip but "needs the secret": the row is left out with that explanation, and the person
+fills the secret in and uploads the file again.
 """
 
 from __future__ import annotations
 
 import csv
 import io
+import json
 import string
 from collections import Counter
-from collections.abc import Iterator, Sequence
+from collections.abc import Collection, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -40,14 +47,20 @@ from handlers_app.soclook.types import (
 )
 
 __all__ = [
+    "CSV_NOTE_PREFIX",
+    "EXPORT_FORMAT_NAME",
+    "EXPORT_FORMAT_VERSION",
     "MAX_COLUMNS",
     "MAX_FILE_BYTES",
     "MAX_FILE_MEGABYTES",
     "MAX_ROWS",
+    "SECRETS_INCLUDED",
+    "SECRETS_LEFT_OUT",
     "ImportFileError",
     "ParsedRow",
     "parse_csv_text",
-    "read_csv",
+    "parse_json_text",
+    "read_upload",
     "template_header",
     "template_rows",
 ]
@@ -56,6 +69,15 @@ MAX_FILE_MEGABYTES = 1
 MAX_FILE_BYTES = MAX_FILE_MEGABYTES * 1024 * 1024
 MAX_ROWS = 1000
 _FIXED_COLUMNS = ("type", "name")
+
+# The dashboard's own export (handlers_app.exports), as the import recognises it.
+EXPORT_FORMAT_NAME = "soclook-dashboard-handlers"
+EXPORT_FORMAT_VERSION = 1
+SECRETS_INCLUDED = "included"
+SECRETS_LEFT_OUT = "left-out"
+# An exported CSV file's first cell: "<prefix><version> secrets=<included|left-out>", followed by
+# a sentence for people; machine-read whatever the language of the sentence.
+CSV_NOTE_PREFIX = f"# {EXPORT_FORMAT_NAME}/"
 
 _EXAMPLE_BY_KIND = {
     FieldKind.EMAIL: "alerts@example.com",
@@ -84,6 +106,8 @@ class ParsedRow:
     settings: dict[str, str] = field(default_factory=dict)
     summary: str = ""
     problems: tuple[str, ...] = ()
+    # False for a handler a JSON export says was switched off: created, then switched off.
+    enabled: bool = True
 
     @property
     def is_valid(self) -> bool:
@@ -134,9 +158,10 @@ def _example_value(spec: FieldSpec) -> str:
 # --- reading and checking a file ---------------------------------------------------------------
 
 
-def read_csv(upload: UploadedFile) -> list[ParsedRow]:
-    """Every row of an uploaded file, checked; raises ImportFileError when the file as a whole
-    cannot be imported (too big, not UTF-8, no usable header, too many rows, no rows)."""
+def read_upload(upload: UploadedFile) -> list[ParsedRow]:
+    """Every row of an uploaded file (CSV, or a JSON export), checked; raises ImportFileError
+    when the file as a whole cannot be imported (too big, not UTF-8, no usable header, too many
+    rows, no rows)."""
     if upload.size is not None and upload.size > MAX_FILE_BYTES:
         raise ImportFileError(_file_too_big())
     raw = upload.read(MAX_FILE_BYTES + 1)
@@ -152,26 +177,37 @@ def read_csv(upload: UploadedFile) -> list[ParsedRow]:
                 "is UTF-8."
             )
         ) from None
+    if text.lstrip().startswith("{"):
+        return parse_json_text(text)
     return parse_csv_text(text)
 
 
 def parse_csv_text(text: str) -> list[ParsedRow]:
     if "\x00" in text:
         raise ImportFileError(_not_csv())
+    lines = text.split("\n", 2)
+    has_note = lines[0].lstrip('"').startswith(CSV_NOTE_PREFIX)
     # The header holds only column names, so whichever separator it uses more is the file's
     # (spreadsheets set to a comma decimal separator save with semicolons).
-    first_line = text.split("\n", 1)[0]
-    delimiter = ";" if first_line.count(";") > first_line.count(",") else ","
+    header_line = lines[1] if has_note and len(lines) > 1 else lines[0]
+    delimiter = ";" if header_line.count(";") > header_line.count(",") else ","
     try:
         records = list(_records(text, delimiter))
     except csv.Error:
         raise ImportFileError(_not_csv()) from None
+    secrets_left_out = False
+    if records and records[0][1] and records[0][1][0].startswith(CSV_NOTE_PREFIX):
+        secrets_left_out = records[0][1][0].endswith(f"secrets={SECRETS_LEFT_OUT}")
+        records = records[1:]
     if not records:
         raise ImportFileError(_("The file is empty. Start from the template."))
     (_header_number, header), *body = records
     columns = _columns(header)
     types = _types_by_name()
-    rows = [_parse_row(number, cells, columns, types) for number, cells in body]
+    rows = [
+        _parse_row(number, cells, columns, types, secrets_left_out=secrets_left_out)
+        for number, cells in body
+    ]
     if not rows:
         raise ImportFileError(_("The file has a header but no handlers below it."))
     return _mark_repeats(rows)
@@ -182,18 +218,15 @@ def _records(text: str, delimiter: str) -> Iterator[tuple[int, list[str]]]:
     a spreadsheet does. Stops with ImportFileError past the header and MAX_ROWS rows."""
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
     seen = 0
+    noted = False
     for number, cells in enumerate(reader, start=1):
         if not any(cell.strip() for cell in cells):
             continue
         seen += 1
-        if seen > MAX_ROWS + 1:
-            raise ImportFileError(
-                _(
-                    "The file has more than %(max)d handlers. Split it into files of at most "
-                    "%(max)d rows and import them one after the other."
-                )
-                % {"max": MAX_ROWS}
-            )
+        noted = noted or (seen == 1 and _is_note(cells))
+        # Beyond the header (and the note on the first line of an export).
+        if seen > MAX_ROWS + 1 + noted:
+            raise ImportFileError(_too_many_rows())
         # A file this dashboard wrote has its formula-like cells guarded (see csv_files).
         yield number, [unguard_cell(cell) for cell in cells]
 
@@ -249,8 +282,87 @@ def _column_letter(index: int) -> str:
     return letters
 
 
+def parse_json_text(text: str) -> list[ParsedRow]:
+    """The rows of a JSON export (handlers_app.exports), numbered by their place in it and
+    checked as CSV rows are; a handler exported switched off is to be switched off once
+    created."""
+    try:
+        document = json.loads(text)
+    except ValueError:
+        document = None
+    if not isinstance(document, dict) or document.get("format") != EXPORT_FORMAT_NAME:
+        raise ImportFileError(
+            _(
+                "This JSON file is not an export of this dashboard. Import the file the "
+                "Export page downloads, or a CSV file made from the template."
+            )
+        )
+    version = document.get("version")
+    if not isinstance(version, int) or not 1 <= version <= EXPORT_FORMAT_VERSION:
+        raise ImportFileError(
+            _(
+                "This export is in version %(version)s of the format; this dashboard reads "
+                "version %(supported)d. Export it again as CSV and import that."
+            )
+            % {"version": version, "supported": EXPORT_FORMAT_VERSION}
+        )
+    items = document.get("handlers")
+    if not isinstance(items, list) or not items:
+        raise ImportFileError(_("The file has no handlers in it."))
+    if len(items) > MAX_ROWS:
+        raise ImportFileError(_too_many_rows())
+    secrets_left_out = document.get("secrets") == SECRETS_LEFT_OUT
+    header = template_header()
+    types = _types_by_name()
+    rows = []
+    for number, item in enumerate(items, start=1):
+        values, left_out = _json_values(item)
+        columns = [*header, *(key for key in values if key not in header)]
+        cells = [values.get(column, "") for column in columns]
+        row = _parse_row(
+            number,
+            cells,
+            columns,
+            types,
+            secrets_left_out=secrets_left_out,
+            left_out_fields=left_out,
+        )
+        switched_off = isinstance(item, Mapping) and item.get("enabled") is False
+        rows.append(replace(row, enabled=not switched_off))
+    return _mark_repeats(rows)
+
+
+def _json_values(item: object) -> tuple[dict[str, str], set[str]]:
+    """One handler of a JSON export as the cells of a row (settings lowercased as columns are),
+    and the settings its export left out."""
+    if not isinstance(item, Mapping):
+        return {}, set()
+    settings = item.get("settings")
+    settings = settings if isinstance(settings, Mapping) else {}
+    values = {
+        str(key).strip().lower(): _json_text(value)
+        for key, value in settings.items()
+        if str(key).strip().lower() not in _FIXED_COLUMNS
+    }
+    values["type"] = _json_text(item.get("type"))
+    values["name"] = _json_text(item.get("name"))
+    left_out = item.get("secrets_left_out")
+    fields = {str(key).lower() for key in left_out} if isinstance(left_out, list) else set()
+    return values, fields
+
+
+def _json_text(value: object) -> str:
+    return "" if value is None or isinstance(value, (dict, list)) else str(value)
+
+
 def _parse_row(
-    number: int, cells: Sequence[str], columns: Sequence[str], types: dict[str, HandlerType]
+    number: int,
+    cells: Sequence[str],
+    columns: Sequence[str],
+    types: dict[str, HandlerType],
+    *,
+    secrets_left_out: bool = False,
+    left_out_fields: Collection[str] = (),
 ) -> ParsedRow:
     values: dict[str, str] = {}
     problems: list[str] = []
@@ -287,6 +399,15 @@ def _parse_row(
     settings: dict[str, str] = {}
     if handler_type is not None:
         for spec in handler_type.fields:
+            missing = not values.get(spec.name, "").strip()
+            if (
+                secrets_left_out
+                and missing
+                and spec.secret
+                and (spec.required or spec.name in left_out_fields)
+            ):
+                problems.append(_needs_the_secret(spec))
+                continue
             try:
                 settings[spec.name] = spec.validate(values.get(spec.name, ""))
             except ValidationError as exc:
@@ -357,6 +478,25 @@ def _mark_repeats(rows: list[ParsedRow]) -> list[ParsedRow]:
                 first_seen[key] = row.number
         result.append(row)
     return result
+
+
+def _is_note(cells: Sequence[str]) -> bool:
+    return bool(cells) and cells[0].startswith(CSV_NOTE_PREFIX)
+
+
+def _needs_the_secret(spec: FieldSpec) -> str:
+    return _(
+        "Needs the secret: %(label)s (%(name)s) was left out of the export. Fill it in (in a "
+        "CSV file, the column “%(name)s”) and upload the file again; until then this handler "
+        "is not created."
+    ) % {"label": spec.label, "name": spec.name}
+
+
+def _too_many_rows() -> str:
+    return _(
+        "The file has more than %(max)d handlers. Split it into files of at most %(max)d rows "
+        "and import them one after the other."
+    ) % {"max": MAX_ROWS}
 
 
 def _not_csv() -> str:

@@ -20,6 +20,7 @@ from typing import Any
 from django.contrib.auth.models import AbstractBaseUser
 from django.tasks import task
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from handlers_app.imports.ending import import_job_end
 from handlers_app.models import (
@@ -33,7 +34,8 @@ from handlers_app.models import (
     Role,
 )
 from handlers_app.selectors import budget_state
-from handlers_app.services import handler_create
+from handlers_app.services import handler_create, handler_set_enabled
+from handlers_app.soclook import Handler, HandlerStatus
 from handlers_app.soclook.errors import (
     BadKey,
     OutcomeUnknown,
@@ -226,7 +228,37 @@ def _create_row(
         rows.update(outcome=ImportRowOutcome.REFUSED, message=exc.message[:_MESSAGE_LENGTH])
     else:
         rows.update(outcome=ImportRowOutcome.CREATED, handler_id=handler_id)
+        if not row.enabled:
+            _switch_off(
+                row, connection=connection, user=user, settings=settings, handler_id=handler_id
+            )
     return None
+
+
+def _switch_off(
+    row: ImportRow,
+    *,
+    connection: Connection,
+    user: AbstractBaseUser,
+    settings: dict[str, str],
+    handler_id: int,
+) -> None:
+    """Switch off a handler just created from a row exported switched off. It exists either
+    way, so a refusal (the rate limit included) is not tried again: the row says so."""
+    created = Handler(
+        id=handler_id,
+        type=row.type,
+        name=row.name,
+        settings=settings,
+        status=HandlerStatus.ENABLED,
+        created=None,
+        last_changed=None,
+    )
+    try:
+        handler_set_enabled(connection=connection, user=user, current=created, enabled=False)
+    except SoclookError as exc:
+        message = _("Created, but still switched on: %(reason)s") % {"reason": exc.message}
+        ImportRow.objects.filter(pk=row.pk).update(message=message[:_MESSAGE_LENGTH])
 
 
 def _queue_next_slice(job: ImportJob, step: _NextSlice) -> None:

@@ -105,6 +105,8 @@ _FIELD_LABELS: dict[str, Promise] = {
     "test_result": _("Result"),
     "destination": _("Destination"),
     "tested_settings": _("Settings"),
+    "exported_count": _("Handlers"),
+    "export_format": _("File format"),
 }
 _TESTED_SETTINGS: dict[str, Promise] = {
     "typed": _("as typed in the form, before saving"),

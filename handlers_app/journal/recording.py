@@ -264,3 +264,20 @@ def record_handler_tested(
         handler_name=name[:200],
         handler_type=type[:64],
     )
+
+
+def record_handlers_exported(
+    *, connection: Connection, user: User, count: int, file_format: str
+) -> JournalEntry:
+    """An export that holds the handlers' secrets (handlers_app.exports): who made it, how many
+    handlers it holds, in which format. The file itself is kept nowhere."""
+    return _record(
+        team_id=connection.team_id,
+        action=JournalAction.HANDLERS_EXPORTED_WITH_SECRETS,
+        user=user,
+        connection=connection,
+        changes=[
+            {"field": "exported_count", "after": count},
+            {"field": "export_format", "after": file_format.upper()},
+        ],
+    )

@@ -98,6 +98,11 @@ def _list_url(
     return f"{url}?{urlencode(params)}" if params else url
 
 
+def _with_query(url: str, query: ListQuery) -> str:
+    params = query.to_params(omit_defaults=True)
+    return f"{url}?{urlencode(params)}" if params else url
+
+
 def _back_query(request: HtmxHttpRequest, connection: Connection, candidate: str) -> ListQuery:
     """The list query of the page a form was sent from (its `next` field), if it is safe."""
     if not candidate or not url_has_allowed_host_and_scheme(
@@ -177,6 +182,11 @@ def _table_context(
         "refresh_url": _list_url(connection, query, refresh=True),
         "clear_url": _list_url(
             connection, replace(query, page=1, type=None, is_enabled=None, search=None)
+        ),
+        # The export takes the list's filter (and its order), not its page.
+        "export_url": _with_query(
+            reverse("handler_export", args=[connection.pk]),
+            replace(query, page=1, results_per_page=ListQuery().results_per_page),
         ),
         "page_corrected": corrected,
         "highlight_id": highlight,
