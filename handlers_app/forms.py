@@ -220,14 +220,18 @@ class HandlerForm(forms.Form):
         current: Handler | None = None,
         editing: bool = False,
         initial: Mapping[str, Any] | None = None,
+        source: Handler | None = None,
     ) -> None:
         self.current = current
         self.editing = editing or current is not None
+        # A new handler's starting point (a saved set-up): its secrets stay on the server.
+        self.source = None if self.editing else source
         # Secrets typed into an edit form that the re-rendered page leaves empty.
         self.to_retype: list[str] = []
         starting: dict[str, Any] = {}
-        if current is not None:
-            starting = {"name": current.name, "type": current.type}
+        if current is not None or self.source is not None:
+            origin = current or self.source
+            starting = {"name": origin.name, "type": origin.type}
         starting.update(initial or {})
         super().__init__(data, initial=starting)
         if current is not None and not current.handler_type.is_known:
@@ -270,29 +274,38 @@ class HandlerForm(forms.Form):
         return {field.name: self.cleaned_data[field.name] for field in self.setting_fields}
 
     def _stored_settings(self) -> Mapping[str, str]:
-        current = self.current
+        current = self.current or self.source
         if current is None or self.handler_type is None or current.type != self.handler_type.slug:
             return {}
         return current.settings
 
     def _setting_field(self, spec: FieldSpec, stored: str) -> SettingField:
-        write_only = self.editing and spec.secret
+        write_only = spec.secret and (self.editing or self.source is not None)
+        # An edit whose stored record could not be read: whether a value is stored is unknown.
+        unknown = self.editing and self.current is None
         notes: list[str] = []
         if write_only and self._was_typed(spec.name):
             # Otherwise an error elsewhere in the form would quietly turn a change into "keep".
             self.to_retype.append(spec.name)
             notes.append(str(_("What you typed here is not shown again: type it again.")))
-        if write_only and stored:
+        if write_only and stored and self.source is not None:
+            notes.append(
+                _(
+                    "Set in the saved set-up “%(name)s”; leave empty to use it, or type a new "
+                    "one to replace it."
+                )
+                % {"name": self.source.name}
+            )
+        elif write_only and stored:
             notes.append(_stored_secret_note(spec, stored))
-        elif write_only and self.current is None:
-            # The stored record could not be read, so whether a value is stored is unknown.
+        elif write_only and unknown:
             notes.append(str(_("Leave empty to keep the stored value.")))
         help_text = conditional_escape(spec.help_text)
         if notes:
             help_text = format_html("<strong>{}</strong> {}", " ".join(notes), help_text)
         return SettingField(
             spec=spec,
-            required=spec.required and not (write_only and (stored or self.current is None)),
+            required=spec.required and not (write_only and (stored or unknown)),
             help_text=help_text,
             widget=_setting_widget(
                 spec, render_value=not write_only, example=not (write_only and stored)
@@ -491,3 +504,77 @@ class HandlerImportForm(forms.Form):
         except ImportFileError as exc:
             raise forms.ValidationError(exc.messages) from None
         return upload
+
+
+class SetupSaveForm(forms.Form):
+    """Save a handler as a set-up of its team: only the set-up's name is asked."""
+
+    name = forms.CharField(
+        label=_("Name of the set-up"),
+        max_length=NAME_MAX_LENGTH,
+        help_text=_(
+            "How your team will find it, e.g. “On-call Slack”. Handlers added from it start "
+            "with this name."
+        ),
+        widget=forms.TextInput(attrs={"autocomplete": "off"}),
+    )
+
+
+class SetupForm(HandlerForm):
+    """A saved set-up's name and settings. Its type stays; a secret is write-only, as on a
+    handler's edit page."""
+
+    def __init__(self, data: Mapping[str, Any] | None = None, *, stored: Handler) -> None:
+        if data is not None:
+            # The type is not a field of this form, but it decides which settings fields exist.
+            data = {**{key: data.get(key) for key in data}, "type": stored.type}
+        super().__init__(data, current=stored)
+        self.fields["name"].label = _("Name of the set-up")
+        self.fields["name"].help_text = _("Handlers added from it start with this name.")
+        self.fields["type"] = forms.CharField(disabled=True, required=False, initial=stored.type)
+
+
+class SetupApplyForm(forms.Form):
+    """Add a set-up to several connections: which ones, and the new handlers' name."""
+
+    name = forms.CharField(
+        label=_("Name of the new handlers"),
+        max_length=NAME_MAX_LENGTH,
+        widget=forms.TextInput(attrs={"autocomplete": "off"}),
+    )
+    connections = forms.TypedMultipleChoiceField(
+        label=_("Connections"),
+        coerce=int,
+        widget=forms.CheckboxSelectMultiple,
+        error_messages={
+            "required": _("Choose at least one connection."),
+            "invalid_choice": _("Choose among the connections shown."),
+        },
+    )
+
+    def __init__(
+        self,
+        data: Mapping[str, Any] | None = None,
+        *,
+        connections: list[Connection],
+        max_connections: int,
+        initial: Mapping[str, Any] | None = None,
+    ) -> None:
+        super().__init__(data, initial=initial)
+        self.max_connections = max_connections
+        several_teams = len({c.team_id for c in connections}) > 1
+        self.fields["connections"].choices = [
+            (c.pk, f"{c.name} · {c.team.name}" if several_teams else c.name) for c in connections
+        ]
+        self.fields["connections"].help_text = _(
+            "The connections you may change, in any of your teams; at most %(max)d at a time."
+        ) % {"max": max_connections}
+
+    def clean_connections(self) -> list[int]:
+        chosen: list[int] = self.cleaned_data["connections"]
+        if len(chosen) > self.max_connections:
+            raise forms.ValidationError(
+                _("Choose at most %(max)d connections at a time (you chose %(count)d)."),
+                params={"max": self.max_connections, "count": len(chosen)},
+            )
+        return chosen

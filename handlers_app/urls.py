@@ -10,6 +10,7 @@ from handlers_app.views import (
     imports,
     journal,
     ops,
+    presets,
     teams,
     testsend,
 )
@@ -137,6 +138,23 @@ urlpatterns = [
         "teams/<id:team_id>/members/<id:membership_id>/remove/",
         teams.member_remove,
         name="member_remove",
+    ),
+    path(
+        "connections/<id:connection_id>/handlers/<id:handler_id>/save-setup/",
+        presets.setup_save,
+        name="setup_save",
+    ),
+    path("teams/<id:team_id>/setups/", presets.setup_list_page, name="setup_list"),
+    path("teams/<id:team_id>/setups/<id:setup_id>/edit/", presets.setup_edit, name="setup_edit"),
+    path(
+        "teams/<id:team_id>/setups/<id:setup_id>/delete/",
+        presets.setup_remove,
+        name="setup_delete",
+    ),
+    path(
+        "teams/<id:team_id>/setups/<id:setup_id>/apply/",
+        presets.setup_apply_page,
+        name="setup_apply",
     ),
     path("invitations/<str:token>/", teams.invitation_open, name="invitation_accept"),
     path("join/", teams.invitation_join, name="invitation_join"),
