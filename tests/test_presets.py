@@ -25,6 +25,7 @@ from handlers_app.presets import setup_create
 from handlers_app.sandbox import Fault, Sandbox
 from handlers_app.selectors import budget_state
 from handlers_app.views import presets as views
+from tests.fake_destinations import allow_local, running_destination
 from tests.helpers import client_for
 
 TOKEN = "123456789:AAHsecret-bot-token-Zq8xW2vY7"
@@ -297,6 +298,25 @@ def test_another_type_takes_nothing_from_the_setup(
     assert response.status_code == 302
     (added,) = new_handlers(sandbox, api_key, "Mail")
     assert TOKEN not in str(added["settings"])
+
+
+def test_a_test_from_the_create_page_uses_the_setups_secret_without_showing_it(
+    client: Client, team: Team, editor: User, connection: Connection, settings
+) -> None:
+    with running_destination() as destination:
+        allow_local(settings, destination)
+        hook = destination.url("/hook-Secret-9z")
+        saved = setup_create(
+            team=team, user=editor, name="Hook", type="webhook", settings={"webhook": hook}
+        )
+        typed = {"setup": saved.pk, "name": "Hook", "type": "webhook", "webhook": ""}
+
+        response = client.post(reverse("handler_form_test", args=[connection.pk]), typed)
+
+        assert [r.path for r in destination.received] == ["/hook-Secret-9z"]
+    assert "Delivered." in response.text
+    assert "hook-Secret-9z" not in response.text
+    assert f'<input type="hidden" name="setup" value="{saved.pk}">' in response.text
 
 
 def test_a_setup_of_a_team_the_person_does_not_edit_cannot_be_used(
