@@ -319,6 +319,16 @@ def test_a_test_from_the_create_page_uses_the_setups_secret_without_showing_it(
     assert f'<input type="hidden" name="setup" value="{saved.pk}">' in response.text
 
 
+@pytest.mark.parametrize("setup_id", ["²", "1" * 40, "abc"])
+def test_a_setup_id_that_is_not_a_number_opens_the_plain_form(
+    client: Client, connection: Connection, setup_id: str
+) -> None:
+    response = client.get(reverse("handler_new", args=[connection.pk]), {"setup": setup_id})
+
+    assert response.status_code == 200
+    assert 'name="setup" value=' not in response.text
+
+
 def test_a_setup_of_a_team_the_person_does_not_edit_cannot_be_used(
     client: Client, connection: Connection, sandbox: Sandbox
 ) -> None:

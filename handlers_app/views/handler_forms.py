@@ -91,7 +91,7 @@ def _chosen_setup(request: HtmxHttpRequest) -> tuple[SavedSetup | None, Handler 
     """The saved set-up a new handler starts from (`setup` in the query or the form), with its
     settings as the form reads them; 404/403 unless the person is an editor of its team."""
     raw = request.POST.get("setup") or request.GET.get("setup", "")
-    if not raw.isdigit() or len(raw) > ID_MAX_DIGITS:
+    if not (raw.isascii() and raw.isdigit()) or len(raw) > ID_MAX_DIGITS:
         return None, None
     setup, _membership = setup_for(request.user, int(raw), role=Role.EDITOR)
     try:
