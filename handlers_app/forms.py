@@ -204,6 +204,9 @@ class HandlerForm(forms.Form):
         ),
         widget=forms.TextInput(attrs={"autocomplete": "off"}),
     )
+    # Whether a stored secret's note shows its last characters ("Set, ends in ••••1234").
+    shows_secret_tail = True
+
     type = forms.ChoiceField(
         label=_("Type"),
         choices=type_choices,
@@ -296,6 +299,8 @@ class HandlerForm(forms.Form):
                 )
                 % {"name": self.source.name}
             )
+        elif write_only and stored and not self.shows_secret_tail:
+            notes.append(str(_("Set; leave empty to keep it.")))
         elif write_only and stored:
             notes.append(_stored_secret_note(spec, stored))
         elif write_only and unknown:
@@ -522,7 +527,9 @@ class SetupSaveForm(forms.Form):
 
 class SetupForm(HandlerForm):
     """A saved set-up's name and settings. Its type stays; a secret is write-only, as on a
-    handler's edit page."""
+    handler's edit page, and shown only as set."""
+
+    shows_secret_tail = False
 
     def __init__(self, data: Mapping[str, Any] | None = None, *, stored: Handler) -> None:
         if data is not None:

@@ -132,9 +132,7 @@ def setup_apply_page(request: HtmxHttpRequest, team_id: int, setup_id: int) -> H
     """Add a set-up to several connections in one step, each with its own client and request
     budget, and show what came of it in each."""
     setup, _membership = _setup(request, team_id, setup_id)
-    try:
-        settings = setup.settings
-    except DecryptionError:
+    if _shown_settings(setup) is None:
         messages.error(request, UNREADABLE)
         return redirect("setup_list", team_id=setup.team_id)
     allowed = connections_where(request.user, role=Role.EDITOR)
@@ -164,7 +162,7 @@ def setup_apply_page(request: HtmxHttpRequest, team_id: int, setup_id: int) -> H
         "form": form,
         "outcomes": outcomes,
         "added": sum(1 for o in outcomes or [] if o.added),
-        "summary": setup.handler_type.summary(settings),
+        "settings": _shown_settings(setup),
         "no_connections": not allowed,
     }
     return render(request, "handlers_app/setup_apply.html", context)
