@@ -26,6 +26,9 @@ from handlers_app.soclook.types import NAME_MAX_LENGTH
 # The most connections one "apply to several connections" adds a set-up to: each is one write
 # to the service, made while the person waits.
 APPLY_MAX_CONNECTIONS = 20
+# The most handlers saved as set-ups in one step (the list's selection, `?ids=1,2,3`): each
+# may be one read from the service, made while the person waits.
+SAVE_MAX_HANDLERS = 25
 
 
 def setup_list(*, teams: Iterable[Team]) -> QuerySet[SavedSetup]:

@@ -144,6 +144,11 @@ urlpatterns = [
         presets.setup_save,
         name="setup_save",
     ),
+    path(
+        "connections/<id:connection_id>/handlers/save-setups/",
+        presets.setup_save_many,
+        name="setup_save_many",
+    ),
     path("teams/<id:team_id>/setups/", presets.setup_list_page, name="setup_list"),
     path("teams/<id:team_id>/setups/<id:setup_id>/edit/", presets.setup_edit, name="setup_edit"),
     path(

@@ -108,6 +108,7 @@ def test_the_setup_pages_never_scroll_sideways(
         "setup-edit": reverse("setup_edit", args=[team.pk, setups[0].pk]),
         "handler-new-from-setup": reverse("handler_new", args=[connection.pk])
         + f"?setup={setups[0].pk}",
+        "setup-save-many": reverse("setup_save_many", args=[connection.pk]) + "?ids=1,3,5,9",
     }
     for width in WIDTHS:
         page.set_viewport_size({"width": width, "height": 900})

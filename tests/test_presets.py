@@ -7,6 +7,7 @@ import io
 
 import pytest
 from django.contrib.auth.models import User
+from django.contrib.messages import get_messages
 from django.core.management import CommandError, call_command
 from django.test import Client
 from django.urls import reverse
@@ -101,6 +102,45 @@ def test_saving_a_setup_sends_no_write(
     client.post(reverse("setup_save", args=[connection.pk, handler["id"]]), {"name": "Bot"})
 
     assert [r.method for r in sandbox.requests if r.method != "GET"] == []
+
+
+def test_the_lists_selection_is_saved_as_set_ups_each_under_its_own_name(
+    client: Client, connection: Connection, sandbox: Sandbox, api_key: str
+) -> None:
+    records = sandbox.handlers(api_key)
+    chosen = [next(h for h in records if h["type"] == t) for t in ("telegram", "slack", "twilio")]
+    ids = ",".join(str(h["id"]) for h in chosen)
+    url = reverse("setup_save_many", args=[connection.pk])
+    page = " ".join(client.get(url, {"ids": ids}).content.decode().split())
+    sandbox.clear_requests()
+
+    response = client.post(url, {"ids": f"{ids},{ids},x"})
+
+    assert "These 2 handlers are saved as set-ups" in page
+    assert "does not know this handler&#x27;s type" in page
+    assert response.status_code == 302
+    saved = {s.name: s for s in SavedSetup.objects.all()}
+    for record in chosen[:2]:
+        assert saved[record["name"]].type == record["type"]
+        assert saved[record["name"]].settings.items() <= record["settings"].items()
+    assert len(saved) == 2
+    assert [r.method for r in sandbox.requests if r.method != "GET"] == []
+    assert JournalEntry.objects.filter(action=JournalAction.SETUP_SAVED).count() == 2
+
+
+def test_at_most_a_declared_number_of_handlers_are_saved_at_once(
+    client: Client, connection: Connection, sandbox: Sandbox, monkeypatch
+) -> None:
+    monkeypatch.setattr(views, "SAVE_MAX_HANDLERS", 2)
+    sandbox.clear_requests()
+
+    response = client.get(reverse("setup_save_many", args=[connection.pk]), {"ids": "1,2,3"})
+
+    assert response["Location"] == connection.get_absolute_url()
+    assert [str(m) for m in get_messages(response.wsgi_request)] == [
+        "Choose at most 2 handlers to save as set-ups at a time (you chose 3)."
+    ]
+    assert sandbox.requests == []
 
 
 # --- the team's page of set-ups ------------------------------------------------------------------
@@ -477,6 +517,7 @@ def setup_routes(setup: SavedSetup, connection: Connection, handler_id: int) -> 
     team_id = setup.team_id
     return [
         reverse("setup_save", args=[connection.pk, handler_id]),
+        reverse("setup_save_many", args=[connection.pk]) + f"?ids={handler_id}",
         reverse("setup_list", args=[team_id]),
         reverse("setup_edit", args=[team_id, setup.pk]),
         reverse("setup_delete", args=[team_id, setup.pk]),

@@ -253,6 +253,13 @@ ROUTES: list[Route] = [
         methods=("GET", "POST"),
         data=lambda w: {"name": "Matrix set-up"},
     ),
+    Route(
+        "setup_save_many",
+        conn,
+        Needs.EDITOR,
+        methods=("GET", "POST"),
+        data=lambda w: {"ids": str(w.handler_id)},
+    ),
     Route("setup_list", team, Needs.EDITOR),
     Route(
         "setup_edit",

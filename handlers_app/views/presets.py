@@ -14,16 +14,17 @@ from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_GET, require_http_methods
 
 from handlers_app.access import connection_for, connections_where, setup_for, team_for
 from handlers_app.crypto import DecryptionError
 from handlers_app.forms import SetupApplyForm, SetupForm, SetupSaveForm
 from handlers_app.http import HtmxHttpRequest
-from handlers_app.models import Membership, Role, SavedSetup
+from handlers_app.models import ID_MAX_DIGITS, Membership, Role, SavedSetup
 from handlers_app.presets import (
     APPLY_MAX_CONNECTIONS,
+    SAVE_MAX_HANDLERS,
     setup_apply,
     setup_as_handler,
     setup_create,
@@ -37,6 +38,10 @@ from handlers_app.soclook.errors import SoclookError
 UNREADABLE = gettext_lazy(
     "The settings of this set-up can no longer be read: the encryption key they were saved "
     "with is gone. Delete it and save it again from a handler."
+)
+
+UNKNOWN_TYPE = gettext_lazy(
+    "This dashboard does not know this handler's type, so it cannot save it as a set-up."
 )
 
 
@@ -53,10 +58,7 @@ def setup_save(request: HtmxHttpRequest, connection_id: int, handler_id: int) ->
     if not current.handler_type.is_known:
         messages.error(
             request,
-            _(
-                "This dashboard does not know this handler's type, so it cannot save it as a "
-                "set-up."
-            ),
+            UNKNOWN_TYPE,
         )
         return redirect(connection.get_absolute_url())
     form = SetupSaveForm(request.POST or None, initial={"name": current.name})
@@ -80,6 +82,73 @@ def setup_save(request: HtmxHttpRequest, connection_id: int, handler_id: int) ->
         "handlers_app/setup_save.html",
         {"connection": connection, "handler": current, "form": form},
     )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def setup_save_many(request: HtmxHttpRequest, connection_id: int) -> HttpResponse:
+    """Save each of the selected handlers (`ids=1,2,3`, from the list's selection) as a set-up
+    of the connection's team, under its own name."""
+    connection = connection_for(request.user, connection_id, role=Role.EDITOR).connection
+    ids = _ids(request.POST.get("ids") or request.GET.get("ids", ""))
+    if len(ids) > SAVE_MAX_HANDLERS:
+        messages.error(
+            request,
+            _("Choose at most %(max)d handlers to save as set-ups at a time (you chose %(count)d).")
+            % {"max": SAVE_MAX_HANDLERS, "count": len(ids)},
+        )
+        return redirect(connection.get_absolute_url())
+    found, problems = [], []
+    for handler_id in ids:
+        try:
+            handler = handler_get(connection=connection, handler_id=handler_id)
+        except SoclookError as exc:
+            problems.append((handler_id, exc.message))
+            continue
+        if handler.handler_type.is_known:
+            found.append(handler)
+        else:
+            problems.append((handler_id, str(UNKNOWN_TYPE)))
+    if request.method == "POST" and found:
+        for handler in found:
+            fields = handler.handler_type.field_names
+            setup_create(
+                team=connection.team,
+                user=request.user,
+                name=handler.name,
+                type=handler.type,
+                settings={k: v for k, v in handler.settings.items() if k in fields},
+            )
+        messages.success(
+            request,
+            ngettext(
+                "Saved %(count)d set-up in %(team)s.",
+                "Saved %(count)d set-ups in %(team)s.",
+                len(found),
+            )
+            % {"count": len(found), "team": connection.team.name},
+        )
+        return redirect("setup_list", team_id=connection.team_id)
+    return render(
+        request,
+        "handlers_app/setup_save_many.html",
+        {
+            "connection": connection,
+            "handlers": found,
+            "problems": problems,
+            "ids": ",".join(str(h.id) for h in found),
+        },
+    )
+
+
+def _ids(raw: str) -> list[int]:
+    """The handler ids of `ids=1,2,3`, in order, without repeats; what is not an id is left out."""
+    ids: dict[int, None] = {}
+    for part in raw.split(","):
+        part = part.strip()
+        if part.isascii() and part.isdigit() and len(part) <= ID_MAX_DIGITS:
+            ids[int(part)] = None
+    return list(ids)
 
 
 @login_required
