@@ -13,7 +13,7 @@ from django.core.exceptions import PermissionDenied
 from django.db.models import F, QuerySet
 from django.http import Http404
 
-from handlers_app.models import Connection, Membership, Role, Team
+from handlers_app.models import Connection, Membership, Role, SavedSetup, Team
 
 
 @dataclass(frozen=True)
@@ -90,3 +90,20 @@ def copy_destinations(
     if not source.can_manage:
         found = found.filter(team_id=source.connection.team_id)
     return found.select_related("team").order_by("team__name", "name", "pk")
+
+
+def setup_for(
+    user: AbstractBaseUser | AnonymousUser, setup_id: int, *, role: Role = Role.EDITOR
+) -> tuple[SavedSetup, Membership]:
+    """A saved set-up of one of the person's teams: 404 outside the team, 403 without `role`."""
+    setup = SavedSetup.objects.select_related("team").filter(pk=setup_id).first()
+    if setup is None:
+        raise Http404
+    _team, membership = team_for(user, setup.team_id, role=role)
+    return setup, membership
+
+
+def connections_where(user: AbstractBaseUser | AnonymousUser, *, role: Role) -> list[Connection]:
+    """Every connection, in any of the person's teams, where they have `role`."""
+    team_ids = [team.pk for team in teams_where(user, role=role)]
+    return list(Connection.objects.select_related("team").filter(team_id__in=team_ids))

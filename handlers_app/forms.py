@@ -238,8 +238,9 @@ class HandlerForm(forms.Form):
     rendered with a value, and may stay empty to keep what is stored. A handler of a type the
     dashboard does not know keeps its type and settings: only its name can change.
 
-    A duplicate (`source` given) keeps the source's type; its secret fields start empty like an
-    edit's, and one left empty is the source's, filled in on the server.
+    A new handler may start from a `source` (a handler to duplicate, with `fixed_type`, or a saved
+    set-up): its secret fields start empty like an edit's, and one left empty is the source's,
+    filled in on the server; for another type the source gives nothing.
     """
 
     name = forms.CharField(
@@ -250,6 +251,9 @@ class HandlerForm(forms.Form):
         ),
         widget=forms.TextInput(attrs={"autocomplete": "off"}),
     )
+    # Whether a stored secret's note shows its last characters ("Set, ends in ••••1234").
+    shows_secret_tail = True
+
     type = forms.ChoiceField(
         label=_("Type"),
         choices=type_choices,
@@ -267,14 +271,17 @@ class HandlerForm(forms.Form):
         editing: bool = False,
         initial: Mapping[str, Any] | None = None,
         source: Handler | None = None,
+        fixed_type: bool = False,
     ) -> None:
         self.current = current
         self.source = source
         self.editing = editing or current is not None
+        # A new handler's starting point (a saved set-up): its secrets stay on the server.
+        self.source = None if self.editing else source
         # Secrets typed into an edit form that the re-rendered page leaves empty.
         self.to_retype: list[str] = []
         starting: dict[str, Any] = {}
-        stored_record = current or source
+        stored_record = current or self.source
         if stored_record is not None:
             starting = {"name": stored_record.name, "type": stored_record.type}
         starting.update(initial or {})
@@ -283,10 +290,10 @@ class HandlerForm(forms.Form):
             self.handler_type: HandlerType | None = stored_record.handler_type
             self.fields["type"] = forms.CharField(disabled=True, required=False)
             return
-        if source is not None:
-            # A duplicate has the source's type: its secrets only fit that type.
+        if self.source is not None and fixed_type:
+            # A duplicate has its source's type: the copied secrets only fit that type.
             self.fields["type"].disabled = True
-            slug = source.type
+            slug = self.source.type
         else:
             slug = data.get("type", "") if data is not None else starting.get("type", "")
         self.handler_type = HANDLER_TYPES.get(slug)
@@ -346,6 +353,8 @@ class HandlerForm(forms.Form):
     def _setting_field(self, spec: FieldSpec, stored: str) -> SettingField:
         copied = self.source is not None and spec.secret
         write_only = (self.editing and spec.secret) or copied
+        # An edit whose stored record could not be read: whether a value is stored is unknown.
+        unknown = self.editing and self.current is None
         notes: list[str] = []
         if write_only and self._was_typed(spec.name):
             # Otherwise an error elsewhere in the form would quietly turn a change into "keep".
@@ -353,21 +362,21 @@ class HandlerForm(forms.Form):
             notes.append(str(_("What you typed here is not shown again: type it again.")))
         if copied and stored:
             notes.append(
-                _("Copied from “%(name)s”; type a new one to replace it.")
+                _("Taken from “%(name)s”; leave empty to use it, or type a new one to replace it.")
                 % {"name": self.source.name}
             )
+        elif write_only and stored and not self.shows_secret_tail:
+            notes.append(str(_("Set; leave empty to keep it.")))
         elif write_only and stored:
             notes.append(_stored_secret_note(spec, stored))
-        elif write_only and self.current is None:
-            # The stored record could not be read, so whether a value is stored is unknown.
+        elif write_only and unknown:
             notes.append(str(_("Leave empty to keep the stored value.")))
         help_text = conditional_escape(spec.help_text)
         if notes:
             help_text = format_html("<strong>{}</strong> {}", " ".join(notes), help_text)
         return SettingField(
             spec=spec,
-            required=spec.required
-            and not (write_only and (stored or (self.editing and self.current is None))),
+            required=spec.required and not (write_only and (stored or unknown)),
             help_text=help_text,
             widget=_setting_widget(
                 spec, render_value=not write_only, example=not (write_only and stored)
@@ -619,3 +628,79 @@ class HandlerExportForm(forms.Form):
         super().__init__(*args, **kwargs)
         if not can_include_secrets:
             del self.fields["include_secrets"]
+
+
+class SetupSaveForm(forms.Form):
+    """Save a handler as a set-up of its team: only the set-up's name is asked."""
+
+    name = forms.CharField(
+        label=_("Name of the set-up"),
+        max_length=NAME_MAX_LENGTH,
+        help_text=_(
+            "How your team will find it, e.g. “On-call Slack”. Handlers added from it start "
+            "with this name."
+        ),
+        widget=forms.TextInput(attrs={"autocomplete": "off"}),
+    )
+
+
+class SetupForm(HandlerForm):
+    """A saved set-up's name and settings. Its type stays; a secret is write-only, as on a
+    handler's edit page, and shown only as set."""
+
+    shows_secret_tail = False
+
+    def __init__(self, data: Mapping[str, Any] | None = None, *, stored: Handler) -> None:
+        if data is not None:
+            # The type is not a field of this form, but it decides which settings fields exist.
+            data = {**{key: data.get(key) for key in data}, "type": stored.type}
+        super().__init__(data, current=stored)
+        self.fields["name"].label = _("Name of the set-up")
+        self.fields["name"].help_text = _("Handlers added from it start with this name.")
+        self.fields["type"] = forms.CharField(disabled=True, required=False, initial=stored.type)
+
+
+class SetupApplyForm(forms.Form):
+    """Add a set-up to several connections: which ones, and the new handlers' name."""
+
+    name = forms.CharField(
+        label=_("Name of the new handlers"),
+        max_length=NAME_MAX_LENGTH,
+        widget=forms.TextInput(attrs={"autocomplete": "off"}),
+    )
+    connections = forms.TypedMultipleChoiceField(
+        label=_("Connections"),
+        coerce=int,
+        widget=forms.CheckboxSelectMultiple,
+        error_messages={
+            "required": _("Choose at least one connection."),
+            "invalid_choice": _("Choose among the connections shown."),
+        },
+    )
+
+    def __init__(
+        self,
+        data: Mapping[str, Any] | None = None,
+        *,
+        connections: list[Connection],
+        max_connections: int,
+        initial: Mapping[str, Any] | None = None,
+    ) -> None:
+        super().__init__(data, initial=initial)
+        self.max_connections = max_connections
+        several_teams = len({c.team_id for c in connections}) > 1
+        self.fields["connections"].choices = [
+            (c.pk, f"{c.name} · {c.team.name}" if several_teams else c.name) for c in connections
+        ]
+        self.fields["connections"].help_text = _(
+            "The connections you may change, in any of your teams; at most %(max)d at a time."
+        ) % {"max": max_connections}
+
+    def clean_connections(self) -> list[int]:
+        chosen: list[int] = self.cleaned_data["connections"]
+        if len(chosen) > self.max_connections:
+            raise forms.ValidationError(
+                _("Choose at most %(max)d connections at a time (you chose %(count)d)."),
+                params={"max": self.max_connections, "count": len(chosen)},
+            )
+        return chosen

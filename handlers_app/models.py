@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from django.conf import settings
@@ -10,7 +11,12 @@ from django.utils.translation import gettext_lazy as _
 
 from handlers_app import crypto
 from handlers_app.soclook.errors import KeyUnreadable
-from handlers_app.soclook.types import HANDLER_TYPES, HandlerType
+from handlers_app.soclook.types import (
+    HANDLER_TYPES,
+    NAME_MAX_LENGTH,
+    HandlerType,
+    get_handler_type,
+)
 
 # The longest number a route or a filter takes as an id: 18 digits always fit the database's
 # 64-bit ids, so a longer one is "not found" rather than an integer overflow.
@@ -184,6 +190,10 @@ class JournalAction(models.TextChoices):
     MEMBER_REMOVED = "member_removed", _("Member removed")
     INVITATION_CREATED = "invitation_created", _("Invitation created")
     INVITATION_REVOKED = "invitation_revoked", _("Invitation withdrawn")
+    SETUP_SAVED = "setup_saved", _("Set-up saved")
+    SETUP_CHANGED = "setup_changed", _("Set-up changed")
+    SETUP_USED = "setup_used", _("Set-up used")
+    SETUP_DELETED = "setup_deleted", _("Set-up deleted")
 
 
 class JournalEntry(models.Model):
@@ -359,9 +369,48 @@ class ImportRow(models.Model):
         return HANDLER_TYPES.get(self.type)
 
 
+class SavedSetup(models.Model):
+    """A handler's type and settings saved under a name in a team, to add it again elsewhere
+    (handlers_app.presets). The settings, secrets included, are sealed like API keys; pages show
+    a secret only as "set"."""
+
+    team = models.ForeignKey(Team, on_delete=models.CASCADE, related_name="saved_setups")
+    name = models.CharField(_("name"), max_length=NAME_MAX_LENGTH)
+    type = models.CharField(max_length=64)
+    settings_encrypted = models.TextField(editable=False)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+    changed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    changed_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["team", "name", "id"]
+        verbose_name = "saved set-up"
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def handler_type(self) -> HandlerType:
+        return get_handler_type(self.type)
+
+    @property
+    def settings(self) -> dict[str, str]:
+        """Every setting, secrets included; crypto.DecryptionError when no key reads them."""
+        return {str(k): str(v) for k, v in crypto.unseal(self.settings_encrypted).items()}
+
+    def set_settings(self, values: Mapping[str, str]) -> None:
+        self.settings_encrypted = crypto.seal(dict(values))
+
+
 # Every column that holds a value encrypted by handlers_app.crypto, for key rotation.
 ENCRYPTED_FIELDS: list[tuple[type[models.Model], str]] = [
     (Connection, "api_key_encrypted"),
     (JournalEntry, "snapshot_encrypted"),
     (ImportJob, "payload_encrypted"),
+    (SavedSetup, "settings_encrypted"),
 ]

@@ -36,6 +36,7 @@ from handlers_app.models import (
     Role,
     Team,
 )
+from handlers_app.presets import setup_create
 from handlers_app.sandbox import catalog
 from handlers_app.soclook.types import HANDLER_TYPES, get_handler_type
 from handlers_app.views import connections as connection_views
@@ -72,6 +73,9 @@ def ours(team: Team, owner: User, editor: User, connection: Connection, sandbox,
         expires_at=timezone.now() + timedelta(days=1),
     )
     job = ImportJob.objects.create(connection=connection, created_by=owner)
+    setup = setup_create(
+        team=team, user=owner, name="Ours", type="email", settings={"email": "ops@example.com"}
+    )
     sandbox.clear_requests()
     return {
         "job_id": job.pk,
@@ -81,6 +85,7 @@ def ours(team: Team, owner: User, editor: User, connection: Connection, sandbox,
         "invitation_id": invitation.pk,
         "membership_id": Membership.objects.get(user=editor).pk,
         "entry_id": JournalEntry.objects.get(handler_id=handler["id"]).pk,
+        "setup_id": setup.pk,
     }
 
 

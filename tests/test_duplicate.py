@@ -56,7 +56,7 @@ def test_duplicate_opens_the_create_form_filled_in(
     assert response.status_code == 200
     assert 'value="Copy of On-call bot"' in html
     assert "Telegram" in html
-    assert "Copied from “On-call bot”; type a new one to replace it." in html
+    assert "Taken from “On-call bot”; leave empty to use it" in html
     assert "The secrets are copied from “On-call bot” on the server" in html
 
 

@@ -27,6 +27,7 @@ from handlers_app.models import (
     JournalEntry,
     Membership,
     Role,
+    SavedSetup,
     Team,
 )
 from handlers_app.selectors import handler_get
@@ -98,6 +99,14 @@ def team(world: World) -> list[object]:
 def import_job(world: World) -> list[object]:
     job = ImportJob.objects.create(connection=world.connection, status=ImportStatus.FINISHED)
     return [world.connection.pk, job.pk]
+
+
+def saved_setup(world: World) -> list[object]:
+    # Stored directly: saving through the service would add a journal entry of its own.
+    setup = SavedSetup(team=world.team, name="Matrix bot", type="telegram")
+    setup.set_settings({"telegram": "123:AAHmatrix", "telegram_chat_id": "-100123"})
+    setup.save()
+    return [world.team.pk, setup.pk]
 
 
 LOCAL_HOOK = "http://127.0.0.1:9/matrix-hook"
@@ -261,6 +270,37 @@ ROUTES: list[Route] = [
         methods=("GET", "POST"),
         query="?type=telegram",
         data=lambda w: {"file_format": "json"},
+    ),
+    Route(
+        "setup_save",
+        handler,
+        Needs.EDITOR,
+        methods=("GET", "POST"),
+        data=lambda w: {"name": "Matrix set-up"},
+    ),
+    Route(
+        "setup_save_many",
+        conn,
+        Needs.EDITOR,
+        methods=("GET", "POST"),
+        data=lambda w: {"ids": str(w.handler_id)},
+    ),
+    Route("setup_list", team, Needs.EDITOR),
+    Route(
+        "setup_edit",
+        saved_setup,
+        Needs.EDITOR,
+        methods=("GET", "POST"),
+        data=lambda w: {"name": "Renamed set-up", "telegram": "", "telegram_chat_id": ""},
+    ),
+    Route("setup_delete", saved_setup, Needs.EDITOR, methods=("GET", "POST")),
+    Route(
+        "setup_apply",
+        saved_setup,
+        Needs.EDITOR,
+        methods=("GET", "POST"),
+        data=lambda w: {"name": "Matrix bot", "connections": str(w.connection.pk)},
+        sends=lambda w: [("POST", "/api/notification-handlers")],
     ),
     Route("handler_import", conn, Needs.EDITOR, methods=("GET", "POST")),
     Route("handler_import_template", conn, Needs.EDITOR),

@@ -14,7 +14,7 @@ from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 
 from handlers_app import crypto
 from handlers_app.journal.diff import Change, HandlerState, handler_changes
-from handlers_app.models import Connection, JournalAction, JournalEntry, Team
+from handlers_app.models import Connection, JournalAction, JournalEntry, SavedSetup, Team
 from handlers_app.soclook import Handler, HandlerStatus
 from handlers_app.soclook.types import NAME_MAX_LENGTH
 from handlers_app.testsend.outcomes import Outcome
@@ -280,4 +280,69 @@ def record_handlers_exported(
             {"field": "exported_count", "after": count},
             {"field": "export_format", "after": file_format.upper()},
         ],
+    )
+
+
+@dataclass(frozen=True)
+class SetupState:
+    """A saved set-up as the journal compares it: its name, type and settings (no status)."""
+
+    name: str
+    type: str
+    settings: Mapping[str, str] = field(repr=False)
+    status: int | None = None
+
+    @classmethod
+    def of(cls, setup: SavedSetup) -> SetupState:
+        return cls(name=setup.name, type=setup.type, settings=setup.settings)
+
+
+_SETUP_ACTIONS = (
+    JournalAction.SETUP_SAVED,
+    JournalAction.SETUP_CHANGED,
+    JournalAction.SETUP_DELETED,
+)
+
+
+def record_setup_event(
+    *,
+    setup: SavedSetup,
+    user: User,
+    action: JournalAction,
+    before: SetupState | None = None,
+    after: SetupState | None = None,
+) -> JournalEntry | None:
+    """A set-up saved, changed or deleted; its name is the entry's subject. A change that
+    changes nothing is not recorded. Secrets appear only as set or changed."""
+    if action not in _SETUP_ACTIONS:
+        raise ValueError(f"{action} is not a change of a saved set-up")
+    changes = handler_changes(before, after) if action != JournalAction.SETUP_DELETED else []
+    if action == JournalAction.SETUP_CHANGED and not changes:
+        return None
+    return _record(
+        team_id=setup.team_id,
+        action=action,
+        user=user,
+        subject=setup.name[: JournalEntry._meta.get_field("subject").max_length],
+        handler_type=setup.type[: JournalEntry._meta.get_field("handler_type").max_length],
+        changes=changes,
+    )
+
+
+def record_setup_used(
+    *, setup: SavedSetup, connection: Connection, user: User, handler_id: int, name: str
+) -> JournalEntry:
+    """A handler added from a saved set-up, in the set-up's team's journal. The connection is
+    named only when it is in that team: a team's journal does not tell another team's names
+    (the new handler's own entry is in the journal of the connection's team)."""
+    same_team = connection.team_id == setup.team_id
+    state = SetupState(name=name, type=setup.type, settings={})
+    return _record(
+        team_id=setup.team_id,
+        action=JournalAction.SETUP_USED,
+        user=user,
+        connection=connection if same_team else None,
+        connection_name=connection.name if same_team else "",
+        subject=setup.name[: JournalEntry._meta.get_field("subject").max_length],
+        **_handler_fields(state, handler_id),
     )

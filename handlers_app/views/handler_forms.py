@@ -25,10 +25,17 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 from django_htmx.http import HttpResponseClientRedirect
 
-from handlers_app.access import connection_for
+from handlers_app.access import connection_for, setup_for, teams_where
+from handlers_app.crypto import DecryptionError
 from handlers_app.forms import HandlerForm
 from handlers_app.http import HtmxHttpRequest
-from handlers_app.models import Connection, Role
+from handlers_app.models import ID_MAX_DIGITS, Connection, Role, SavedSetup
+from handlers_app.presets import (
+    setup_as_handler,
+    setup_handler_added,
+    setup_list,
+    setup_settings_with,
+)
 from handlers_app.selectors import handler_get, handler_page_number
 from handlers_app.services import handler_changed, handler_create, handler_update
 from handlers_app.sharing import duplicate_name, handler_duplicate
@@ -47,23 +54,38 @@ CHANGE_TYPE = "_change_type"
 def handler_new(request: HtmxHttpRequest, connection_id: int) -> HttpResponse:
     connection = connection_for(request.user, connection_id, role=Role.EDITOR).connection
     back = _list_query(request, connection)
+    setup, source = _chosen_setup(request)
     service_error: SoclookError | None = None
     if request.method == "GET":
-        form = HandlerForm(initial={"type": request.GET.get("type", "")})
+        initial = {} if setup else {"type": request.GET.get("type", "")}
+        form = HandlerForm(initial=initial, source=source)
     elif CHANGE_TYPE in request.POST:
-        form = HandlerForm(initial=request.POST.dict())
+        form = HandlerForm(initial=request.POST.dict(), source=source)
     else:
-        form = HandlerForm(request.POST)
+        form = HandlerForm(request.POST, source=source)
         if form.is_valid():
             name = form.cleaned_data["name"]
+            type = form.cleaned_data["type"]
             try:
-                handler_id = handler_create(
-                    connection=connection,
-                    user=request.user,
-                    name=name,
-                    type=form.cleaned_data["type"],
-                    settings=form.settings,
-                )
+                if setup is None:
+                    handler_id = handler_create(
+                        connection=connection,
+                        user=request.user,
+                        name=name,
+                        type=type,
+                        settings=form.settings,
+                    )
+                else:
+                    handler_id = setup_handler_added(
+                        setup=setup,
+                        connection=connection,
+                        user=request.user,
+                        name=name,
+                        type=type,
+                        settings=setup_settings_with(
+                            setup=setup, type=type, submitted=form.settings
+                        ),
+                    )
             except SoclookError as exc:
                 service_error = exc
             else:
@@ -71,8 +93,27 @@ def handler_new(request: HtmxHttpRequest, connection_id: int) -> HttpResponse:
                     request, _place_of_added(request, connection, back, handler_id, name)
                 )
     return _render_form(
-        request, connection=connection, form=form, back=back, service_error=service_error
+        request,
+        connection=connection,
+        form=form,
+        back=back,
+        service_error=service_error,
+        setup=setup,
     )
+
+
+def _chosen_setup(request: HtmxHttpRequest) -> tuple[SavedSetup | None, Handler | None]:
+    """The saved set-up a new handler starts from (`setup` in the query or the form), with its
+    settings as the form reads them; 404/403 unless the person is an editor of its team."""
+    raw = request.POST.get("setup") or request.GET.get("setup", "")
+    if not (raw.isascii() and raw.isdigit()) or len(raw) > ID_MAX_DIGITS:
+        return None, None
+    setup, _membership = setup_for(request.user, int(raw), role=Role.EDITOR)
+    try:
+        return setup, setup_as_handler(setup)
+    except DecryptionError:
+        # Its secrets can no longer be read: the form starts empty, as without a set-up.
+        return None, None
 
 
 @login_required
@@ -175,9 +216,9 @@ def handler_duplicate_form(
 
     service_error: SoclookError | None = None
     if request.method == "GET":
-        form = HandlerForm(source=source, initial={"name": duplicate_name(source)})
+        form = HandlerForm(source=source, initial={"name": duplicate_name(source)}, fixed_type=True)
     else:
-        form = HandlerForm(request.POST, source=source)
+        form = HandlerForm(request.POST, source=source, fixed_type=True)
         if form.is_valid():
             name = form.cleaned_data["name"]
             try:
@@ -228,7 +269,10 @@ def handler_fields(
             current = handler_get(connection=connection, handler_id=handler_id)
         except SoclookError as exc:
             load_error = exc
-    form = HandlerForm(initial={"type": slug}, current=current, editing=handler_id is not None)
+    setup, source = (None, None) if handler_id is not None else _chosen_setup(request)
+    form = HandlerForm(
+        initial={"type": slug}, current=current, editing=handler_id is not None, source=source
+    )
     return render(
         request,
         f"{TEMPLATE}#type_fields",
@@ -237,6 +281,7 @@ def handler_fields(
             "connection": connection,
             "load_error": load_error,
             "test_url": _test_url(connection, handler_id),
+            "setup": setup,
         },
     )
 
@@ -300,6 +345,7 @@ def _render_form(
     duplicate_of: int | None = None,
     service_error: SoclookError | None = None,
     test_outcome: Outcome | None = None,
+    setup: SavedSetup | None = None,
 ) -> HttpResponse:
     if source is not None:
         duplicate_of = source.id
@@ -317,6 +363,8 @@ def _render_form(
     else:
         action = reverse("handler_new", args=[connection.pk])
         fields_url = reverse("handler_fields", args=[connection.pk])
+        if setup is not None:
+            fields_url += "?" + urlencode({"setup": setup.pk})
     context: dict[str, Any] = {
         "connection": connection,
         "form": form,
@@ -330,10 +378,17 @@ def _render_form(
         "handler_gone": isinstance(service_error, NotFound),
         "test_url": test_url,
         "test_outcome": test_outcome,
+        "setup": setup,
+        "setups": [] if handler_id is not None else _usable_setups(request),
     }
     # Errors come back as a 200 so that htmx swaps the form in place.
     template = f"{TEMPLATE}#form" if request.htmx else TEMPLATE
     return render(request, template, context)
+
+
+def _usable_setups(request: HtmxHttpRequest) -> list[SavedSetup]:
+    """The saved set-ups a new handler may start from: those of the teams the person edits."""
+    return list(setup_list(teams=teams_where(request.user, role=Role.EDITOR)))
 
 
 def _render_load_error(

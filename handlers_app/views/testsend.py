@@ -23,7 +23,8 @@ from handlers_app.access import connection_for
 from handlers_app.forms import HandlerForm
 from handlers_app.http import HtmxHttpRequest
 from handlers_app.journal.queries import handler_last_changes, handler_last_tests
-from handlers_app.models import Connection, Role
+from handlers_app.models import Connection, Role, SavedSetup
+from handlers_app.presets import setup_settings_with
 from handlers_app.selectors import handler_get
 from handlers_app.services import merged_settings
 from handlers_app.soclook import Handler
@@ -31,7 +32,7 @@ from handlers_app.soclook.errors import NotFound, SoclookError
 from handlers_app.testsend.outcomes import Outcome, Result
 from handlers_app.testsend.service import handler_test_send
 from handlers_app.views.handler_forms import TEMPLATE as FORM_TEMPLATE
-from handlers_app.views.handler_forms import _render_form
+from handlers_app.views.handler_forms import _chosen_setup, _render_form
 from handlers_app.views.handlers import TEMPLATE as LIST_TEMPLATE
 from handlers_app.views.handlers import _back_query, _list_url
 
@@ -39,11 +40,13 @@ from handlers_app.views.handlers import _back_query, _list_url
 @login_required
 @require_POST
 def handler_form_test(request: HtmxHttpRequest, connection_id: int) -> HttpResponse:
-    """A test with what is typed into the create form."""
+    """A test with what is typed into the create form; started from a saved set-up, a secret
+    left empty is the set-up's."""
     connection = connection_for(request.user, connection_id, role=Role.EDITOR).connection
-    form = HandlerForm(request.POST)
-    outcome = _test_typed(request, connection=connection, form=form, current=None)
-    return _form_answer(request, connection=connection, form=form, outcome=outcome)
+    setup, source = _chosen_setup(request)
+    form = HandlerForm(request.POST, source=source)
+    outcome = _test_typed(request, connection=connection, form=form, current=None, setup=setup)
+    return _form_answer(request, connection=connection, form=form, outcome=outcome, setup=setup)
 
 
 @login_required
@@ -126,7 +129,12 @@ def handler_test(request: HtmxHttpRequest, connection_id: int, handler_id: int) 
 
 
 def _test_typed(
-    request: HtmxHttpRequest, *, connection: Connection, form: HandlerForm, current: Handler | None
+    request: HtmxHttpRequest,
+    *,
+    connection: Connection,
+    form: HandlerForm,
+    current: Handler | None,
+    setup: SavedSetup | None = None,
 ) -> Outcome:
     form.is_valid()
     # A test needs the destination's settings; the name can still be filled in before saving.
@@ -139,14 +147,16 @@ def _test_typed(
             for error in errors
         ]
         return Outcome(Result.NOT_SENT, "incomplete", problems=tuple(problems))
+    if setup is not None:
+        typed = setup_settings_with(setup=setup, type=handler_type.slug, submitted=form.settings)
+    else:
+        typed = merged_settings(current=current, type=handler_type.slug, submitted=form.settings)
     return handler_test_send(
         connection=connection,
         user=request.user,
         handler_type=handler_type,
         name=form.cleaned_data.get("name") or "",
-        handler_settings=merged_settings(
-            current=current, type=handler_type.slug, submitted=form.settings
-        ),
+        handler_settings=typed,
         handler_id=current.id if current is not None else None,
         typed=True,
     )
@@ -164,6 +174,7 @@ def _form_answer(
     outcome: Outcome,
     handler_id: int | None = None,
     current: Handler | None = None,
+    setup: SavedSetup | None = None,
 ) -> HttpResponse:
     if request.htmx:
         return render(request, f"{FORM_TEMPLATE}#test_result", {"test_outcome": outcome})
@@ -175,6 +186,7 @@ def _form_answer(
         handler_id=handler_id,
         current=current,
         test_outcome=outcome,
+        setup=setup,
     )
 
 

@@ -1,0 +1,179 @@
+"""Saved set-ups: a handler's type and settings kept under a name in a team, to add the same
+handler again in any connection the person may edit.
+
+Reads and writes of set-ups live here; the handlers they create go through
+`services.handler_create`, so each one is sent with the client and request budget of the
+connection it is added to, and journalled there. The set-up's own journal (saved, changed, used,
+deleted) is in its team's.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+
+from django.contrib.auth.models import AbstractBaseUser
+from django.db.models import QuerySet
+from django.utils import timezone
+
+from handlers_app.journal.recording import SetupState, record_setup_event, record_setup_used
+from handlers_app.models import Connection, JournalAction, SavedSetup, Team
+from handlers_app.services import handler_create
+from handlers_app.soclook import Handler, HandlerStatus
+from handlers_app.soclook.errors import SoclookError
+from handlers_app.soclook.types import NAME_MAX_LENGTH
+
+# The most connections one "apply to several connections" adds a set-up to: each is one write
+# to the service, made while the person waits.
+APPLY_MAX_CONNECTIONS = 20
+# The most handlers saved as set-ups in one step (the list's selection, `?ids=1,2,3`): each
+# may be one read from the service, made while the person waits.
+SAVE_MAX_HANDLERS = 25
+
+
+def setup_list(*, teams: Iterable[Team]) -> QuerySet[SavedSetup]:
+    return SavedSetup.objects.filter(team__in=list(teams)).select_related(
+        "team", "created_by", "changed_by"
+    )
+
+
+def setup_as_handler(setup: SavedSetup) -> Handler:
+    """The set-up as the handler form reads a stored record: its settings fill the form, its
+    secrets stay on the server ("set; leave empty to keep it")."""
+    return Handler(
+        id=0,
+        type=setup.type,
+        name=setup.name,
+        settings=setup.settings,
+        status=HandlerStatus.ENABLED,
+        created=None,
+        last_changed=None,
+    )
+
+
+def setup_settings_with(
+    *, setup: SavedSetup, type: str, submitted: Mapping[str, str]
+) -> dict[str, str]:
+    """The settings to send for a handler added from a set-up: what was typed, and for a secret
+    left empty the set-up's (secrets are never put into the form). Another type takes nothing
+    from the set-up."""
+    if type != setup.type:
+        return dict(submitted)
+    stored = setup.settings
+    return {
+        field.name: submitted.get(field.name, "")
+        or (stored.get(field.name, "") if field.secret else "")
+        for field in setup.handler_type.fields
+    }
+
+
+def setup_create(
+    *, team: Team, user: AbstractBaseUser, name: str, type: str, settings: Mapping[str, str]
+) -> SavedSetup:
+    now = timezone.now()
+    setup = SavedSetup(
+        team=team,
+        name=name[:NAME_MAX_LENGTH],
+        type=type,
+        created_by=user,
+        created_at=now,
+        changed_by=user,
+        changed_at=now,
+    )
+    setup.set_settings(settings)
+    setup.save()
+    record_setup_event(
+        setup=setup, user=user, action=JournalAction.SETUP_SAVED, after=SetupState.of(setup)
+    )
+    return setup
+
+
+def setup_update(
+    *, setup: SavedSetup, user: AbstractBaseUser, name: str, settings: Mapping[str, str]
+) -> SavedSetup:
+    """Change a set-up's name and settings; a secret left empty keeps the stored one."""
+    before = SetupState.of(setup)
+    merged = {
+        field.name: settings.get(field.name) or before.settings.get(field.name, "")
+        for field in setup.handler_type.fields
+    }
+    setup.name = name[:NAME_MAX_LENGTH]
+    setup.set_settings(merged)
+    setup.changed_by = user
+    setup.changed_at = timezone.now()
+    setup.save()
+    record_setup_event(
+        setup=setup,
+        user=user,
+        action=JournalAction.SETUP_CHANGED,
+        before=before,
+        after=SetupState.of(setup),
+    )
+    return setup
+
+
+def setup_delete(*, setup: SavedSetup, user: AbstractBaseUser) -> None:
+    record_setup_event(setup=setup, user=user, action=JournalAction.SETUP_DELETED)
+    setup.delete()
+
+
+def setup_handler_added(
+    *,
+    setup: SavedSetup,
+    connection: Connection,
+    user: AbstractBaseUser,
+    name: str,
+    type: str,
+    settings: Mapping[str, str],
+) -> int:
+    """Add a handler made from a set-up (with `type` and `settings` as the person left them) to
+    a connection; returns its id. SoclookError when the service refuses it or cannot be
+    reached."""
+    handler_id = handler_create(
+        connection=connection, user=user, name=name, type=type, settings=settings
+    )
+    record_setup_used(
+        setup=setup, connection=connection, user=user, handler_id=handler_id, name=name
+    )
+    return handler_id
+
+
+@dataclass(frozen=True)
+class ApplyOutcome:
+    """What became of a set-up in one connection: the new handler's id, or why not."""
+
+    connection: Connection
+    handler_id: int | None = None
+    error: SoclookError | None = None
+
+    @property
+    def added(self) -> bool:
+        return self.handler_id is not None
+
+
+def setup_apply(
+    *,
+    setup: SavedSetup,
+    user: AbstractBaseUser,
+    connections: Iterable[Connection],
+    name: str,
+) -> list[ApplyOutcome]:
+    """Add the set-up to each connection, one after the other; a refusal in one does not stop
+    the others. The caller has checked that the person may edit each connection."""
+    settings = setup.settings
+    outcomes = []
+    for connection in connections:
+        try:
+            handler_id = setup_handler_added(
+                setup=setup,
+                connection=connection,
+                user=user,
+                name=name,
+                type=setup.type,
+                settings=settings,
+            )
+        except SoclookError as exc:
+            outcomes.append(ApplyOutcome(connection=connection, error=exc))
+        else:
+            outcomes.append(ApplyOutcome(connection=connection, handler_id=handler_id))
+    return outcomes
