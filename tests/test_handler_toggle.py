@@ -71,7 +71,7 @@ def test_a_handler_waiting_for_e_mail_confirmation_says_so_after_switching_on(
     response = client.post(toggle_url(connection, handler["id"]), {"is_enabled": "1"}, **HTMX)
 
     assert switch_is_on(response.text, handler["id"])
-    assert "Waiting for e-mail confirmation" in response.text
+    assert "Waiting for confirmation" in response.text
     assert stored(sandbox, api_key, handler["id"])["is_enabled"] == 2
 
 
