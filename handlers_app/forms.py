@@ -96,11 +96,15 @@ class ConnectionForm(forms.ModelForm):
         if self.instance.pk:
             del self.fields["team"]
             self.fields["api_key"].required = False
-            self.fields["api_key"].help_text = _(
-                "Set, ends in %(last4)s. Leave empty to keep it. If you change the address, "
-                "type the key again: the stored key is only ever sent to the address it was "
-                "entered for."
-            ) % {"last4": self.instance.masked_key}
+            keep = _(
+                "Leave empty to keep it. If you change the address, type the key again: the "
+                "stored key is only ever sent to the address it was entered for."
+            )
+            if self.instance.masked_key:
+                hint = _("Set, ends in %(last4)s.") % {"last4": self.instance.masked_key}
+            else:
+                hint = _("Set.")
+            self.fields["api_key"].help_text = f"{hint} {keep}"
         elif len(teams) > 1:
             self.fields["team"].queryset = Team.objects.filter(pk__in=[t.pk for t in teams])
         else:

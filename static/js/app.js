@@ -5,7 +5,9 @@
 
   function showToasts(root) {
     root.querySelectorAll("[data-toast]:not(.show)").forEach(function (el) {
-      window.bootstrap.Toast.getOrCreateInstance(el, { delay: 6000 }).show();
+      // An error stays until it is closed: it may need reading twice, or passing on.
+      var isError = el.getAttribute("role") === "alert";
+      window.bootstrap.Toast.getOrCreateInstance(el, { delay: 6000, autohide: !isError }).show();
       el.addEventListener("hidden.bs.toast", function () { el.remove(); });
     });
   }
@@ -86,7 +88,15 @@
     var body = document.createElement("div");
     body.className = "toast-body";
     body.textContent = document.body.dataset.networkError || "The dashboard could not be reached. Check your connection and try again.";
-    el.appendChild(body);
+    var close = document.createElement("button");
+    close.type = "button";
+    close.className = "btn-close btn-close-white me-2 m-auto";
+    close.setAttribute("data-bs-dismiss", "toast");
+    close.setAttribute("aria-label", document.body.dataset.closeLabel || "Close");
+    var row = document.createElement("div");
+    row.className = "d-flex";
+    row.append(body, close);
+    el.appendChild(row);
     box.appendChild(el);
     showToasts(box);
   });
