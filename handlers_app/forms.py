@@ -73,7 +73,9 @@ class ConnectionForm(forms.ModelForm):
         label=_("API key"),
         max_length=512,
         strip=True,
-        widget=forms.PasswordInput(render_value=False, attrs={"autocomplete": "off"}),
+        widget=forms.PasswordInput(
+            render_value=False, attrs={"autocomplete": "off", "data-reveal": ""}
+        ),
         help_text=_("In your Soclook account: Account → API. It is stored encrypted."),
     )
     team = forms.ModelChoiceField(label=_("Team"), queryset=Team.objects.none())
@@ -126,8 +128,9 @@ class ConnectionForm(forms.ModelForm):
 
 
 class SettingInput(forms.TextInput):
-    """A settings value. On an edit page a secret is write-only: whatever the field holds, the
-    page gets it back empty (like PasswordInput, but readable while it is being typed)."""
+    """A settings value. A secret is a password box (app.js adds a button that shows what was
+    typed); on an edit page it is write-only: whatever the field holds, the page gets it back
+    empty."""
 
     def __init__(
         self, *, input_type: str = "text", render_value: bool = True, attrs: dict | None = None
@@ -162,9 +165,12 @@ def _setting_widget(spec: FieldSpec, *, render_value: bool, example: bool) -> Se
         attrs["placeholder"] = _("e.g. %(example)s") % {"example": spec.placeholder}
     # Browsers offer saved passwords and old entries for anything that looks like a login.
     attrs["autocomplete"] = "email" if spec.kind == FieldKind.EMAIL else "off"
-    return SettingInput(
-        input_type=_INPUT_TYPES.get(spec.kind, "text"), render_value=render_value, attrs=attrs
-    )
+    if spec.secret:
+        attrs["data-reveal"] = ""
+        input_type = "password"
+    else:
+        input_type = _INPUT_TYPES.get(spec.kind, "text")
+    return SettingInput(input_type=input_type, render_value=render_value, attrs=attrs)
 
 
 def _stored_secret_note(spec: FieldSpec, stored: str) -> str:

@@ -47,7 +47,7 @@ def test_the_list_shows_each_handler_with_its_type_destination_and_status(
     assert email["settings"]["email"] in text
     assert "hooks.slack.com" in text
     assert "bi-telegram" in text and "Telegram" in text
-    assert "Chat ID ••••" + telegram["settings"]["telegram_chat_id"][-4:] in text
+    assert "Chat ID " + telegram["settings"]["telegram_chat_id"] in text
     assert webhook["name"] in text and slack["name"] in text
     assert "Waiting for confirmation" in text
     assert showing(1, 25, 40) in text
@@ -62,7 +62,7 @@ def test_no_secret_setting_ever_reaches_the_page(
         str(value)
         for record in sandbox.handlers(api_key)
         for key, value in record["settings"].items()
-        if key not in ("email", "email_is_confirmed")
+        if key not in ("email", "email_is_confirmed", "telegram_chat_id")
     ]
     # Values this short are masked whole by the registry; as text they could match anything.
     assert [s for s in secrets if len(s) >= 8 and s in text] == []

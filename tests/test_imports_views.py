@@ -83,7 +83,7 @@ def test_no_secret_reaches_the_preview_or_the_job_page(
             assert secret not in page
     assert "hooks.slack.com" in row_html(preview, 2)
     assert "hooks.example.com" in row_html(preview, 3)
-    assert "Chat ID ••••7890" in row_html(preview, 4)
+    assert "Chat ID -1001234567890" in row_html(preview, 4)
     assert "••••ue03" in row_html(preview, 5)
 
 

@@ -42,11 +42,16 @@ def stored(sandbox, api_key: str, handler_id: int) -> dict[str, Any] | None:
 
 
 def secrets_of(sandbox, api_key: str) -> list[str]:
-    """Every credential in the account (all settings but e-mail addresses) and the key."""
+    """Every credential in the account (all settings but e-mail addresses and chat IDs) and
+    the key."""
     values = [api_key]
     for handler in sandbox.handlers(api_key):
         for key, value in handler["settings"].items():
-            if key not in ("email", "email_is_confirmed") and isinstance(value, str) and value:
+            if (
+                key not in ("email", "email_is_confirmed", "telegram_chat_id")
+                and isinstance(value, str)
+                and value
+            ):
                 values.append(value)
     return values
 
@@ -81,7 +86,7 @@ def test_creating_a_handler_records_who_what_and_which_fields_were_set(
         "Name: — → Support chat",
         "Type: — → Telegram",
         "Bot token: changed",
-        "Chat ID: changed",
+        "Chat ID: — → -1001234567890",
     ]
     assert TOKEN not in str(entry.changes)
     assert not entry.is_restorable
@@ -494,7 +499,7 @@ def test_a_changed_handler_is_brought_back_to_its_earlier_state(
         "Name: Wrong chat → Support chat",
         "Status: Off → On",
         "Bot token: changed",
-        "Chat ID: changed",
+        "Chat ID: -100999 → -1001234567890",
     ]
     assert NEW_TOKEN not in confirmation.text and TOKEN not in confirmation.text
 

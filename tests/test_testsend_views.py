@@ -513,7 +513,8 @@ def stored_secrets(sandbox, api_key: str) -> set[str]:
     secrets: set[str] = set()
     for record in sandbox.handlers(api_key):
         for key, value in record["settings"].items():
-            if key == "email" or not isinstance(value, str) or len(value) < 8:
+            # E-mail addresses and chat IDs are shown on purpose; everything else is a secret.
+            if key in ("email", "telegram_chat_id") or not isinstance(value, str) or len(value) < 8:
                 continue
             secrets.add(value)
             parts = urlsplit(value)

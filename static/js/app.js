@@ -1,4 +1,5 @@
-// The dashboard's own small script: toasts, dialogs, auto-submitting selects.
+// The dashboard's own small script: toasts, dialogs, auto-submitting selects, secrets shown on
+// request.
 // Everything here is an enhancement; every page works without JavaScript.
 (function () {
   "use strict";
@@ -18,13 +19,37 @@
 
   document.documentElement.classList.add("js");
 
+  // A secret's password box (data-reveal) gets a button that shows what was typed, and hides it
+  // again: a long token is easier to check than to type blind.
+  function addRevealButtons(root) {
+    root.querySelectorAll("input[data-reveal]:not([data-reveal-ready])").forEach(function (input) {
+      var labels = document.body.dataset;
+      var field = input.labels && input.labels[0] ? input.labels[0].textContent.replace(/\*/g, "").trim() : "";
+      var button = document.createElement("button");
+      button.type = "button";
+      button.className = "btn btn-link btn-sm px-0 reveal-button";
+      button.setAttribute("aria-controls", input.id);
+      var show = function (shown) {
+        input.type = shown ? "text" : "password";
+        button.textContent = shown ? labels.hideLabel : labels.showLabel;
+        button.setAttribute("aria-label", button.textContent + " " + field);
+      };
+      button.addEventListener("click", function () { show(input.type === "password"); });
+      show(false);
+      input.setAttribute("data-reveal-ready", "");
+      input.insertAdjacentElement("afterend", button);
+    });
+  }
+
   document.addEventListener("DOMContentLoaded", function () {
     showToasts(document);
+    addRevealButtons(document);
   });
 
   document.addEventListener("htmx:oobAfterSwap", function () { showToasts(document); });
   document.addEventListener("htmx:afterSettle", function (event) {
     showToasts(document);
+    addRevealButtons(document);
     var target = event.detail.target;
     if (target && target.id === "modal" && target.children.length) {
       // Screen readers announce the dialog by its title.
