@@ -188,14 +188,14 @@ def test_every_flow_works_without_javascript(
         first_id = page.locator("#handler-table tbody tr").first.get_attribute("id")
         slack = stored(sandbox, api_key, int(first_id.removeprefix("handler-")))
         if slack["is_enabled"] == 0:
-            page.get_by_role("button", name=f"Turn on {slack['name']}", exact=True).click()
+            page.get_by_role("switch", name=f"Enable {slack['name']}", exact=True).click()
             expect(page.get_by_text(f"“{slack['name']}” is on.")).to_be_visible()
 
-        page.get_by_role("button", name=f"Turn off {slack['name']}", exact=True).click()
+        page.get_by_role("switch", name=f"Enable {slack['name']}", exact=True).click()
         expect(page.get_by_text(f"“{slack['name']}” is off.")).to_be_visible()
         expect(page).to_have_url(re.compile(r"type=slack"))
         assert stored(sandbox, api_key, slack["id"])["is_enabled"] == 0
-        page.get_by_role("button", name=f"Turn on {slack['name']}", exact=True).click()
+        page.get_by_role("switch", name=f"Enable {slack['name']}", exact=True).click()
         expect(page.get_by_text(f"“{slack['name']}” is on.")).to_be_visible()
         assert stored(sandbox, api_key, slack["id"])["is_enabled"] == 1
 

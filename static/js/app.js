@@ -76,6 +76,25 @@
     if (opener && opener.isConnected) { opener.focus(); } else { document.getElementById("main").focus(); }
   });
 
+  // The list's rows share one form (#row-form): a row's switch or test button submits it to
+  // the button's own address, and the answer replaces that button's row, unless the server
+  // named another target.
+  document.addEventListener("htmx:beforeSwap", function (event) {
+    var detail = event.detail;
+    var trigger = detail.requestConfig && detail.requestConfig.triggeringEvent;
+    if (detail.elt.id === "row-form" && trigger && trigger.submitter && !detail.xhr.getResponseHeader("HX-Retarget")) {
+      detail.target = trigger.submitter.closest("tr");
+    }
+  });
+
+  // A link marked data-modal (a row's Delete) opens its page in the dialog.
+  document.addEventListener("click", function (event) {
+    var link = event.target.closest && event.target.closest("a[data-modal]");
+    if (!link || event.ctrlKey || event.metaKey || event.shiftKey) { return; }
+    event.preventDefault();
+    window.htmx.ajax("GET", link.href, { source: link, target: "#modal", swap: "innerHTML" });
+  });
+
   // A list row's test answers with the row and its result under it: the result of an earlier
   // test, or of one before a switch, goes when the row is swapped again.
   document.addEventListener("htmx:beforeSwap", function (event) {
