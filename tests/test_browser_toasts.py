@@ -21,7 +21,7 @@ def test_an_error_toast_stays_until_closed_while_news_goes_by_itself(
     page.clock.install()
     sign_in(page, editor)
     page.goto(reverse("handler_list", args=[connection.pk]))
-    switch = page.get_by_role("switch", name=f"Enable {handler['name']}", exact=True)
+    switch = page.get_by_role("button", name=f"Enable {handler['name']}", exact=True)
 
     switch.click()
     news = page.locator("#toasts .toast[role=status]")

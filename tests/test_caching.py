@@ -433,7 +433,7 @@ def test_a_switch_flipped_in_place_shows_on_the_next_full_page(
     text = browser.get(list_url(connection)).text
     row = text[text.index('<tr id="handler-2"') :]
     row = row[: row.index("</tr>")]
-    assert 'aria-checked="true"' not in row
+    assert 'aria-pressed="true"' not in row
     assert len(reads(sandbox)) == 1
 
 

@@ -26,7 +26,7 @@ def stored(sandbox, api_key: str, handler_id: int) -> dict:
 def switch_is_on(html: str, handler_id: int) -> bool:
     tag = re.search(rf'<button [^>]*id="switch-{handler_id}"[^>]*>', html, re.S)
     assert tag is not None, "the row has no switch"
-    return 'aria-checked="true"' in tag.group(0)
+    return 'aria-pressed="true"' in tag.group(0)
 
 
 def test_switching_a_handler_off_changes_it_in_soclook_and_re_renders_its_row(
