@@ -145,7 +145,12 @@ ROUTES: list[Route] = [
         handler,
         Needs.EDITOR,
         methods=("GET", "POST"),
-        data=lambda w: {"name": "Renamed by the matrix", "type": "telegram"},
+        # The chat ID is not a secret, so the form sends it back as it shows it.
+        data=lambda w: {
+            "name": "Renamed by the matrix",
+            "type": "telegram",
+            "telegram_chat_id": "-1001234567890",
+        },
         sends=lambda w: [("POST", item_path(w))],
     ),
     Route("handler_edit_fields", handler, Needs.EDITOR, query="?type=slack"),
