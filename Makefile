@@ -22,7 +22,7 @@ PYTHON ?= $(shell for c in python3.13 python3.12 python3 \
 	  command -v $$c >/dev/null 2>&1 && $$c -c 'import sys; sys.exit(sys.version_info < (3, 12))' 2>/dev/null \
 	  && { command -v $$c; break; }; done)
 
-.PHONY: help run test demo bench prod lint format audit messages browser clean check-python
+.PHONY: help run test demo bench prod lint format audit messages browser vnu clean check-python
 
 help:
 	@echo "make run    set up (virtualenv, .env, database) and serve on http://$(HOST):$(PORT)"
@@ -80,7 +80,14 @@ browser:
 	  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null) \
 	  || echo "warning: chromium could not be installed; browser tests will be skipped" >&2; }
 
-test: $(VENV)/.installed messages browser
+# The Nu HTML checker (W3C's vnu) for the markup test, from npm into .tools/; it runs on Java.
+VNU_JAR := .tools/node_modules/vnu-jar/build/dist/vnu.jar
+vnu:
+	@test -f $(VNU_JAR) || { command -v npm >/dev/null 2>&1 \
+	  && npm install --silent --no-save --no-audit --no-fund --prefix .tools vnu-jar >/dev/null; } \
+	  || echo "warning: the Nu HTML checker could not be installed; its test will be skipped" >&2
+
+test: $(VENV)/.installed messages browser vnu
 	$(VPY) -m pytest $(PYTEST_ARGS)
 
 # wrk, when it can be had, generates the load without taking the CPU from gunicorn.
@@ -113,4 +120,4 @@ audit: $(VENV)/.installed
 	$(VENV)/bin/bandit -q -r dashboard handlers_app -ll
 
 clean:
-	rm -rf $(VENV) staticfiles test-artifacts .pytest_cache
+	rm -rf $(VENV) staticfiles test-artifacts .pytest_cache .tools

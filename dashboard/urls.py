@@ -1,11 +1,21 @@
 from __future__ import annotations
 
 from django.contrib import admin
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect
+from django.templatetags.static import static
 from django.urls import include, path
 
 from handlers_app.views import accounts
 
+
+def favicon(request: HttpRequest) -> HttpResponse:
+    """Browsers and crawlers ask for /favicon.ico whatever the page's <link rel="icon"> says."""
+    return redirect(static("favicon.svg"), permanent=True)
+
+
 urlpatterns = [
+    path("favicon.ico", favicon),
     path("", include("handlers_app.urls")),
     # Django's password pages, throttled like sign-in; the rest of django.contrib.auth.urls as is.
     path(

@@ -87,7 +87,9 @@ class ConnectionForm(forms.ModelForm):
         label=_("API key"),
         max_length=512,
         strip=True,
-        widget=forms.PasswordInput(render_value=False, attrs={"autocomplete": "off"}),
+        widget=forms.PasswordInput(
+            render_value=False, attrs={"autocomplete": "off", "data-reveal": ""}
+        ),
         help_text=_("In your Soclook account: Account → API. It is stored encrypted."),
     )
     team = forms.ModelChoiceField(label=_("Team"), queryset=Team.objects.none())
@@ -117,11 +119,15 @@ class ConnectionForm(forms.ModelForm):
         if self.instance.pk:
             del self.fields["team"]
             self.fields["api_key"].required = False
-            self.fields["api_key"].help_text = _(
-                "Set, ends in %(last4)s. Leave empty to keep it. If you change the address, "
-                "type the key again: the stored key is only ever sent to the address it was "
-                "entered for."
-            ) % {"last4": self.instance.masked_key}
+            keep = _(
+                "Leave empty to keep it. If you change the address, type the key again: the "
+                "stored key is only ever sent to the address it was entered for."
+            )
+            if self.instance.masked_key:
+                hint = _("Set, ends in %(last4)s.") % {"last4": self.instance.masked_key}
+            else:
+                hint = _("Set.")
+            self.fields["api_key"].help_text = f"{hint} {keep}"
         elif len(teams) > 1:
             self.fields["team"].queryset = Team.objects.filter(pk__in=[t.pk for t in teams])
         else:
@@ -179,8 +185,9 @@ class ConnectionForm(forms.ModelForm):
 
 
 class SettingInput(forms.TextInput):
-    """A settings value. On an edit page a secret is write-only: whatever the field holds, the
-    page gets it back empty (like PasswordInput, but readable while it is being typed)."""
+    """A settings value. A secret is a password box (app.js adds a button that shows what was
+    typed); on an edit page it is write-only: whatever the field holds, the page gets it back
+    empty."""
 
     def __init__(
         self, *, input_type: str = "text", render_value: bool = True, attrs: dict | None = None
@@ -215,9 +222,12 @@ def _setting_widget(spec: FieldSpec, *, render_value: bool, example: bool) -> Se
         attrs["placeholder"] = _("e.g. %(example)s") % {"example": spec.placeholder}
     # Browsers offer saved passwords and old entries for anything that looks like a login.
     attrs["autocomplete"] = "email" if spec.kind == FieldKind.EMAIL else "off"
-    return SettingInput(
-        input_type=_INPUT_TYPES.get(spec.kind, "text"), render_value=render_value, attrs=attrs
-    )
+    if spec.secret:
+        attrs["data-reveal"] = ""
+        input_type = "password"
+    else:
+        input_type = _INPUT_TYPES.get(spec.kind, "text")
+    return SettingInput(input_type=input_type, render_value=render_value, attrs=attrs)
 
 
 def _stored_secret_note(spec: FieldSpec, stored: str) -> str:

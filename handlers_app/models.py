@@ -21,6 +21,8 @@ from handlers_app.soclook.types import (
 # The longest number a route or a filter takes as an id: 18 digits always fit the database's
 # 64-bit ids, so a longer one is "not found" rather than an integer overflow.
 ID_MAX_DIGITS = 18
+# The last four characters of an API key are shown only when they are a small part of it.
+KEY_TAIL_MIN_LENGTH = 16
 
 
 class Role(models.TextChoices):
@@ -111,11 +113,12 @@ class Connection(models.Model):
 
     def set_api_key(self, api_key: str) -> None:
         self.api_key_encrypted = crypto.encrypt(api_key)
-        self.api_key_last4 = api_key[-4:]
+        self.api_key_last4 = api_key[-4:] if len(api_key) >= KEY_TAIL_MIN_LENGTH else ""
 
     @property
     def masked_key(self) -> str:
-        return f"••••{self.api_key_last4}"
+        """The key's last four characters behind dots, or "" for a key too short to show any."""
+        return f"••••{self.api_key_last4}" if self.api_key_last4 else ""
 
 
 class Invitation(models.Model):

@@ -23,11 +23,16 @@ def stored(sandbox, api_key: str, handler_id: int) -> dict[str, Any] | None:
 
 
 def secrets_of(sandbox, api_key: str) -> list[str]:
-    """Every credential in the account (all settings but e-mail addresses) and the key."""
+    """Every credential in the account (all settings but e-mail addresses and chat IDs) and
+    the key."""
     values = [api_key]
     for handler in sandbox.handlers(api_key):
         for key, value in handler["settings"].items():
-            if key not in ("email", "email_is_confirmed") and isinstance(value, str) and value:
+            if (
+                key not in ("email", "email_is_confirmed", "telegram_chat_id")
+                and isinstance(value, str)
+                and value
+            ):
                 values.append(value)
     return values
 

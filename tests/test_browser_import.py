@@ -48,7 +48,7 @@ def test_an_editor_imports_a_file_and_watches_it_finish(
 
     expect(page.locator("#import-summary")).to_contain_text("2 of 3 rows are ready to import.")
     expect(page.locator("#import-row-4")).to_contain_text("Bot token (telegram): Remove the spaces")
-    expect(page.locator("#import-row-3")).to_contain_text("Chat ID ••••6667")
+    expect(page.locator("#import-row-3")).to_contain_text("Chat ID -1004445556667")
     assert "AAHbrowserImportToken99" not in page.content()
     assert serious_violations(page) == []
     screenshot(page, "import-preview")

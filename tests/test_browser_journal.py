@@ -78,8 +78,8 @@ def test_an_invited_editor_deletes_a_handler_and_the_owner_restores_it_from_the_
     expect(page.get_by_role("heading", name=f"Restore “{telegram['name']}”?")).to_be_visible()
     expect(page.locator("main")).to_contain_text("Bot token")
     screenshot(page, "journal-restore")
-    for secret in telegram["settings"].values():
-        assert secret not in page.content()
+    # The bot token is a secret; the chat ID is shown on purpose.
+    assert telegram["settings"]["telegram"] not in page.content()
     page.get_by_role("button", name="Create it again").click()
     expect(page.locator("#toasts")).to_contain_text("is back")
 

@@ -129,7 +129,8 @@ def test_an_error_keeps_what_was_typed_and_the_secret_stays_out(
     sandbox.clear_requests()
 
     response = client.post(
-        duplicate_url(connection, telegram["id"]), {"name": "", "telegram_chat_id": "-100555"}
+        duplicate_url(connection, telegram["id"]),
+        {"name": "", "telegram": "7000000009:AAHtyped-again", "telegram_chat_id": "-100555"},
     )
 
     html = response.content.decode()
@@ -219,7 +220,13 @@ def test_the_list_offers_duplicate_and_copy_to_editors_only(
     editor_html = client.get(url).content.decode()
     viewer_html = client_for(viewer).get(url).content.decode()
 
-    assert f'href="{duplicate_url(connection, telegram["id"])}"' in editor_html
-    assert f"{reverse('handlers_copy', args=[connection.pk])}?ids={telegram['id']}" in editor_html
+    # The row's addresses are relative to the list's own.
+    assert (
+        duplicate_url(connection, telegram["id"])
+        == f"{url.split('?')[0]}{telegram['id']}/duplicate/"
+    )
+    assert f'href="{telegram["id"]}/duplicate/"' in editor_html
+    assert reverse("handlers_copy", args=[connection.pk]) == f"{url.split('?')[0]}copy/"
+    assert f'href="copy/?ids={telegram["id"]}"' in editor_html
     assert "/duplicate/" not in viewer_html
     assert "/copy/" not in viewer_html

@@ -329,7 +329,8 @@ def test_the_edit_page_is_prefilled_and_shows_only_the_end_of_secrets(
 
     assert 'value="Duty bot"' in telegram_html
     assert "Set, ends in ••••9876; leave empty to keep it." in telegram_html
-    assert "Set, ends in ••••0001; leave empty to keep it." in telegram_html
+    # A chat ID is not a secret: staff see which chat the bot posts to.
+    assert 'value="-1005550001"' in telegram_html
     assert 'value="boss@example.com"' in email_html
 
 
@@ -361,7 +362,12 @@ def test_an_empty_secret_keeps_the_stored_value(
 ) -> None:
     response = client.post(
         edit_url(connection, telegram["id"]),
-        {"name": "Duty bot (night)", "type": "telegram", "telegram": "", "telegram_chat_id": ""},
+        {
+            "name": "Duty bot (night)",
+            "type": "telegram",
+            "telegram": "",
+            "telegram_chat_id": telegram["settings"]["telegram_chat_id"],
+        },
     )
 
     assert response.status_code == 302
@@ -377,7 +383,12 @@ def test_a_changed_secret_is_saved_and_the_others_kept(
 ) -> None:
     response = client.post(
         edit_url(connection, telegram["id"]),
-        {"name": "Duty bot", "type": "telegram", "telegram": "888111:AAHnewToken"},
+        {
+            "name": "Duty bot",
+            "type": "telegram",
+            "telegram": "888111:AAHnewToken",
+            "telegram_chat_id": telegram["settings"]["telegram_chat_id"],
+        },
     )
 
     assert response.status_code == 302

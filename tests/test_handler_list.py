@@ -48,9 +48,9 @@ def test_the_list_shows_each_handler_with_its_type_destination_and_status(
     assert email["settings"]["email"] in text
     assert "hooks.slack.com" in text
     assert "bi-telegram" in text and "Telegram" in text
-    assert "Chat ID ••••" + telegram["settings"]["telegram_chat_id"][-4:] in text
+    assert "Chat ID " + telegram["settings"]["telegram_chat_id"] in text
     assert webhook["name"] in text and slack["name"] in text
-    assert "Waiting for e-mail confirmation" in text
+    assert "Waiting for confirmation" in text
     assert showing(1, 25, 40) in text
 
 
@@ -63,7 +63,7 @@ def test_no_secret_setting_ever_reaches_the_page(
         str(value)
         for record in sandbox.handlers(api_key)
         for key, value in record["settings"].items()
-        if key not in ("email", "email_is_confirmed")
+        if key not in ("email", "email_is_confirmed", "telegram_chat_id")
     ]
     # Values this short are masked whole by the registry; as text they could match anything.
     assert [s for s in secrets if len(s) >= 8 and s in text] == []
@@ -291,7 +291,7 @@ def test_an_htmx_request_gets_only_the_table(owner: User, connection: Connection
     assert "<html" not in response.text
     assert showing(26, 40, 40) in response.text
     # Anything but the filter form itself sends the form along, to show the filters in force.
-    assert 'id="handler-filters"' in response.text and 'hx-swap-oob="true"' in response.text
+    assert 'id="handler-filters"' in response.text and 'data-hx-swap-oob="true"' in response.text
     assert response["Vary"] and "HX-Request" in response["Vary"]
 
 
@@ -401,11 +401,11 @@ def test_a_viewer_sees_the_status_but_no_controls(
 ) -> None:
     text = client_for(viewer).get(list_url(connection)).text
 
-    assert 'role="switch"' not in text
+    assert "aria-pressed" not in text
     assert "/toggle/" not in text and "/delete/" not in text and "/edit/" not in text
     assert "Add a handler" not in text
     assert 'class="badge text-bg-success">Enabled<' in text
-    assert 'class="badge text-bg-warning">Waiting for e-mail confirmation<' in text
+    assert 'class="badge text-bg-warning">Waiting for confirmation<' in text
 
 
 def test_an_editor_gets_a_labelled_switch_and_actions_per_row(
@@ -414,11 +414,18 @@ def test_an_editor_gets_a_labelled_switch_and_actions_per_row(
     first = sandbox.handlers(api_key)[0]
     text = client_for(editor).get(list_url(connection)).text
 
-    assert f'aria-labelledby="switch-label-{first["id"]} handler-name-{first["id"]}"' in text
-    assert f'<span id="handler-name-{first["id"]}">{first["name"]}</span>' in text
-    assert reverse("handler_edit", args=[connection.pk, first["id"]]) in text
-    assert reverse("handler_delete", args=[connection.pk, first["id"]]) in text
-    assert 'class="table-responsive position-relative"' in text
+    assert f'aria-labelledby="l-enable name-{first["id"]}"' in text
+    assert f'<span id="name-{first["id"]}">{first["name"]}</span>' in text
+    # Addresses relative to the list's own, which keeps a long page light.
+    assert reverse("handler_edit", args=[connection.pk, first["id"]]) == (
+        list_url(connection) + f"{first['id']}/edit/"
+    )
+    assert (
+        f'<a href="{first["id"]}/edit/" aria-labelledby="l-edit name-{first["id"]}">Edit</a>'
+        in text
+    )
+    assert f'<a href="{first["id"]}/delete/" aria-labelledby="l-delete name-{first["id"]}"' in text
+    assert "table-stack" in text
 
 
 def test_a_stranger_gets_not_found_and_nothing_is_asked_of_soclook(
@@ -453,5 +460,8 @@ def test_the_history_of_each_handler_is_a_click_away(
 ) -> None:
     first = sandbox.handlers(api_key)[0]
     text = client_for(viewer).get(list_url(connection)).text
-    assert reverse("handler_journal", args=[connection.pk, first["id"]]) in text
+    assert reverse("handler_journal", args=[connection.pk, first["id"]]) == (
+        list_url(connection) + f"{first['id']}/journal/"
+    )
+    assert f'href="{first["id"]}/journal/"' in text
     assert f"{reverse('journal')}?connection={connection.pk}" in text

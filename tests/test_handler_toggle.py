@@ -24,9 +24,9 @@ def stored(sandbox, api_key: str, handler_id: int) -> dict:
 
 
 def switch_is_on(html: str, handler_id: int) -> bool:
-    tag = re.search(rf'<input [^>]*id="switch-{handler_id}"[^>]*>', html, re.S)
+    tag = re.search(rf'<button [^>]*id="switch-{handler_id}"[^>]*>', html, re.S)
     assert tag is not None, "the row has no switch"
-    return " checked" in tag.group(0)
+    return 'aria-pressed="true"' in tag.group(0)
 
 
 def test_switching_a_handler_off_changes_it_in_soclook_and_re_renders_its_row(
@@ -71,7 +71,7 @@ def test_a_handler_waiting_for_e_mail_confirmation_says_so_after_switching_on(
     response = client.post(toggle_url(connection, handler["id"]), {"is_enabled": "1"}, **HTMX)
 
     assert switch_is_on(response.text, handler["id"])
-    assert "Waiting for e-mail confirmation" in response.text
+    assert "Waiting for confirmation" in response.text
     assert stored(sandbox, api_key, handler["id"])["is_enabled"] == 2
 
 

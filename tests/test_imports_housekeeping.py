@@ -114,7 +114,7 @@ def test_the_page_of_a_job_whose_worker_went_away_shows_it_stopped_and_writes_no
         assert "Created" in row_html(page, 2)
         assert "Unknown — check the list" in row_html(page, 3)
         assert "Not sent" in row_html(page, 4)
-        assert 'hx-trigger="every 2s"' not in page
+        assert 'data-hx-trigger="every 2s"' not in page
         assert 'id="import-stop"' not in page
     writes = [q["sql"] for q in queries if not q["sql"].lstrip().upper().startswith("SELECT")]
     assert writes == []

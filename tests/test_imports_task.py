@@ -99,7 +99,7 @@ def test_confirming_creates_exactly_the_valid_rows_in_soclook(
         assert "Created" in row_html(html, number)
         assert f"No. {handler['id']}" in row_html(html, number)
     assert "Skipped" in row_html(html, 5)
-    assert 'hx-trigger="every 2s"' not in html
+    assert 'data-hx-trigger="every 2s"' not in html
     entries = JournalEntry.objects.filter(action=JournalAction.HANDLER_CREATED)
     assert sorted(entries.values_list("handler_id", flat=True)) == [h["id"] for h in made]
 

@@ -83,7 +83,7 @@ def test_no_secret_reaches_the_preview_or_the_job_page(
             assert secret not in page
     assert "hooks.slack.com" in row_html(preview, 2)
     assert "hooks.example.com" in row_html(preview, 3)
-    assert "Chat ID ••••7890" in row_html(preview, 4)
+    assert "Chat ID -1001234567890" in row_html(preview, 4)
     assert "••••ue03" in row_html(preview, 5)
 
 
@@ -98,11 +98,11 @@ def test_the_job_page_polls_while_the_import_waits_and_answers_htmx_with_the_pro
     partial = client.get(job_url(job), headers=HX).content.decode()
 
     assert "Waiting to start." in page
-    assert f'hx-get="{job_url(job)}" hx-trigger="every 2s"' in page
+    assert f'data-hx-get="{job_url(job)}" data-hx-trigger="every 2s"' in page
     assert 'id="import-refresh"' in page and "js-hidden" in page
     assert partial.lstrip().startswith('<div id="import-progress"')
     assert "<html" not in partial
-    assert 'hx-trigger="every 2s"' in partial
+    assert 'data-hx-trigger="every 2s"' in partial
     assert "background worker may not be running" not in partial
 
     ImportJob.objects.filter(pk=job.pk).update(updated_at=timezone.now() - timedelta(minutes=2))

@@ -43,7 +43,7 @@ def test_creating_a_handler_records_who_what_and_which_fields_were_set(
         "Name: — → Support chat",
         "Type: — → Telegram",
         "Bot token: set",
-        "Chat ID: set",
+        "Chat ID: — → -1001234567890",
     ]
     assert TOKEN not in str(entry.changes)
     assert not entry.is_restorable

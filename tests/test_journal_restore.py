@@ -116,7 +116,7 @@ def test_a_changed_handler_is_brought_back_to_its_earlier_state(
         "Name: Wrong chat → Support chat",
         "Status: Disabled → Enabled",
         "Bot token: changed",
-        "Chat ID: changed",
+        "Chat ID: -100999 → -1001234567890",
     ]
     assert NEW_TOKEN not in confirmation.text and TOKEN not in confirmation.text
 

@@ -154,7 +154,12 @@ ROUTES: list[Route] = [
         handler,
         Needs.EDITOR,
         methods=("GET", "POST"),
-        data=lambda w: {"name": "Renamed by the matrix", "type": "telegram"},
+        # The chat ID is not a secret, so the form sends it back as it shows it.
+        data=lambda w: {
+            "name": "Renamed by the matrix",
+            "type": "telegram",
+            "telegram_chat_id": "-1001234567890",
+        },
         sends=lambda w: [("POST", item_path(w))],
     ),
     Route("handler_edit_fields", handler, Needs.EDITOR, query="?type=slack"),
@@ -163,7 +168,8 @@ ROUTES: list[Route] = [
         handler,
         Needs.EDITOR,
         methods=("GET", "POST"),
-        data=lambda w: {"name": "Copy made by the matrix"},
+        # The chat ID is no secret: the form carries it, prefilled from the source.
+        data=lambda w: {"name": "Copy made by the matrix", "telegram_chat_id": "-1001234567890"},
         sends=lambda w: [("POST", "/api/notification-handlers")],
     ),
     # With no other connection to copy to, the page offers none and nothing is written.

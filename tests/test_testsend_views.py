@@ -211,7 +211,7 @@ def test_without_javascript_a_rows_test_goes_back_to_the_list_with_the_result(
     assert response.redirect_chain == [(back, 302)]
     shown = text_of(response.text)
     assert "“Ops hook” — Delivered: 127.0.0.1 accepted the test (HTTP 200)." in shown
-    assert "tested 0 minutes ago" in shown
+    assert "tested just now" in shown
 
 
 def test_the_list_shows_each_handlers_last_test_without_asking_soclook_for_it(
@@ -231,10 +231,10 @@ def test_the_list_shows_each_handlers_last_test_without_asking_soclook_for_it(
     shown = text_of(client.get(page).text)
     shown_ru = text_of(client.get(page, **RU).text)
 
-    assert shown.count("tested 0 minutes ago") == 1
+    assert shown.count("tested just now") == 1
     assert shown.count("last test failed: chat not found") == 1
     assert "последний тест не прошёл: чат не найден" in shown_ru
-    assert "проверен 0 минут назад" in shown_ru
+    assert "проверен только что" in shown_ru
     assert [r.path for r in sandbox.requests] == []
 
 
@@ -513,7 +513,8 @@ def stored_secrets(sandbox, api_key: str) -> set[str]:
     secrets: set[str] = set()
     for record in sandbox.handlers(api_key):
         for key, value in record["settings"].items():
-            if key == "email" or not isinstance(value, str) or len(value) < 8:
+            # E-mail addresses and chat IDs are shown on purpose; everything else is a secret.
+            if key in ("email", "telegram_chat_id") or not isinstance(value, str) or len(value) < 8:
                 continue
             secrets.add(value)
             parts = urlsplit(value)

@@ -62,8 +62,14 @@ def test_the_list_names_the_platform_types_in_both_languages(
     english = client.get(list_url(connection)).text
     russian = client.get(list_url(connection), **RU).text
 
-    assert 'bi-chat-left-text type-icon" aria-hidden="true" title="Twilio SMS"' in english
-    assert 'bi-google type-icon" aria-hidden="true" title="Google Chat"' in english
+    assert (
+        'bi-chat-left-text type-icon" aria-hidden="true"></i><span class="type-label">Twilio SMS'
+        in english
+    )
+    assert (
+        'bi-google type-icon" aria-hidden="true"></i><span class="type-label">Google Chat'
+        in english
+    )
     assert "bi-question-circle" not in english
     assert '<span class="type-label">twilio</span>' not in english
     assert "Phone number ••••" + twilio["settings"]["twilio"][-4:] in english

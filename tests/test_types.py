@@ -78,9 +78,9 @@ def test_the_help_texts_say_where_to_find_each_value() -> None:
     assert "developer" in help_of("x", "x_consumer_key")
 
 
-def test_only_an_email_address_is_not_a_secret() -> None:
+def test_only_an_email_address_and_a_chat_id_are_not_secrets() -> None:
     kinds = {f.name: f.secret for t in HANDLER_TYPES.values() for f in t.fields}
-    assert [name for name, secret in kinds.items() if not secret] == ["email"]
+    assert [name for name, secret in kinds.items() if not secret] == ["email", "telegram_chat_id"]
 
 
 def test_type_choices_follow_the_registry() -> None:
@@ -169,7 +169,11 @@ def test_masking_a_url_shows_only_its_host() -> None:
     assert field.mask("not a url at all") == MASK
 
 
-@pytest.mark.parametrize("kind", [FieldKind.TOKEN, FieldKind.CHAT_ID, FieldKind.TEXT])
+def test_masking_shows_a_chat_id_in_full() -> None:
+    assert spec(FieldKind.CHAT_ID).mask("-1001234567890") == "-1001234567890"
+
+
+@pytest.mark.parametrize("kind", [FieldKind.TOKEN, FieldKind.TEXT])
 def test_masking_a_secret_shows_only_its_last_four_characters(kind: FieldKind) -> None:
     field = spec(kind)
     assert field.mask(BOT_TOKEN) == MASK + "Dsaw"
@@ -199,7 +203,7 @@ def test_summaries_name_the_destination_without_secrets() -> None:
     telegram = HANDLER_TYPES["telegram"].summary(
         {"telegram": BOT_TOKEN, "telegram_chat_id": "-1001234567890"}
     )
-    assert telegram == f"Chat ID {MASK}7890"
+    assert telegram == "Chat ID -1001234567890"
     x = HANDLER_TYPES["x"].summary({"x_access_token": "1234567890-abcdefghijkl"})
     assert x == f"Access token {MASK}ijkl"
     assert HANDLER_TYPES["webhook"].summary({}) == ""

@@ -14,8 +14,9 @@ This table is the only place that knows type names. Forms, templates and the cli
   listed, renamed, toggled and deleted; their settings are sent back untouched on every update.
 - `FieldSpec.validate()` cleans one submitted value or raises `ValidationError`;
   `FieldSpec.mask()` and `HandlerType.summary()` give what a page may show. Every value except an
-  e-mail address is a credential (webhook URLs embed tokens), so pages see at most its host or
-  its last four characters.
+  e-mail address and a chat ID is a credential (webhook URLs embed tokens), so pages see at most
+  its host or its last four characters. A chat ID only says where a bot posts, which staff need
+  to see; the bot's token is what lets anyone post there.
 - `HandlerType.test_delivery` says how the dashboard sends a test message to the destination
   (`DeliverySpec`: the way, and which settings field plays which part in it), or is None with
   `untestable_reason` saying why no test can be sent from outside Soclook (handlers_app.testsend).
@@ -96,7 +97,7 @@ class FieldSpec:
 
     @property
     def secret(self) -> bool:
-        return self.kind != FieldKind.EMAIL
+        return self.kind not in (FieldKind.EMAIL, FieldKind.CHAT_ID)
 
     def validate(self, value: str) -> str:
         cleaned = value.strip()
@@ -141,7 +142,7 @@ class FieldSpec:
         if not value:
             return ""
         match self.kind:
-            case FieldKind.EMAIL:
+            case FieldKind.EMAIL | FieldKind.CHAT_ID:
                 return value
             case FieldKind.URL:
                 try:

@@ -104,7 +104,10 @@ def _with_query(url: str, query: ListQuery) -> str:
 
 
 def _back_query(request: HtmxHttpRequest, connection: Connection, candidate: str) -> ListQuery:
-    """The list query of the page a form was sent from (its `next` field), if it is safe."""
+    """The list query of the page a form was sent from (its `next` field), if it is safe. A
+    bare query ("?page=2", what a list row's links carry) is the list's own."""
+    if candidate.startswith("?"):
+        return ListQuery.from_params(QueryDict(candidate[1:]))
     if not candidate or not url_has_allowed_host_and_scheme(
         candidate, allowed_hosts={request.get_host()}, require_https=request.is_secure()
     ):

@@ -1,11 +1,14 @@
-// The dashboard's own small script: toasts, dialogs, auto-submitting selects.
+// The dashboard's own small script: toasts, dialogs, auto-submitting selects, secrets shown on
+// request.
 // Everything here is an enhancement; every page works without JavaScript.
 (function () {
   "use strict";
 
   function showToasts(root) {
     root.querySelectorAll("[data-toast]:not(.show)").forEach(function (el) {
-      window.bootstrap.Toast.getOrCreateInstance(el, { delay: 6000 }).show();
+      // An error stays until it is closed: it may need reading twice, or passing on.
+      var isError = el.getAttribute("role") === "alert";
+      window.bootstrap.Toast.getOrCreateInstance(el, { delay: 6000, autohide: !isError }).show();
       el.addEventListener("hidden.bs.toast", function () { el.remove(); });
     });
   }
@@ -16,13 +19,37 @@
 
   document.documentElement.classList.add("js");
 
+  // A secret's password box (data-reveal) gets a button that shows what was typed, and hides it
+  // again: a long token is easier to check than to type blind.
+  function addRevealButtons(root) {
+    root.querySelectorAll("input[data-reveal]:not([data-reveal-ready])").forEach(function (input) {
+      var labels = document.body.dataset;
+      var field = input.labels && input.labels[0] ? input.labels[0].textContent.replace(/\*/g, "").trim() : "";
+      var button = document.createElement("button");
+      button.type = "button";
+      button.className = "btn btn-link btn-sm px-0 reveal-button";
+      button.setAttribute("aria-controls", input.id);
+      var show = function (shown) {
+        input.type = shown ? "text" : "password";
+        button.textContent = shown ? labels.hideLabel : labels.showLabel;
+        button.setAttribute("aria-label", button.textContent + " " + field);
+      };
+      button.addEventListener("click", function () { show(input.type === "password"); });
+      show(false);
+      input.setAttribute("data-reveal-ready", "");
+      input.insertAdjacentElement("afterend", button);
+    });
+  }
+
   document.addEventListener("DOMContentLoaded", function () {
     showToasts(document);
+    addRevealButtons(document);
   });
 
   document.addEventListener("htmx:oobAfterSwap", function () { showToasts(document); });
   document.addEventListener("htmx:afterSettle", function (event) {
     showToasts(document);
+    addRevealButtons(document);
     var target = event.detail.target;
     if (target && target.id === "modal" && target.children.length) {
       // Screen readers announce the dialog by its title.
@@ -47,6 +74,25 @@
     var opener = modalOpener;
     modalOpener = null;
     if (opener && opener.isConnected) { opener.focus(); } else { document.getElementById("main").focus(); }
+  });
+
+  // The list's rows share one form (#row-form): a row's switch or test button submits it to
+  // the button's own address, and the answer replaces that button's row, unless the server
+  // named another target.
+  document.addEventListener("htmx:beforeSwap", function (event) {
+    var detail = event.detail;
+    var trigger = detail.requestConfig && detail.requestConfig.triggeringEvent;
+    if (detail.elt.id === "row-form" && trigger && trigger.submitter && !detail.xhr.getResponseHeader("HX-Retarget")) {
+      detail.target = trigger.submitter.closest("tr");
+    }
+  });
+
+  // A link marked data-modal (a row's Delete) opens its page in the dialog.
+  document.addEventListener("click", function (event) {
+    var link = event.target.closest && event.target.closest("a[data-modal]");
+    if (!link || event.ctrlKey || event.metaKey || event.shiftKey) { return; }
+    event.preventDefault();
+    window.htmx.ajax("GET", link.href, { source: link, target: "#modal", swap: "innerHTML" });
   });
 
   // A list row's test answers with the row and its result under it: the result of an earlier
@@ -86,7 +132,15 @@
     var body = document.createElement("div");
     body.className = "toast-body";
     body.textContent = document.body.dataset.networkError || "The dashboard could not be reached. Check your connection and try again.";
-    el.appendChild(body);
+    var close = document.createElement("button");
+    close.type = "button";
+    close.className = "btn-close btn-close-white me-2 m-auto";
+    close.setAttribute("data-bs-dismiss", "toast");
+    close.setAttribute("aria-label", document.body.dataset.closeLabel || "Close");
+    var row = document.createElement("div");
+    row.className = "d-flex";
+    row.append(body, close);
+    el.appendChild(row);
     box.appendChild(el);
     showToasts(box);
   });

@@ -1,0 +1,28 @@
+"""A long list stays light: a page of 1000 handlers is well under a megabyte before compression,
+so that it arrives and renders quickly on a slow link."""
+
+from __future__ import annotations
+
+from django.contrib.auth.models import User
+from django.urls import reverse
+
+from handlers_app.models import Connection, Team
+
+# Declared once; `make bench` (tests/bench.py) reports the same limit beside its measure.
+from tests.bench import BIG_PAGE_BYTES_TARGET
+from tests.helpers import client_for
+
+
+def test_a_page_of_1000_handlers_stays_under_a_megabyte(
+    editor: User, team: Team, sandbox, owner: User
+) -> None:
+    connection = Connection(team=team, name="Big", base_url=sandbox.base_url)
+    connection.set_api_key(sandbox.add_account(seed=1000))
+    connection.save()
+
+    response = client_for(editor).get(
+        reverse("handler_list", args=[connection.pk]), {"results_per_page": 1000}
+    )
+
+    assert response.content.count(b'<tr id="handler-') == 1000
+    assert len(response.content) < BIG_PAGE_BYTES_TARGET
