@@ -21,6 +21,9 @@ from django.urls import reverse
 
 from handlers_app.journal.recording import record_handler_changed
 from handlers_app.models import (
+    BulkAction,
+    BulkJob,
+    BulkStatus,
     Connection,
     ImportJob,
     ImportStatus,
@@ -97,6 +100,13 @@ def team(world: World) -> list[object]:
 
 def import_job(world: World) -> list[object]:
     job = ImportJob.objects.create(connection=world.connection, status=ImportStatus.FINISHED)
+    return [world.connection.pk, job.pk]
+
+
+def bulk_job(world: World) -> list[object]:
+    job = BulkJob.objects.create(
+        connection=world.connection, action=BulkAction.DISABLE, status=BulkStatus.FINISHED
+    )
     return [world.connection.pk, job.pk]
 
 
@@ -242,6 +252,16 @@ ROUTES: list[Route] = [
     Route("handler_import_job", import_job, Needs.EDITOR),
     Route("handler_import_start", import_job, Needs.EDITOR, methods=("POST",)),
     Route("handler_import_stop", import_job, Needs.EDITOR, methods=("POST",)),
+    Route(
+        "handler_bulk",
+        conn,
+        Needs.EDITOR,
+        methods=("GET", "POST"),
+        data=lambda w: {"action": "delete", "ids": str(w.handler_id)},
+        sends=lambda w: [("DELETE", item_path(w))],
+    ),
+    Route("handler_bulk_job", bulk_job, Needs.EDITOR),
+    Route("handler_bulk_cancel", bulk_job, Needs.EDITOR, methods=("POST",)),
 ]
 
 VISITORS = ["anonymous", "anonymous-htmx", "stranger", "viewer", "editor", "owner"]
