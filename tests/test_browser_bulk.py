@@ -1,0 +1,91 @@
+"""A bulk switch-off in a real browser: tick rows, confirm how many will change, and follow the
+background job's progress until every handler reports its outcome."""
+
+from __future__ import annotations
+
+import pytest
+from axe_playwright_python.sync_playwright import Axe
+from django.contrib.auth.models import User
+from django.core.management import call_command
+from django.urls import reverse
+from playwright.sync_api import expect
+
+from handlers_app.models import Connection
+from handlers_app.sandbox import Sandbox
+from tests.helpers import screenshot, sign_in
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+COUNT = 7
+
+
+def serious_violations(page) -> list[str]:
+    results = Axe().run(page)
+    return [
+        f"{v['id']}: {v['help']}"
+        for v in results.response["violations"]
+        if v["impact"] in ("serious", "critical")
+    ]
+
+
+def fits(page, width: int) -> bool:
+    return page.evaluate("document.documentElement.scrollWidth") <= width
+
+
+def test_an_editor_switches_off_several_handlers_and_watches_the_progress(
+    page, editor: User, connection: Connection, sandbox: Sandbox, api_key: str
+) -> None:
+    sign_in(page, editor)
+    page.goto(reverse("handler_list", args=[connection.pk]))
+
+    rows = page.locator("tbody tr").filter(has=page.locator("input[role=switch]:checked"))
+    ticked = []
+    for index in range(COUNT):
+        box = rows.nth(index).locator("input[name=ids]")
+        box.check()
+        ticked.append(int(box.get_attribute("value")))
+    page.get_by_role("button", name="Switch off", exact=True).click()
+
+    expect(page.locator("#bulk-summary")).to_contain_text(f"{COUNT} handlers will be switched off.")
+    assert serious_violations(page) == []
+    screenshot(page, "bulk-confirm")
+    page.get_by_role("button", name=f"Switch off {COUNT} handlers").click()
+    expect(page.locator("#bulk-status")).to_contain_text("Waiting to start.")
+    expect(page.get_by_role("button", name="Cancel the rest")).to_be_visible()
+
+    # The background worker picks it up; the page follows by itself.
+    call_command("db_worker", "--batch", "--no-startup-delay", "--no-reload", verbosity=0)
+
+    expect(page.locator("#bulk-status")).to_contain_text(f"Finished: {COUNT} done")
+    expect(page.locator("#bulk-bar")).to_have_attribute("value", str(COUNT))
+    for handler_id in ticked:
+        expect(page.locator(f"#bulk-item-{handler_id}")).to_contain_text("Done")
+    expect(page.get_by_role("button", name="Cancel the rest")).to_have_count(0)
+    assert serious_violations(page) == []
+    screenshot(page, "bulk-finished")
+
+    page.reload()
+    expect(page.locator("#bulk-status")).to_contain_text(f"Finished: {COUNT} done")
+    states = {h["id"]: h["is_enabled"] for h in sandbox.handlers(api_key)}
+    assert [states[i] for i in ticked] == [0] * COUNT
+
+    page.get_by_role("link", name="Open the list of handlers").click()
+    for handler_id in ticked:
+        expect(page.locator(f"#switch-{handler_id}")).not_to_be_checked()
+
+
+@pytest.mark.parametrize("width", [390, 1920])
+def test_the_list_with_its_bulk_bar_and_the_job_page_fit_the_screen(
+    page, editor: User, connection: Connection, sandbox: Sandbox, width: int
+) -> None:
+    page.set_viewport_size({"width": width, "height": 900})
+    sign_in(page, editor)
+    page.goto(reverse("handler_list", args=[connection.pk]))
+    expect(page.locator("#bulk-form")).to_be_visible()
+    assert fits(page, width)
+
+    page.locator("#bulk-all").check()
+    page.get_by_role("button", name="Switch off", exact=True).click()
+    expect(page.locator("#bulk-summary")).to_contain_text("will be switched off")
+    assert fits(page, width)
+    screenshot(page, f"bulk-confirm-{width}")
