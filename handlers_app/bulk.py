@@ -27,7 +27,6 @@ from typing import Any
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
-from django.db.models import QuerySet
 from django.tasks import task
 from django.utils import timezone
 
@@ -72,11 +71,14 @@ __all__ = [
     "RUN_AT_ONCE_UP_TO",
     "Selection",
     "bulk_apply",
+    "bulk_job_counts",
     "bulk_job_create",
     "bulk_job_mark_list_refreshed",
+    "bulk_job_stalled",
     "bulk_job_start",
     "bulk_job_stop",
     "bulk_jobs_resume_stalled",
+    "is_already",
     "selection_from_params",
     "selection_handlers",
 ]
@@ -239,10 +241,6 @@ def bulk_jobs_resume_stalled() -> int:
         if _resume(job):
             resumed += 1
     return resumed
-
-
-def bulk_jobs_recent(*, connection: Connection, limit: int = 5) -> QuerySet[BulkJob]:
-    return BulkJob.objects.filter(connection=connection).select_related("created_by")[:limit]
 
 
 def bulk_job_mark_list_refreshed(*, job: BulkJob) -> None:
