@@ -19,6 +19,7 @@ from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
 
 from handlers_app import budget, bulk
+from handlers_app.clients import client_for as soclook_client
 from handlers_app.models import (
     BulkItemOutcome,
     BulkJob,
@@ -270,3 +271,47 @@ def test_a_job_whose_worker_vanished_resumes_by_housekeeping_without_doubles(
     assert updates_by_handler(sandbox, api_key) == Counter(ids)
     journalled = JournalEntry.objects.filter(action=JournalAction.HANDLER_DISABLED)
     assert sorted(journalled.values_list("handler_id", flat=True)) == sorted(ids)
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.usefixtures("database_tasks")
+def test_a_handler_deleted_before_its_turn_is_reported_as_no_longer_existing(
+    editor: User, connection: Connection, api_key: str, sandbox: Sandbox
+) -> None:
+    client = client_for(editor)
+    ids = [h["id"] for h in sandbox.handlers(api_key) if h["is_enabled"] == 1][:8]
+    switch_off(client, connection, ids)
+    job = BulkJob.objects.get()
+    # Deleted meanwhile, by someone using the key outside the dashboard.
+    soclook_client(connection).delete_handler(ids[4])
+
+    run_worker()
+
+    job.refresh_from_db()
+    outcomes = dict(job.items.values_list("handler_id", "outcome"))
+    assert outcomes.pop(ids[4]) == BulkItemOutcome.GONE
+    assert set(outcomes.values()) == {BulkItemOutcome.DONE}
+    page = job_page(client, job)
+    assert "Finished: 7 done, 0 already so, 1 no longer existed" in page
+    assert "No longer exists" in re.search(rf'id="bulk-item-{ids[4]}">(.*?)</tr>', page)[1]
+
+
+@pytest.mark.django_db
+def test_a_filter_matching_more_than_one_action_takes_is_refused_with_nothing_changed(
+    big_editor: User, big_connection: Connection, big_key: str, sandbox: Sandbox, settings
+) -> None:
+    settings.TASKS = IMMEDIATE
+    for number in range(bulk.BULK_MAX_HANDLERS + 1 - MANY):
+        sandbox.add_handler(big_key, type="email", name=f"Mail {number}", settings={})
+    client = client_for(big_editor)
+    sandbox.clear_requests()
+
+    response = client.get(
+        reverse("handler_bulk", args=[big_connection.pk]), {"action": "disable", "all": "1"}
+    )
+
+    assert response.status_code == 302
+    page = client.get(response["Location"]).content.decode()
+    assert "1001 handlers match this filter; one bulk action takes at most 1000." in page
+    assert [r for r in sandbox.requests if r.method != "GET"] == []
+    assert not BulkJob.objects.exists()
