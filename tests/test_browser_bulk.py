@@ -74,18 +74,31 @@ def test_an_editor_switches_off_several_handlers_and_watches_the_progress(
         expect(page.locator(f"#switch-{handler_id}")).not_to_be_checked()
 
 
-@pytest.mark.parametrize("width", [390, 1920])
-def test_the_list_with_its_bulk_bar_and_the_job_page_fit_the_screen(
-    page, editor: User, connection: Connection, sandbox: Sandbox, width: int
+@pytest.mark.parametrize("language", ["en", "ru"])
+@pytest.mark.parametrize("width", [360, 1920])
+def test_the_bulk_bar_and_pages_fit_the_screen_in_both_languages(
+    page, editor: User, connection: Connection, sandbox: Sandbox, width: int, language: str
 ) -> None:
-    page.set_viewport_size({"width": width, "height": 900})
     sign_in(page, editor)
     page.goto(reverse("handler_list", args=[connection.pk]))
+    if language != "en":
+        # Chosen at desktop width: on a phone the switcher sits in the folded menu.
+        page.get_by_label("Language").select_option(language)
+        expect(page.locator("html")).to_have_attribute("lang", language)
+    page.set_viewport_size({"width": width, "height": 900})
     expect(page.locator("#bulk-form")).to_be_visible()
     assert fits(page, width)
 
     page.locator("#bulk-all").check()
-    page.get_by_role("button", name="Switch off", exact=True).click()
-    expect(page.locator("#bulk-summary")).to_contain_text("will be switched off")
+    page.locator("#bulk-disable").click()
+    expect(page.locator("#bulk-confirm")).to_be_visible()
     assert fits(page, width)
-    screenshot(page, f"bulk-confirm-{width}")
+    screenshot(page, f"bulk-confirm-{width}-{language}")
+
+    page.locator("#bulk-confirm").click()
+    expect(page.locator("#bulk-progress")).to_be_visible()
+    call_command("db_worker", "--batch", "--no-startup-delay", "--no-reload", verbosity=0)
+    page.reload()
+    expect(page.locator("#bulk-to-list")).to_be_visible()
+    assert fits(page, width)
+    screenshot(page, f"bulk-job-{width}-{language}")
