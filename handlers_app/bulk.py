@@ -18,6 +18,7 @@ twice.
 
 from __future__ import annotations
 
+import logging
 from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
@@ -82,6 +83,8 @@ __all__ = [
     "selection_from_params",
     "selection_handlers",
 ]
+
+logger = logging.getLogger(__name__)
 
 # One bulk action takes at most this many handlers: one page of the list at its largest size.
 BULK_MAX_HANDLERS = max(RESULTS_PER_PAGE_CHOICES)
@@ -211,7 +214,11 @@ def bulk_job_start(*, job: BulkJob) -> None:
         bulk_apply.enqueue(job_id=job.pk)
         return
     # The same task, called here: a wait for the budget still goes to the background.
-    bulk_apply.call(job_id=job.pk)
+    try:
+        bulk_apply.call(job_id=job.pk)
+    except Exception:
+        # The job was ended with the reason "an unexpected error", which its page shows.
+        logger.exception("Bulk action %s stopped by an unexpected error.", job.pk)
 
 
 def bulk_job_stop(*, job: BulkJob) -> None:

@@ -11,6 +11,7 @@ from django.contrib.auth.models import User
 from django.test import Client
 from django.urls import reverse
 
+from handlers_app import bulk
 from handlers_app.models import (
     BulkItemOutcome,
     BulkJob,
@@ -244,3 +245,20 @@ def test_a_linked_flow_gets_the_ids_or_the_filter_and_all(
     export_url = reverse("handler_export", args=[connection.pk])
     assert by_ids["Location"] == f"{export_url}?ids=3%2C1"
     assert by_filter["Location"] == f"{export_url}?type=email&all=1"
+
+
+def test_an_unexpected_error_in_a_short_run_is_shown_on_its_page_not_a_server_error(
+    client: Client, connection: Connection, sandbox: Sandbox, api_key: str, monkeypatch
+) -> None:
+    def broken(**kwargs):
+        raise RuntimeError("a bug")
+
+    monkeypatch.setattr(bulk, "handler_set_enabled", broken)
+    ids = enabled_ids(sandbox, api_key, 2)
+
+    response = client.post(
+        bulk_url(connection), {"action": "disable", "ids": ",".join(map(str, ids))}, follow=True
+    )
+
+    assert response.status_code == 200
+    assert "An unexpected error in the dashboard stopped it." in response.content.decode()
