@@ -5,12 +5,14 @@ from __future__ import annotations
 from handlers_app.budget import CacheBudget, key_fingerprint
 from handlers_app.models import Connection
 from handlers_app.observability import connection_label
+from handlers_app.service_time import offset_learner
 from handlers_app.soclook import SoclookClient
 
 
 def client_for(connection: Connection, *, writes: bool = False) -> SoclookClient:
     """A client that spends the key's shared budget; `writes` may use the requests kept back
-    from reads (see handlers_app.budget)."""
+    from reads (see handlers_app.budget), and its answers may teach the dashboard Soclook's time
+    zone (see handlers_app.service_time)."""
     api_key = connection.api_key
     fingerprint = key_fingerprint(base_url=connection.base_url, api_key=api_key)
     return SoclookClient(
@@ -18,4 +20,5 @@ def client_for(connection: Connection, *, writes: bool = False) -> SoclookClient
         api_key=api_key,
         budget=CacheBudget(fingerprint=fingerprint, for_writes=writes),
         label=connection_label(connection.pk),
+        on_written=offset_learner(connection) if writes else None,
     )

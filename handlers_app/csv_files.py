@@ -22,8 +22,10 @@ from __future__ import annotations
 import csv
 import re
 from collections.abc import Iterable
+from datetime import datetime
 
 from django.http import HttpResponse
+from django.utils import timezone
 
 __all__ = ["csv_response", "guard_cell", "unguard_cell"]
 
@@ -36,8 +38,14 @@ _FORMULA = re.compile(rf"(?:^|[{_SEPARATORS}])[ \u00a0\u3000]*[{_FORMULA_CHARACT
 
 
 def guard_cell(value: object) -> str:
-    """`value` as a cell no spreadsheet runs as a formula (None is an empty cell)."""
-    text = "" if value is None else str(value)
+    """`value` as a cell no spreadsheet runs as a formula (None is an empty cell, a moment is
+    ISO 8601 in the viewer's zone, with its offset)."""
+    if value is None:
+        text = ""
+    elif isinstance(value, datetime):
+        text = timezone.localtime(value).isoformat(timespec="seconds")
+    else:
+        text = str(value)
     # Leading apostrophes are looked past, so that unguard_cell() gives back every value exactly.
     return _GUARD + text if _FORMULA.search(text.lstrip(_GUARD)) else text
 

@@ -11,7 +11,7 @@ from django.db.models import Q
 from django.utils.html import conditional_escape, format_html
 from django.utils.translation import gettext_lazy as _
 
-from handlers_app import outbound
+from handlers_app import outbound, service_time
 from handlers_app.first_run import SETUP_CODE_MAX_LENGTH
 from handlers_app.imports.reading import (
     MAX_FILE_MEGABYTES,
@@ -91,6 +91,13 @@ class ConnectionForm(forms.ModelForm):
         help_text=_("In your Soclook account: Account → API. It is stored encrypted."),
     )
     team = forms.ModelChoiceField(label=_("Team"), queryset=Team.objects.none())
+    service_offset = forms.TypedChoiceField(
+        label=_("Soclook's time zone"),
+        choices=[("", _("Detect automatically")), *service_time.offset_choices()],
+        coerce=int,
+        empty_value=None,
+        required=False,
+    )
 
     class Meta:
         model = Connection
@@ -120,6 +127,42 @@ class ConnectionForm(forms.ModelForm):
         else:
             del self.fields["team"]
         self.fields["base_url"].assume_scheme = "https"
+        self._init_service_offset()
+
+    def _init_service_offset(self) -> None:
+        field = self.fields["service_offset"]
+        offset = self.instance.service_utc_offset
+        if self.instance.service_offset_by_owner:
+            field.initial = offset
+            state = _("Set by an owner.")
+        elif offset is not None:
+            state = _("Detected automatically: %(offset)s.") % {
+                "offset": service_time.format_offset(offset)
+            }
+        else:
+            state = _("Not known yet: it is detected at the first change made from this dashboard.")
+        field.help_text = format_html(
+            "{} {}",
+            _(
+                "Soclook sends its times without a zone; the dashboard shows them in each "
+                "viewer's own zone once it knows Soclook's."
+            ),
+            state,
+        )
+
+    def save(self, commit: bool = True) -> Connection:
+        connection: Connection = super().save(commit=False)
+        chosen = self.cleaned_data.get("service_offset")
+        if chosen is not None:
+            connection.service_utc_offset = chosen
+            connection.service_offset_by_owner = True
+        elif connection.service_offset_by_owner:
+            # Back to detection: the owner's offset goes, the next write finds the zone.
+            connection.service_utc_offset = None
+            connection.service_offset_by_owner = False
+        if commit:
+            connection.save()
+        return connection
 
     def clean_base_url(self) -> str:
         url: str = self.cleaned_data["base_url"].strip()

@@ -80,6 +80,10 @@ class Connection(models.Model):
     last_checked_at = models.DateTimeField(null=True, blank=True)
     last_check_ok = models.BooleanField(null=True)
     last_check_message = models.CharField(max_length=300, blank=True)
+    # Soclook sends times without a zone, in its own (see handlers_app.service_time): minutes
+    # east of UTC, set by an owner or learnt from the first write; None until either.
+    service_utc_offset = models.SmallIntegerField(_("Soclook's time zone"), null=True, blank=True)
+    service_offset_by_owner = models.BooleanField(default=False)
 
     class Meta:
         ordering = ["team__name", "name", "id"]

@@ -11,8 +11,14 @@ Django's cache (one cache for every worker when REDIS_URL is set) for SOCLOOK_CA
   number each accepted write moves on (services call `handler_cache_saved`, `..._deleted`,
   `..._clear`). A read notes the epoch before asking the service, so what it stores can never
   hide a write that finished meanwhile. A save, toggle or delete carries the snapshot over into
-  the new epoch with that one record changed, so browsing goes on without a request; after a
-  create, whose record only the service knows, the new epoch starts empty.
+  the new epoch with that one record changed, so browsing goes on without a request. A create
+  carries it over with the new record as it was sent, marked *provisional*: only the service
+  knows the record's status, times and place, so the next read asks it, and the snapshot is
+  there to fall back on when it cannot (a write never leaves the list worse than before).
+- The list's search looks in each handler's name and, locally from the snapshot, in its
+  destination as the list shows it (`HandlerType.destination`, never a secret). The service
+  itself only searches names, so in a bigger account the search covers names only
+  (`HandlerListPage.searched_destinations`).
 - Entries outlive their freshness by STALE_KEEP_SECONDS: when the request budget is spent or the
   service is down, reads (handlers_app.selectors) fall back to what the current epoch holds.
 - Cached handlers carry their secrets, so they are sealed (`crypto.seal`), as the database's
@@ -27,7 +33,7 @@ import math
 import time
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from types import MappingProxyType
 from typing import Any, NamedTuple
@@ -47,6 +53,7 @@ from handlers_app.soclook import (
     ListQuery,
 )
 from handlers_app.soclook.errors import NotFound, OutcomeUnknown
+from handlers_app.soclook.types import get_handler_type
 
 SNAPSHOT_SIZE = max(RESULTS_PER_PAGE_CHOICES)
 # How long a cached read can still be shown, marked with its age, when no fresh one can be had.
@@ -69,6 +76,10 @@ class HandlerListPage(HandlerPage):
 
     fetched_at: float = 0.0
     stale_reason: str = ""
+    # The types of all the account's handlers when it is held whole, else None.
+    account_types: tuple[str, ...] | None = None
+    # False when the service did the search (an account bigger than one snapshot): names only.
+    searched_destinations: bool = True
     budget: BudgetState | None = None
     version: str = ""
 
@@ -87,6 +98,11 @@ class HandlerListPage(HandlerPage):
 def handler_cache_saved(*, connection: Connection, handler: Handler) -> None:
     """Soclook accepted a save or a toggle: `handler` is the record as it now stands."""
     AccountCache(connection).advance(saved=handler)
+
+
+def handler_cache_created(*, connection: Connection, handler: Handler) -> None:
+    """Soclook created a handler; `handler` is what was sent, with the id it was given."""
+    AccountCache(connection).advance(created=handler)
 
 
 def handler_cache_deleted(*, connection: Connection, handler_id: int) -> None:
@@ -177,10 +193,12 @@ class AccountCache:
     """The cached reads of one account (one key at one address), in the current epoch.
 
     Entries, each sealed as JSON (`_seal`): `all:<epoch>` the snapshot {fetched_at, rows,
-    touched, digest}; `page:<epoch>:<query>` a page of a big account {fetched_at, rows, page,
-    per_page, total, total_pages, digest}; `known:<epoch>` single handlers {id: (fetched_at,
-    row)}. `touched` lists the ids saved since the snapshot was fetched: the service moved their
-    last-change time to a moment only it knows.
+    touched, provisional, digest}; `page:<epoch>:<query>` a page of a big account {fetched_at,
+    rows, page, per_page, total, total_pages, digest}; `known:<epoch>` single handlers
+    {id: (fetched_at, row)}. `touched` lists the ids saved since the snapshot was fetched: the
+    service moved their last-change time to a moment only it knows. `provisional` lists the
+    handlers created since, put in as they were sent: the list is then read from the service
+    again, the snapshot kept to fall back on.
     """
 
     def __init__(self, connection: Connection) -> None:
@@ -198,7 +216,7 @@ class AccountCache:
         if (
             snapshot is not None
             and self._usable(snapshot, fresh_only)
-            and not (fresh_only and reordered)
+            and not (fresh_only and (reordered or snapshot.get("provisional")))
         ):
             return _select(
                 snapshot["rows"],
@@ -216,8 +234,25 @@ class AccountCache:
                 total_pages=entry["total_pages"],
                 fetched_at=entry["fetched_at"],
                 version=entry["digest"],
+                searched_destinations=not query.search,
             )
         return None
+
+    def page_number(self, query: ListQuery, handler_id: int) -> int | None:
+        """The page of `query`'s list that holds the handler, cut from the snapshot however old;
+        None when the list leaves it out or no snapshot is held (a big account)."""
+        snapshot = _unseal_rows(cache.get(self._key("all")))
+        if snapshot is None:
+            return None
+        chosen = _chosen(snapshot["rows"], query)
+        place = next((index for index, row in enumerate(chosen) if row.id == handler_id), None)
+        if place is None:
+            return None
+        return place // query.results_per_page + 1
+
+    def is_whole(self) -> bool:
+        """Whether the account is held whole (at most one snapshot's worth of handlers)."""
+        return cache.get(self._key("all")) is not None
 
     def handler(self, handler_id: int, *, fresh_only: bool) -> Handler | None:
         known = _unseal_known(cache.get(self._key("known")))
@@ -227,8 +262,9 @@ class AccountCache:
                 return _handler(remembered.row)
         snapshot = _unseal_rows(cache.get(self._key("all")))
         if snapshot is not None and self._usable(snapshot, fresh_only):
+            provisional = fresh_only and handler_id in snapshot.get("provisional", ())
             for row in snapshot["rows"]:
-                if row.id == handler_id:
+                if row.id == handler_id and not provisional:
                     return _handler(row)
         return None
 
@@ -260,7 +296,9 @@ class AccountCache:
         page = client.list_handlers(query)
         fetched_at = time.time()
         digest = self._store_page(query, page, fetched_at)
-        return _as_list_page(page, fetched_at, digest)
+        return replace(
+            _as_list_page(page, fetched_at, digest), searched_destinations=not query.search
+        )
 
     def remember(self, handler: Handler) -> None:
         known = _unseal_known(cache.get(self._key("known")))
@@ -292,8 +330,14 @@ class AccountCache:
 
     # writes
 
-    def advance(self, *, saved: Handler | None = None, deleted_id: int | None = None) -> None:
-        """Move to a new epoch, carrying over what a save or a delete leaves true."""
+    def advance(
+        self,
+        *,
+        saved: Handler | None = None,
+        created: Handler | None = None,
+        deleted_id: int | None = None,
+    ) -> None:
+        """Move to a new epoch, carrying over what a save, a create or a delete leaves true."""
         epoch_key = self._key_unversioned("epoch")
         try:
             new_epoch = cache.incr(epoch_key)
@@ -307,7 +351,16 @@ class AccountCache:
         now = time.time()
         carried: dict[str, Any] = {}
         snapshot = _unseal_rows(cache.get(self._key("all", epoch=old_epoch)))
-        if snapshot is not None and changed_id is not None:
+        if snapshot is not None and created is not None:
+            rows = sorted((*snapshot["rows"], _row(created)), key=lambda row: row.id)
+            kept = tuple(rows)
+            carried[self._key("all", epoch=new_epoch)] = {
+                **snapshot,
+                "rows": kept,
+                "provisional": sorted({*snapshot.get("provisional", ()), created.id}),
+                "digest": _digest(kept),
+            }
+        elif snapshot is not None and changed_id is not None:
             rows = [row for row in snapshot["rows"] if row.id != changed_id]
             present = len(rows) < len(snapshot["rows"])
             touched = snapshot["touched"]
@@ -325,7 +378,7 @@ class AccountCache:
                 }
         known = (
             _unseal_known(cache.get(self._key("known", epoch=old_epoch)))
-            if changed_id is not None
+            if changed_id is not None or created is not None
             else {}
         )
         known.pop(changed_id, None)
@@ -436,18 +489,11 @@ def _select(
     """The page the service would answer for `query`, cut from the account's every handler.
 
     Same rules as the service (and its emulator, handlers_app.sandbox.api): exact type,
-    is_enabled 0/1/2, case-insensitive substring of the name; order by id unless asked, names
+    is_enabled 0/1/2, case-insensitive substring of the name (or here, beyond the service, of
+    the destination shown); order by id unless asked, names
     case-insensitively, missing times first when ascending, ties by id; DESC reverses it all.
     """
-    chosen = list(rows)
-    if query.type:
-        chosen = [row for row in chosen if row.type == query.type]
-    if query.is_enabled is not None:
-        chosen = [row for row in chosen if row.status == query.is_enabled]
-    if query.search:
-        needle = query.search.casefold()
-        chosen = [row for row in chosen if needle in row.name.casefold()]
-    chosen.sort(key=_sort_key(query.order_by), reverse=query.order_type == "DESC")
+    chosen = _chosen(rows, query)
     per_page = query.results_per_page
     start = (query.page - 1) * per_page
     return HandlerListPage(
@@ -458,7 +504,28 @@ def _select(
         total_pages=math.ceil(len(chosen) / per_page),
         fetched_at=fetched_at,
         version=digest,
+        account_types=tuple(dict.fromkeys(row.type for row in rows)),
     )
+
+
+def _chosen(rows: Sequence[_Row], query: ListQuery) -> list[_Row]:
+    """Every row `query` asks for, in its order (all its pages)."""
+    chosen = list(rows)
+    if query.type:
+        chosen = [row for row in chosen if row.type == query.type]
+    if query.is_enabled is not None:
+        chosen = [row for row in chosen if row.status == query.is_enabled]
+    if query.search:
+        needle = query.search.casefold()
+        chosen = [row for row in chosen if needle in _searched_text(row)]
+    chosen.sort(key=_sort_key(query.order_by), reverse=query.order_type == "DESC")
+    return chosen
+
+
+def _searched_text(row: _Row) -> str:
+    """What the search looks in: the name and the destination as the list shows it."""
+    destination = get_handler_type(row.type, settings_keys=row.settings).destination(row.settings)
+    return f"{row.name}\n{destination}".casefold()
 
 
 def _sort_key(order_by: str | None) -> Callable[[_Row], Any]:

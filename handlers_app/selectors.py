@@ -14,10 +14,11 @@ from handlers_app.budget import BudgetState
 from handlers_app.clients import client_for
 from handlers_app.models import Connection
 from handlers_app.readcache import AccountCache, HandlerListPage, handler_cache_deleted
+from handlers_app.service_time import offset_learn_from_read
 from handlers_app.soclook import Handler, ListQuery
-from handlers_app.soclook.errors import NotFound, RateLimited, Unavailable
+from handlers_app.soclook.errors import NotFound, RateLimited, SoclookError, Unavailable
 
-__all__ = ["HandlerListPage", "budget_state", "handler_get", "handler_page"]
+__all__ = ["HandlerListPage", "budget_state", "handler_get", "handler_page", "handler_page_number"]
 
 
 def handler_page(
@@ -29,12 +30,32 @@ def handler_page(
     if page is None:
         try:
             page = account.fetch_page(query)
+            offset_learn_from_read(connection=connection, handlers=page.items)
         except (RateLimited, Unavailable) as exc:
             page = account.page(query, fresh_only=False)
             if page is None:
                 raise
             page = replace(page, stale_reason=exc.message)
     return replace(page, budget=account.budget_state(), version=f"{account.epoch}:{page.version}")
+
+
+def handler_page_number(*, connection: Connection, query: ListQuery, handler_id: int) -> int | None:
+    """The page of the list `query` asks for that holds the handler; None when its filters
+    leave the handler out.
+
+    Reads the list as `handler_page` does (a record just created sends the read to the
+    service, which alone knows where it falls). An account too big to be held whole would
+    need a request a page to search through, so there, as when the list cannot be read at
+    all, the answer is the page asked for.
+    """
+    try:
+        handler_page(connection=connection, query=query)
+    except SoclookError:
+        return query.page
+    account = AccountCache(connection)
+    if not account.is_whole():
+        return query.page
+    return account.page_number(query, handler_id)
 
 
 def handler_get(*, connection: Connection, handler_id: int) -> Handler:
@@ -52,6 +73,7 @@ def handler_get(*, connection: Connection, handler_id: int) -> Handler:
     except NotFound:
         handler_cache_deleted(connection=connection, handler_id=handler_id)
         raise
+    offset_learn_from_read(connection=connection, handlers=[handler])
     account.remember(handler)
     return handler
 

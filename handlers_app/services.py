@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import replace
+from datetime import datetime
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.utils import timezone
@@ -26,10 +27,12 @@ from handlers_app.journal.restoring import recreation_of, restore_claim, restore
 from handlers_app.models import Connection, JournalEntry
 from handlers_app.readcache import (
     handler_cache_clear,
+    handler_cache_created,
     handler_cache_deleted,
     handler_cache_guard,
     handler_cache_saved,
 )
+from handlers_app.service_time import service_now
 from handlers_app.soclook import Handler, HandlerStatus, ListQuery
 from handlers_app.soclook.errors import BadKey, KeyUnreadable, SoclookError, Unavailable
 from handlers_app.soclook.types import NAME_MAX_LENGTH, get_handler_type
@@ -186,8 +189,21 @@ def handler_create(
         handler_id = client_for(connection, writes=True).create_handler(
             name=name, type=type, settings=settings
         )
-    # Only the service knows the new record (its status, its times): the next read asks it.
-    handler_cache_clear(connection=connection)
+    now = service_now(connection.service_utc_offset)
+    # Only the service knows the new record for sure (a status waiting for confirmation, its
+    # times): the list asks it again, and meanwhile has this one to show.
+    handler_cache_created(
+        connection=connection,
+        handler=Handler(
+            id=handler_id,
+            type=type,
+            name=name[:NAME_MAX_LENGTH],
+            settings=dict(settings),
+            status=HandlerStatus.ENABLED,
+            created=now,
+            last_changed=now,
+        ),
+    )
     record_handler_created(
         connection=connection,
         user=user,
@@ -197,6 +213,16 @@ def handler_create(
         settings=settings,
     )
     return handler_id
+
+
+def handler_changed(*, current: Handler, name: str, type: str, settings: Mapping[str, str]) -> bool:
+    """Whether saving what was submitted would change the handler at all."""
+    full = merged_settings(current=current, type=type, submitted=settings)
+    return (name[:NAME_MAX_LENGTH], type, full) != (
+        current.name,
+        current.type,
+        dict(current.settings),
+    )
 
 
 def handler_update(
@@ -209,13 +235,22 @@ def handler_update(
     settings: Mapping[str, str],
 ) -> Handler:
     """Save a changed handler. Sends the whole record (name, type, every settings field), as the
-    service blanks what an update leaves out. Returns the record as it now stands."""
+    service blanks what an update leaves out; sends nothing when nothing changed
+    (`handler_changed`). Returns the record as it now stands."""
+    if not handler_changed(current=current, name=name, type=type, settings=settings):
+        return current
     full = merged_settings(current=current, type=type, submitted=settings)
     with handler_cache_guard(connection=connection, handler_id=current.id):
-        client_for(connection, writes=True).update_handler(
+        answered = client_for(connection, writes=True).update_handler(
             handler_id=current.id, name=name, type=type, settings=full
         )
-    updated = replace(current, name=name[:NAME_MAX_LENGTH], type=type, settings=full)
+    updated = replace(
+        current,
+        name=name[:NAME_MAX_LENGTH],
+        type=type,
+        settings=full,
+        **_dates_after_write(connection, current, answered),
+    )
     handler_cache_saved(connection=connection, handler=updated)
     record_handler_changed(connection=connection, user=user, before=current, after=updated)
     return updated
@@ -225,7 +260,7 @@ def handler_set_enabled(
     *, connection: Connection, user: AbstractBaseUser, current: Handler, enabled: bool
 ) -> Handler:
     with handler_cache_guard(connection=connection, handler_id=current.id):
-        client_for(connection, writes=True).update_handler(
+        answered = client_for(connection, writes=True).update_handler(
             handler_id=current.id,
             name=current.name,
             type=current.type,
@@ -239,10 +274,26 @@ def handler_set_enabled(
         status = HandlerStatus.PENDING
     else:
         status = HandlerStatus.ENABLED
-    updated = replace(current, status=status)
+    updated = replace(current, status=status, **_dates_after_write(connection, current, answered))
     handler_cache_saved(connection=connection, handler=updated)
     record_handler_changed(connection=connection, user=user, before=current, after=updated)
     return updated
+
+
+def _dates_after_write(
+    connection: Connection, current: Handler, answered: Handler | None
+) -> dict[str, datetime | None]:
+    """The record's dates after a write: the service's, when its answer carries them; else the
+    dashboard's own time of the change, which the next read from the service replaces."""
+    if answered is not None and answered.last_changed is not None:
+        return {
+            "created": answered.created or current.created,
+            "last_changed": answered.last_changed,
+        }
+    return {
+        "created": current.created,
+        "last_changed": service_now(connection.service_utc_offset),
+    }
 
 
 def handler_delete(*, connection: Connection, user: AbstractBaseUser, current: Handler) -> None:

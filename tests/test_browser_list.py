@@ -83,7 +83,7 @@ def test_paging_sorting_and_filtering_swap_the_table_and_keep_the_address(
     # The sort order survived the change of filter.
     expect(page).to_have_url(re.compile(r"order_by=name&order_type=DESC"))
 
-    page.get_by_label("Name contains").fill("no such handler")
+    page.get_by_label("Name or destination contains").fill("no such handler")
     expect(page.get_by_text("No handlers match these filters.")).to_be_visible()
     expect(page).to_have_url(re.compile(r"search=no\+such\+handler"))
     # Empty fields are left out of the address.
@@ -93,17 +93,17 @@ def test_paging_sorting_and_filtering_swap_the_table_and_keep_the_address(
     page.go_back()
     expect(page).to_have_url(re.compile(r"type=email"))
     expect(page).not_to_have_url(re.compile(r"search="))
-    expect(page.get_by_label("Name contains")).to_have_value("")
+    expect(page.get_by_label("Name or destination contains")).to_have_value("")
     expect(page.get_by_label("Type")).to_have_value("email")
     expect(page.locator("#handler-table tbody tr").first).to_be_visible()
     page.go_forward()
     expect(page.get_by_text("No handlers match these filters.")).to_be_visible()
-    expect(page.get_by_label("Name contains")).to_have_value("no such handler")
+    expect(page.get_by_label("Name or destination contains")).to_have_value("no such handler")
 
     page.get_by_role("link", name="Clear filters").click()
     expect(summary(page)).to_contain_text("of 40 handlers")
     expect(page.get_by_label("Type")).to_have_value("")
-    expect(page.get_by_label("Name contains")).to_have_value("")
+    expect(page.get_by_label("Name or destination contains")).to_have_value("")
     assert page.url == page.url.split("?")[0] + "?results_per_page=10&order_by=name&order_type=DESC"
     assert url in page.url
 

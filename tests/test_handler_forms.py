@@ -89,9 +89,10 @@ def test_editor_adds_a_handler_of_every_type(
     response = client.post(new_url(connection), typed)
 
     assert response.status_code == 302
-    assert response["Location"] == list_url(connection)
-    assert messages_of(response) == [f"Added “Team {slug}”."]
     (created,) = [h for h in sandbox.handlers(api_key) if h["id"] not in before]
+    # The 41st handler: on page 2, marked.
+    assert response["Location"] == f"{list_url(connection)}?page=2&highlight={created['id']}"
+    assert messages_of(response) == [f"Added “Team {slug}”."]
     assert created["name"] == f"Team {slug}"
     assert created["type"] == slug
     assert settings_of(created) == typed_settings(HANDLER_TYPES[slug])
@@ -265,7 +266,7 @@ def test_through_htmx_success_sends_the_browser_to_the_list(
     )
 
     assert response.status_code == 200
-    assert response["HX-Redirect"] == list_url(connection)
+    assert response["HX-Redirect"] == f"{list_url(connection)}?page=2&highlight=41"
 
 
 def test_changing_the_type_without_javascript_keeps_the_name_and_saves_nothing(
@@ -447,7 +448,7 @@ def test_a_handler_of_an_unknown_type_can_be_renamed_and_keeps_its_settings(
     page = client.get(edit_url(connection, handler["id"])).content.decode()
     response = client.post(edit_url(connection, handler["id"]), {"name": "SMS duty"})
 
-    assert "<code>twilio</code>" in page
+    assert "Twilio SMS" in page and "Phone number" in page
     assert "••••4567" in page
     assert "+79991234567" not in page
     assert 'name="type"' not in page

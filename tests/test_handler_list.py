@@ -8,6 +8,7 @@ from django.urls import reverse
 
 from handlers_app.models import Connection, Team
 from handlers_app.sandbox import Fault
+from handlers_app.soclook.types import get_handler_type
 from tests.helpers import client_for
 
 HTMX = {"HTTP_HX_REQUEST": "true"}
@@ -75,7 +76,7 @@ def test_handlers_of_types_the_dashboard_does_not_know_are_listed(
     twilio = next(r for r in sandbox.handlers(api_key) if r["type"] == "twilio")
     text = client_for(editor).get(list_url(connection)).text
     assert twilio["name"] in text
-    assert "bi-question-circle" in text
+    assert "bi-chat-left-text" in text and "Twilio SMS" in text
     assert twilio["settings"]["twilio"] not in text
 
 
@@ -116,6 +117,11 @@ def test_the_filters_choose_what_the_list_shows(
     assert shown == expected
 
 
+def shown_destination(record: dict) -> str:
+    handler_type = get_handler_type(record["type"], settings_keys=record["settings"])
+    return handler_type.destination(record["settings"])
+
+
 def test_a_name_search_and_a_sort_order_choose_the_rows_and_their_order(
     owner: User, connection: Connection, sandbox, api_key: str
 ) -> None:
@@ -130,7 +136,7 @@ def test_a_name_search_and_a_sort_order_choose_the_rows_and_their_order(
     )
 
     shown = [int(i) for i in re.findall(r'<tr id="handler-(\d+)"', text)]
-    matching = [r for r in records if "team" in r["name"].casefold()]
+    matching = [r for r in records if "team" in f"{r['name']} {shown_destination(r)}".casefold()]
     assert matching
     expected = sorted(matching, key=lambda r: (r["name"].casefold(), r["id"]), reverse=True)
     assert shown == [r["id"] for r in expected]
@@ -145,7 +151,7 @@ def test_a_name_search_and_a_sort_order_choose_the_rows_and_their_order(
         {"page": "1e5"},
         {"results_per_page": "7"},
         {"results_per_page": "lots"},
-        {"type": "carrier_pigeon"},
+        {"type": "Carrier pigeon!"},
         {"is_enabled": "maybe"},
         {"is_enabled": "9"},
         {"order_by": "password"},

@@ -63,9 +63,9 @@ def test_the_upload_page_explains_the_columns_of_every_type(
     html = client.get(import_url(connection)).content.decode()
 
     for handler_type in HANDLER_TYPES.values():
-        assert f"<code>{handler_type.slug}</code>" in html
-        for name in handler_type.field_names:
-            assert f"<code>{name}</code>" in html
+        assert f"{handler_type.label}</th>" in html
+        for spec in handler_type.fields:
+            assert f"{spec.label}: <code>{spec.name}</code>" in html
     assert reverse("handler_import_template", args=[connection.pk]) in html
 
 

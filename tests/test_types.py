@@ -212,15 +212,15 @@ def test_unknown_types_are_not_in_the_registry(slug: str) -> None:
 
 
 def test_an_unknown_type_mirrors_the_stored_settings_keys() -> None:
-    handler_type = get_handler_type("twilio", settings_keys=["twilio", "twilio_from"])
-    assert handler_type.slug == "twilio"
-    assert str(handler_type.label) == "twilio"
+    handler_type = get_handler_type("carrier_pigeon", settings_keys=["pigeon", "loft"])
+    assert handler_type.slug == "carrier_pigeon"
+    assert str(handler_type.label) == "carrier_pigeon"
     assert handler_type.icon == "question-circle"
-    assert handler_type.field_names == ("twilio", "twilio_from")
+    assert handler_type.field_names == ("pigeon", "loft")
     assert all(
         f.kind == FieldKind.TEXT and f.secret and not f.required for f in handler_type.fields
     )
-    assert handler_type.summary({"twilio": "+15551234567"}) == f"twilio {MASK}4567"
+    assert handler_type.summary({"pigeon": "+15551234567"}) == f"pigeon {MASK}4567"
 
 
 def test_a_blank_type_gets_a_readable_label() -> None:

@@ -4,6 +4,13 @@ without the database.
 `read_csv()` reads an uploaded file and checks every row against the type registry. A problem
 with the whole file raises `ImportFileError`; a problem with one row is listed on that row, and
 the rest can still be imported. `template_rows()` is the file to start from.
+
+The template's header holds the API's names (the column keys); below it, one example row per
+type names its type as the form does and fills in made-up values. Those rows show what goes
+where, right where a person types, and would create junk handlers: a row whose settings are
+still all its type's example values is refused as an example row. The check looks at the
+values, not at a marker or the rows' place, so it holds after a spreadsheet sorted the rows,
+and for an example whose name alone was changed.
 """
 
 from __future__ import annotations
@@ -16,6 +23,7 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
+from django.conf import settings as django_settings
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.utils import translation
@@ -102,12 +110,15 @@ def template_rows() -> list[list[str]]:
     rows = [header]
     for handler_type in HANDLER_TYPES.values():
         row = dict.fromkeys(header, "")
-        row["type"] = handler_type.slug
+        row["type"] = str(handler_type.label)
         row["name"] = _("Example: %(type)s") % {"type": handler_type.label}
-        for spec in handler_type.fields:
-            row[spec.name] = _example_value(spec)
+        row.update(_example_settings(handler_type))
         rows.append(list(row.values()))
     return rows
+
+
+def _example_settings(handler_type: HandlerType) -> dict[str, str]:
+    return {spec.name: _example_value(spec) for spec in handler_type.fields}
 
 
 def _example_value(spec: FieldSpec) -> str:
@@ -261,7 +272,7 @@ def _parse_row(
         problems.append(_("Type: this field is required. Use one of: %(types)s.") % _types())
     elif handler_type is None:
         problems.append(
-            _("Type: not a type this dashboard knows. Use one of: %(types)s.") % _types()
+            _("Type: not a type this dashboard can create. Use one of: %(types)s.") % _types()
         )
 
     name = values.get("name", "").strip()
@@ -295,8 +306,12 @@ def _parse_row(
                 _("Leave %(columns)s empty: a “%(type)s” handler does not use them.")
                 % {
                     "columns": get_text_list([f"“{c}”" for c in unused], _("and")),
-                    "type": handler_type.slug,
+                    "type": handler_type.label,
                 }
+            )
+        if settings == _example_settings(handler_type):
+            problems.append(
+                _("Example row from the template: replace it with your own handler, or delete it.")
             )
     return ParsedRow(
         number=number,
@@ -310,19 +325,20 @@ def _parse_row(
 
 
 def _types_by_name() -> dict[str, HandlerType]:
-    """What a type cell may say, casefolded: the API name, or the label in English or in the
-    language of the page."""
+    """What a type cell may say, casefolded: the label in any of the dashboard's languages (a
+    template downloaded in one may be uploaded in another), or the API name."""
     names: dict[str, HandlerType] = {}
     for handler_type in HANDLER_TYPES.values():
-        with translation.override("en"):
-            names[str(handler_type.label).casefold()] = handler_type
-        names[str(handler_type.label).casefold()] = handler_type
+        for language, _name in django_settings.LANGUAGES:
+            with translation.override(language):
+                names[str(handler_type.label).casefold()] = handler_type
         names[handler_type.slug] = handler_type
     return names
 
 
 def _types() -> dict[str, str]:
-    return {"types": ", ".join(HANDLER_TYPES)}
+    labels = [f"“{handler_type.label}”" for handler_type in HANDLER_TYPES.values()]
+    return {"types": ", ".join(labels)}
 
 
 def _mark_repeats(rows: list[ParsedRow]) -> list[ParsedRow]:

@@ -13,7 +13,7 @@ from django.utils.translation import gettext_lazy as _
 
 from handlers_app.models import Connection, Role
 from handlers_app.soclook import HandlerStatus
-from handlers_app.soclook.types import HANDLER_TYPES, get_handler_type
+from handlers_app.soclook.types import get_handler_type, setting_label
 from handlers_app.testsend.outcomes import Outcome
 
 type Change = dict[str, Any]
@@ -120,14 +120,6 @@ _REFUSAL_REASONS: dict[str, Promise] = {
 }
 
 
-def _setting_label(key: str) -> str:
-    for handler_type in HANDLER_TYPES.values():
-        spec = handler_type.get_field(key)
-        if spec is not None:
-            return str(spec.label)
-    return key
-
-
 def _shown(name: str, value: Any) -> str:
     if value is None or value == "":
         return ""
@@ -151,7 +143,7 @@ def change_lines(changes: Iterable[Change]) -> list[ChangeLine]:
     for change in changes:
         name = str(change.get("field", ""))
         if change.get("setting"):
-            label = _setting_label(name)
+            label = str(setting_label(name))
         else:
             label = str(_FIELD_LABELS.get(name, name))
         secret = bool(change.get("secret"))

@@ -6,7 +6,6 @@ from itertools import chain
 
 from django.db.models import QuerySet
 from django.http import HttpResponse
-from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from handlers_app.csv_files import csv_response
@@ -30,7 +29,7 @@ def journal_csv(entries: QuerySet[JournalEntry], *, filename: str) -> HttpRespon
     ]
     rows = (
         [
-            timezone.localtime(entry.created_at).isoformat(timespec="seconds"),
+            entry.created_at,
             entry.team.name,
             entry.connection_name,
             entry.user_name,

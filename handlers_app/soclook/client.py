@@ -132,9 +132,12 @@ class SoclookClient:
         label: str = "",
         get_retries: int = 2,
         backoff: float = 0.25,
+        on_written: Callable[[int, Handler | None], None] | None = None,
     ) -> None:
         """`timeout`: seconds for a whole call, every attempt and pause included (default
-        SOCLOOK_TIMEOUT). `fetch` sends one request (tests give a fake)."""
+        SOCLOOK_TIMEOUT). `fetch` sends one request (tests give a fake). `on_written` hears of
+        each create or update the service accepted: the handler's id, and the handler as the
+        answer describes it (None when it does not)."""
         self.base_url = base_url.strip().rstrip("/") + "/"
         self._api_key = api_key.strip()
         self.policy = soclook_policy(deadline=timeout)
@@ -143,6 +146,7 @@ class SoclookClient:
         self.label = label
         self.get_retries = max(0, get_retries)
         self.backoff = backoff
+        self._on_written = on_written
         self._rate_limit_remaining: int | None = None
 
     def __repr__(self) -> str:
@@ -178,6 +182,7 @@ class SoclookClient:
             # The service said yes, so a handler probably exists now; without its id a retry
             # could make a second one.
             raise OutcomeUnknown(status=answer.status)
+        self._written(new_id, answer)
         return new_id
 
     def update_handler(
@@ -188,7 +193,9 @@ class SoclookClient:
         type: str,
         settings: Mapping[str, str],
         is_enabled: bool | None = None,
-    ) -> None:
+    ) -> Handler | None:
+        """Send the whole record; return it as the service answered, when the answer holds it
+        (the live service's does, the seed's `{"data": {"id": 1}}` does not)."""
         # The live service blanks the type of an update without `type`, and keeps stored
         # settings only when `type` is sent: so every update carries the whole record.
         form = {"name": name, "type": type, **_settings_form(type, settings)}
@@ -198,7 +205,18 @@ class SoclookClient:
             del form["type"]
         if is_enabled is not None:
             form["is_enabled"] = "1" if is_enabled else "0"
-        self._request("POST", _item_path(handler_id), form=form)
+        answer = self._request("POST", _item_path(handler_id), form=form)
+        return self._written(handler_id, answer)
+
+    def _written(self, handler_id: int, answer: _Answer) -> Handler | None:
+        """The record a write's answer holds, if any; `on_written` hears of every write."""
+        try:
+            described: Handler | None = _parse_handler(_data_of(answer.body))
+        except _ShapeError:
+            described = None
+        if self._on_written is not None:
+            self._on_written(handler_id, described)
+        return described
 
     def delete_handler(self, handler_id: int) -> None:
         self._request("DELETE", _item_path(handler_id))

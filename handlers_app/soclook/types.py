@@ -3,12 +3,15 @@
 This table is the only place that knows type names. Forms, templates and the client read it:
 
 - `HANDLER_TYPES` maps each known slug to a `HandlerType`, in the order the type picker shows them.
+- `DISPLAY_ONLY_TYPES` names the types sibling services on the platform offer (`twilio`,
+  `google_chat`, ...): an account may hold them, Soclook cannot create them.
 - `get_handler_type(slug, settings_keys=...)` returns the registry entry, or for a type the
-  dashboard does not know (`twilio`, `google_chat`, a blanked `""`, ...) a generic `HandlerType`
-  built on the fly with `is_known=False`, icon `question-circle` and one optional TEXT field per
-  key in `settings_keys` (pass the handler's settings). `generic_type_for(slug, settings_keys)`
-  builds that generic type directly. Such handlers can be listed, renamed, toggled and deleted;
-  their settings are sent back untouched on every update.
+  dashboard cannot create (a display-only one, one it has never heard of, a blanked `""`) a
+  generic `HandlerType` built on the fly with `is_known=False` and one optional TEXT field per
+  key in `settings_keys` (pass the handler's settings), named and labelled from
+  `DISPLAY_ONLY_TYPES` where it is there, else by its slug with icon `question-circle`.
+  `generic_type_for(slug, settings_keys)` builds that generic type directly. Such handlers can be
+  listed, renamed, toggled and deleted; their settings are sent back untouched on every update.
 - `FieldSpec.validate()` cleans one submitted value or raises `ValidationError`;
   `FieldSpec.mask()` and `HandlerType.summary()` give what a page may show. Every value except an
   e-mail address is a credential (webhook URLs embed tokens), so pages see at most its host or
@@ -33,17 +36,21 @@ from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy
 
 __all__ = [
+    "DISPLAY_ONLY_TYPES",
     "HANDLER_TYPES",
     "NAME_MAX_LENGTH",
     "VALUE_MAX_LENGTH",
     "Delivery",
     "DeliverySpec",
+    "DisplayOnlyType",
     "FieldKind",
     "FieldSpec",
     "HandlerType",
+    "filter_types",
     "generic_type_for",
     "get_handler_type",
     "is_known_type",
+    "setting_label",
     "type_choices",
 ]
 
@@ -209,15 +216,26 @@ class HandlerType:
         return next((field for field in self.fields if field.name == name), None)
 
     def summary(self, settings: Mapping[str, str]) -> str:
+        field = self._summary_field(settings)
+        shown = self.destination(settings)
+        if field is None or not shown or field.kind in (FieldKind.EMAIL, FieldKind.URL):
+            return shown
+        return f"{field.label} {shown}"
+
+    def destination(self, settings: Mapping[str, str]) -> str:
+        """Where notifications go, as the list shows it: an e-mail address, a web address's
+        host, the last characters of an ID. Never more of a secret than that, so the list's
+        search may look in it."""
+        field = self._summary_field(settings)
+        if field is None:
+            return ""
+        return field.mask(settings.get(field.name, ""))
+
+    def _summary_field(self, settings: Mapping[str, str]) -> FieldSpec | None:
         field = self.get_field(self.summary_field) if self.summary_field else None
         if field is None:
             field = next((f for f in self.fields if settings.get(f.name)), None)
-        if field is None:
-            return ""
-        shown = field.mask(settings.get(field.name, ""))
-        if not shown or field.kind in (FieldKind.EMAIL, FieldKind.URL):
-            return shown
-        return f"{field.label} {shown}"
+        return field
 
 
 _WEBHOOK_HELP_TAIL = gettext_lazy(
@@ -473,12 +491,59 @@ HANDLER_TYPES: dict[str, HandlerType] = {
 }
 
 
+@dataclass(frozen=True)
+class DisplayOnlyType:
+    """A type sibling services on Soclook's platform offer and Soclook itself cannot create.
+    An account may still hold such handlers: the dashboard names them and their settings, and
+    handles them like any type it does not know (settings kept exactly as stored)."""
+
+    label: Text
+    icon: str
+    setting_labels: Mapping[str, Text]
+
+
+_PHONE_NUMBER = gettext_lazy("Phone number")
+
+DISPLAY_ONLY_TYPES: Mapping[str, DisplayOnlyType] = MappingProxyType(
+    {
+        "twilio": DisplayOnlyType(
+            label=gettext_lazy("Twilio SMS"),
+            icon="chat-left-text",
+            setting_labels={"twilio": _PHONE_NUMBER},
+        ),
+        "twilio_call": DisplayOnlyType(
+            label=gettext_lazy("Twilio call"),
+            icon="telephone-outbound",
+            setting_labels={"twilio_call": _PHONE_NUMBER},
+        ),
+        "whatsapp": DisplayOnlyType(
+            label=gettext_lazy("WhatsApp"),
+            icon="whatsapp",
+            setting_labels={"whatsapp": _PHONE_NUMBER},
+        ),
+        "google_chat": DisplayOnlyType(
+            label=gettext_lazy("Google Chat"),
+            icon="google",
+            setting_labels={"google_chat": gettext_lazy("Google Chat webhook URL")},
+        ),
+        "internal_notification": DisplayOnlyType(
+            label=gettext_lazy("Internal notification"),
+            icon="app-indicator",
+            setting_labels={},
+        ),
+    }
+)
+
+
 def generic_type_for(slug: str, settings_keys: Iterable[str]) -> HandlerType:
-    """A stand-in for a type missing from the registry; its fields mirror the stored settings."""
+    """A stand-in for a type missing from the registry; its fields mirror the stored settings.
+    A display-only type lends it its name, icon and setting labels."""
+    named = DISPLAY_ONLY_TYPES.get(slug)
+    setting_labels = named.setting_labels if named is not None else {}
     fields = tuple(
         FieldSpec(
             name=key,
-            label=key,
+            label=setting_labels.get(key, key),
             kind=FieldKind.TEXT,
             help_text=gettext_lazy(
                 "This dashboard does not know this type, so this value is kept exactly as "
@@ -488,14 +553,25 @@ def generic_type_for(slug: str, settings_keys: Iterable[str]) -> HandlerType:
         )
         for key in dict.fromkeys(settings_keys)
     )
-    return HandlerType(
-        slug=slug,
-        label=slug or gettext_lazy("Unknown type"),
-        description=gettext_lazy(
+    if named is None:
+        label: Text = slug or gettext_lazy("Unknown type")
+        icon = "question-circle"
+        description = gettext_lazy(
             "A type this dashboard does not know. It can be renamed, switched on or off and "
             "deleted here; its settings are kept as they are."
-        ),
-        icon="question-circle",
+        )
+    else:
+        label, icon = named.label, named.icon
+        description = gettext_lazy(
+            "Soclook cannot create handlers of this type, so this dashboard cannot change its "
+            "settings. It can be renamed, switched on or off and deleted here; its settings are "
+            "kept as they are."
+        )
+    return HandlerType(
+        slug=slug,
+        label=label,
+        description=description,
+        icon=icon,
         fields=fields,
         is_known=False,
     )
@@ -508,9 +584,36 @@ def get_handler_type(slug: str, *, settings_keys: Iterable[str] = ()) -> Handler
     return generic_type_for(slug, settings_keys)
 
 
+def setting_label(key: str) -> Text:
+    """What people call a settings key, whichever type holds it; the key itself when none does."""
+    for handler_type in HANDLER_TYPES.values():
+        spec = handler_type.get_field(key)
+        if spec is not None:
+            return spec.label
+    for named in DISPLAY_ONLY_TYPES.values():
+        if key in named.setting_labels:
+            return named.setting_labels[key]
+    return key
+
+
 def is_known_type(slug: str) -> bool:
     return slug in HANDLER_TYPES
 
 
 def type_choices() -> list[tuple[str, Text]]:
     return [(handler_type.slug, handler_type.label) for handler_type in HANDLER_TYPES.values()]
+
+
+def filter_types(
+    present: Iterable[str] | None, *, selected: str | None = None
+) -> list[HandlerType]:
+    """The types a list filter offers: every type the dashboard can create, then the other types
+    of the account's handlers (`present`; when it is not known, every display-only type), and
+    the `selected` one wherever it comes from."""
+    shown = dict.fromkeys(DISPLAY_ONLY_TYPES if present is None else present)
+    others = [slug for slug in DISPLAY_ONLY_TYPES if slug in shown]
+    others += sorted(slug for slug in shown if slug and slug not in others)
+    if selected:
+        others.append(selected)
+    slugs = dict.fromkeys((*HANDLER_TYPES, *others))
+    return [get_handler_type(slug) for slug in slugs]

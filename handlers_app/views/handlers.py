@@ -34,6 +34,7 @@ from handlers_app.access import ConnectionAccess, connection_for
 from handlers_app.http import HtmxHttpRequest
 from handlers_app.journal.queries import handler_last_changes, handler_last_tests
 from handlers_app.models import Connection, Role
+from handlers_app.readcache import SNAPSHOT_SIZE
 from handlers_app.selectors import handler_get, handler_page
 from handlers_app.services import handler_delete, handler_set_enabled
 from handlers_app.soclook import (
@@ -51,7 +52,7 @@ from handlers_app.soclook.errors import (
     OutcomeUnknown,
     SoclookError,
 )
-from handlers_app.soclook.types import HANDLER_TYPES
+from handlers_app.soclook.types import filter_types, get_handler_type
 from handlers_app.testsend.service import tests_version
 from handlers_app.views.bulk import linked_flows
 
@@ -61,6 +62,8 @@ FILTERS_FORM_ID = "handler-filters"
 # The status filter offers the usual state first.
 STATUS_FILTER_ORDER = (HandlerStatus.ENABLED, HandlerStatus.DISABLED, HandlerStatus.PENDING)
 DEFAULT_QUERY = ListQuery()
+# The list's address names the row just saved, to mark it (not part of the list's query).
+HIGHLIGHT_PARAM = "highlight"
 # The first click on a date column shows the newest first; on the name, A to Z.
 SORT_COLUMNS: dict[str, tuple[Any, str]] = {
     "name": (gettext_lazy("Name"), "ASC"),
@@ -81,12 +84,18 @@ class SortColumn:
 
 
 def _list_url(
-    connection: Connection, query: ListQuery | None = None, *, refresh: bool = False
+    connection: Connection,
+    query: ListQuery | None = None,
+    *,
+    refresh: bool = False,
+    highlight: int | None = None,
 ) -> str:
     url = connection.get_absolute_url()
     params = query.to_params(omit_defaults=True) if query is not None else {}
     if refresh:
         params["refresh"] = "1"
+    if highlight is not None:
+        params[HIGHLIGHT_PARAM] = str(highlight)
     return f"{url}?{urlencode(params)}" if params else url
 
 
@@ -100,6 +109,12 @@ def _back_query(request: HtmxHttpRequest, connection: Connection, candidate: str
     if parts.path != _list_url(connection):
         return DEFAULT_QUERY
     return ListQuery.from_params(QueryDict(parts.query))
+
+
+def _new_url(connection: Connection, query: ListQuery) -> str:
+    """The add page, which comes back to this list (`next`) once the handler is added."""
+    url = reverse("handler_new", args=[connection.pk])
+    return f"{url}?{urlencode({'next': _list_url(connection, query)})}"
 
 
 # --- the table ---------------------------------------------------------------------------------
@@ -127,11 +142,15 @@ def _page_numbers(page: HandlerPage, query: ListQuery) -> list[int | None]:
 
 
 def _table_context(
-    access: ConnectionAccess, query: ListQuery, *, refresh: bool = False
+    access: ConnectionAccess,
+    query: ListQuery,
+    *,
+    refresh: bool = False,
+    highlight: int | None = None,
 ) -> dict[str, Any]:
     """Everything the table region shows. A page past the end shows the last page instead,
     which costs a second request only in that case. `refresh` asks Soclook even when the
-    list is cached."""
+    list is cached; `highlight` is the id of a row to mark (the one just saved)."""
     connection = access.connection
     page: HandlerPage | None = None
     error: SoclookError | None = None
@@ -152,6 +171,7 @@ def _table_context(
         "can_manage": access.can_manage,
         "query": query,
         "search_max_length": SEARCH_MAX_LENGTH,
+        "snapshot_size": SNAPSHOT_SIZE,
         "params": query.to_params(omit_defaults=True),
         "list_url": _list_url(connection),
         "back_url": _list_url(connection, query),
@@ -160,16 +180,20 @@ def _table_context(
             connection, replace(query, page=1, type=None, is_enabled=None, search=None)
         ),
         "page_corrected": corrected,
+        "highlight_id": highlight,
+        "new_url": _new_url(connection, query),
         "handler_page": page,
         "error": error,
         "bad_key": isinstance(error, (BadKey, KeyUnreadable)),
         "filtered": filtered,
         "empty_account": page is not None and page.total == 0 and not filtered,
-        "type_choices": list(HANDLER_TYPES.values()),
+        "type_choices": filter_types(
+            page.account_types if page is not None else None, selected=query.type
+        ),
         "status_choices": [(status.value, status.label) for status in STATUS_FILTER_ORDER],
         "per_page_choices": RESULTS_PER_PAGE_CHOICES,
         "sort_columns": _sort_columns(connection, query),
-        "filter_type_label": HANDLER_TYPES[query.type].label if query.type else "",
+        "filter_type_label": get_handler_type(query.type).label if query.type else "",
         "filter_status_label": (
             HandlerStatus(query.is_enabled).label if query.is_enabled is not None else ""
         ),
@@ -208,6 +232,8 @@ def _render_table(
     # Changes that did not come from the filter form itself (clearing the filters, say) send
     # the form along so that it shows the filters in force.
     context["refresh_filters"] = request.htmx.trigger != FILTERS_FORM_ID
+    # The add link in the page's header comes back to the list as it now is.
+    context["refresh_add_link"] = True
     response = render(request, f"{TEMPLATE}#table", context)
     if push:
         # The address bar shows the list as it is (no empty fields, a page that exists), and
@@ -233,7 +259,14 @@ def handler_list(request: HtmxHttpRequest, connection_id: int) -> HttpResponse:
     refresh = request.GET.get("refresh") == "1"
     if request.htmx and not request.htmx.history_restore_request and not request.htmx.boosted:
         return _render_table(request, access, query, push=True, refresh=refresh)
-    return render(request, TEMPLATE, _table_context(access, query, refresh=refresh))
+    highlight = _as_id(request.GET.get(HIGHLIGHT_PARAM))
+    return render(
+        request, TEMPLATE, _table_context(access, query, refresh=refresh, highlight=highlight)
+    )
+
+
+def _as_id(raw: str | None) -> int | None:
+    return int(raw) if raw and raw.isascii() and raw.isdigit() and len(raw) < 19 else None
 
 
 @login_required

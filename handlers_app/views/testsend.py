@@ -171,6 +171,7 @@ def _form_answer(
         request,
         connection=connection,
         form=form,
+        back=_back_query(request, connection, request.POST.get("next", "")),
         handler_id=handler_id,
         current=current,
         test_outcome=outcome,

@@ -91,3 +91,11 @@
     showToasts(box);
   });
 })();
+
+// Pages show times in the viewer's zone: tell the server which one the browser is in (the pages
+// after this one use it). Zone names are plain ASCII, so the cookie needs no encoding.
+(function () {
+  var zone = window.Intl && Intl.DateTimeFormat().resolvedOptions().timeZone;
+  if (!zone || !/^[A-Za-z0-9_+\/-]+$/.test(zone) || document.cookie.split("; ").indexOf("tz=" + zone) !== -1) { return; }
+  document.cookie = "tz=" + zone + "; path=/; max-age=31536000; samesite=lax";
+})();

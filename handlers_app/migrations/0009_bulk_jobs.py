@@ -9,7 +9,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('handlers_app', '0007_journal_handler_tested'),
+        ('handlers_app', '0008_connection_service_time_zone'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
