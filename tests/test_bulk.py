@@ -243,7 +243,7 @@ def test_a_linked_flow_gets_the_ids_or_the_filter_and_all(
     )
 
     export_url = reverse("handler_export", args=[connection.pk])
-    assert by_ids["Location"] == f"{export_url}?ids=3%2C1"
+    assert by_ids["Location"] == f"{export_url}?ids=3,1"
     assert by_filter["Location"] == f"{export_url}?type=email&all=1"
 
 

@@ -89,7 +89,7 @@ def handler_bulk(request: HtmxHttpRequest, connection_id: int) -> HttpResponse:
         url = _flow_url(LINKED_FLOWS[action_name][0], connection)
         if url is None:
             raise Http404
-        return redirect(f"{url}?{urlencode(selection.to_params())}")
+        return redirect(f"{url}?{urlencode(selection.to_params(), safe=',')}")
     if action_name not in BulkAction.values:
         messages.warning(request, _("Choose what to do with the ticked handlers."))
         return redirect(_back_url(connection, params))
