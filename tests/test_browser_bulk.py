@@ -44,6 +44,7 @@ def test_an_editor_switches_off_several_handlers_and_watches_the_progress(
         box = rows.nth(index).locator("input[name=ids]")
         box.check()
         ticked.append(int(box.get_attribute("value")))
+    expect(page.locator("#bulk-count")).to_have_text(f"({COUNT} ticked)")
     page.get_by_role("button", name="Switch off", exact=True).click()
 
     expect(page.locator("#bulk-summary")).to_contain_text(f"{COUNT} handlers will be switched off.")
@@ -72,6 +73,28 @@ def test_an_editor_switches_off_several_handlers_and_watches_the_progress(
     page.get_by_role("link", name="Open the list of handlers").click()
     for handler_id in ticked:
         expect(page.locator(f"#switch-{handler_id}")).not_to_be_checked()
+
+
+def test_select_this_page_ticks_every_row_and_survives_a_page_change(
+    page, editor: User, connection: Connection, sandbox: Sandbox
+) -> None:
+    sign_in(page, editor)
+    page.goto(reverse("handler_list", args=[connection.pk]))
+
+    page.get_by_label("Select this page").check()
+
+    boxes = page.locator("input[name=ids]")
+    expect(boxes).to_have_count(25)
+    for index in range(25):
+        expect(boxes.nth(index)).to_be_checked()
+    expect(page.locator("#bulk-count")).to_have_text("(25 ticked)")
+
+    page.locator("#page-next").click()
+    expect(page.locator("input[name=ids]")).to_have_count(15)
+    expect(page.locator("#bulk-count")).to_have_text("(0 ticked)")
+    expect(page.get_by_label("Select this page")).not_to_be_checked()
+    page.locator("input[name=ids]").first.check()
+    expect(page.locator("#bulk-count")).to_have_text("(1 ticked)")
 
 
 @pytest.mark.parametrize("language", ["en", "ru"])
