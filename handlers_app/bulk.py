@@ -60,6 +60,7 @@ from handlers_app.services import handler_delete, handler_set_enabled
 from handlers_app.soclook import RESULTS_PER_PAGE_CHOICES, Handler, HandlerStatus, ListQuery
 from handlers_app.soclook.errors import (
     BadKey,
+    KeyUnreadable,
     NotFound,
     OutcomeUnknown,
     RateLimited,
@@ -449,7 +450,7 @@ def _apply_one(
         return _NextSlice(after=max(1, exc.retry_after), waits=waits + 1)
     except OutcomeUnknown:
         items.update(outcome=BulkItemOutcome.UNKNOWN)
-    except BadKey:
+    except (BadKey, KeyUnreadable):
         items.update(outcome=item.outcome)
         return ImportStopReason.BAD_KEY
     except Unavailable:

@@ -315,3 +315,27 @@ def test_a_filter_matching_more_than_one_action_takes_is_refused_with_nothing_ch
     assert "1001 handlers match this filter; one bulk action takes at most 1000." in page
     assert [r for r in sandbox.requests if r.method != "GET"] == []
     assert not BulkJob.objects.exists()
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.usefixtures("database_tasks")
+def test_a_key_soclook_no_longer_accepts_stops_the_job_with_the_rest_not_sent(
+    editor: User, connection: Connection, api_key: str, sandbox: Sandbox
+) -> None:
+    client = client_for(editor)
+    ids = [h["id"] for h in sandbox.handlers(api_key) if h["is_enabled"] == 1][:8]
+    switch_off(client, connection, ids)
+    job = BulkJob.objects.get()
+    connection.set_api_key("sbx_revoked_key_0000")
+    connection.save()
+    cache.clear()
+
+    run_worker()
+
+    job.refresh_from_db()
+    assert job.status == BulkStatus.STOPPED
+    assert set(job.items.values_list("outcome", flat=True)) == {BulkItemOutcome.NOT_SENT}
+    assert "It stopped: Soclook did not accept the connection&#x27;s API key." in job_page(
+        client, job
+    )
+    assert all(h["is_enabled"] == 1 for h in sandbox.handlers(api_key) if h["id"] in ids)
