@@ -410,6 +410,98 @@ class SavedSetup(models.Model):
         self.settings_encrypted = crypto.seal(dict(values))
 
 
+class BulkAction(models.TextChoices):
+    ENABLE = "enable", _("Switch on")
+    DISABLE = "disable", _("Switch off")
+    DELETE = "delete", _("Delete")
+
+
+class BulkStatus(models.TextChoices):
+    QUEUED = "queued", _("Waiting to start")
+    RUNNING = "running", _("Running")
+    FINISHED = "finished", _("Finished")
+    STOPPED = "stopped", _("Stopped")
+
+
+class BulkItemOutcome(models.TextChoices):
+    PENDING = "pending", _("Waiting")
+    SENDING = "sending", _("Sending")
+    DONE = "done", _("Done")
+    UNCHANGED = "unchanged", _("Already so")
+    GONE = "gone", _("No longer exists")
+    REFUSED = "refused", _("Refused")
+    UNKNOWN = "unknown", _("Unknown — check the list")
+    NOT_SENT = "not_sent", _("Not sent")
+
+
+class BulkJob(models.Model):
+    """One bulk action (switch on, switch off, delete) over selected handlers of a connection,
+    run by a background task one handler at a time (handlers_app.bulk).
+
+    It holds no secret: each handler is read again from the service before it is changed.
+    """
+
+    connection = models.ForeignKey(Connection, on_delete=models.CASCADE, related_name="bulk_jobs")
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    action = models.CharField(max_length=16, choices=BulkAction.choices)
+    status = models.CharField(max_length=16, choices=BulkStatus.choices, default=BulkStatus.QUEUED)
+    stop_reason = models.CharField(max_length=24, choices=ImportStopReason.choices, blank=True)
+    stop_requested = models.BooleanField(default=False)
+    created_at = models.DateTimeField(default=timezone.now)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    # Set between two slices of the task: when the next may start.
+    waiting_until = models.DateTimeField(null=True, blank=True)
+    # Doubles as the task's heartbeat: it is saved after every handler.
+    updated_at = models.DateTimeField(auto_now=True)
+    list_cache_cleared = models.BooleanField(default=False)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["connection", "-created_at"], name="bulk_by_connection")]
+
+    def __str__(self) -> str:
+        return f"Bulk {self.action} {self.pk} on {self.connection_id} ({self.status})"
+
+    @property
+    def is_active(self) -> bool:
+        return self.status in (BulkStatus.QUEUED, BulkStatus.RUNNING)
+
+    @property
+    def is_over(self) -> bool:
+        return self.status in (BulkStatus.FINISHED, BulkStatus.STOPPED)
+
+
+class BulkItem(models.Model):
+    """One handler of a bulk action and what became of it."""
+
+    job = models.ForeignKey(BulkJob, on_delete=models.CASCADE, related_name="items")
+    position = models.PositiveIntegerField()
+    handler_id = models.BigIntegerField()
+    name = models.CharField(max_length=200, blank=True)
+    type = models.CharField(max_length=64, blank=True)
+    outcome = models.CharField(
+        max_length=16, choices=BulkItemOutcome.choices, default=BulkItemOutcome.PENDING
+    )
+    # The service's own words when it refused.
+    message = models.CharField(max_length=300, blank=True)
+
+    class Meta:
+        ordering = ["job", "position"]
+        constraints = [
+            models.UniqueConstraint(fields=["job", "handler_id"], name="one_bulk_item_per_handler")
+        ]
+
+    def __str__(self) -> str:
+        return f"Handler {self.handler_id} of bulk {self.job_id}"
+
+    @property
+    def handler_type(self) -> HandlerType | None:
+        return HANDLER_TYPES.get(self.type)
+
+
 # Every column that holds a value encrypted by handlers_app.crypto, for key rotation.
 ENCRYPTED_FIELDS: list[tuple[type[models.Model], str]] = [
     (Connection, "api_key_encrypted"),

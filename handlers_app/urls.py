@@ -4,6 +4,7 @@ from django.urls import path, register_converter
 
 from handlers_app.models import ID_MAX_DIGITS
 from handlers_app.views import (
+    bulk,
     connections,
     exports,
     handler_forms,
@@ -136,6 +137,17 @@ urlpatterns = [
         "connections/<id:connection_id>/handlers/import/<id:job_id>/stop/",
         imports.handler_import_stop,
         name="handler_import_stop",
+    ),
+    path("connections/<id:connection_id>/handlers/bulk/", bulk.handler_bulk, name="handler_bulk"),
+    path(
+        "connections/<id:connection_id>/handlers/bulk/<id:job_id>/",
+        bulk.handler_bulk_job,
+        name="handler_bulk_job",
+    ),
+    path(
+        "connections/<id:connection_id>/handlers/bulk/<id:job_id>/cancel/",
+        bulk.handler_bulk_cancel,
+        name="handler_bulk_cancel",
     ),
     path("teams/new/", teams.team_new, name="team_new"),
     path("teams/<id:team_id>/", teams.team_detail, name="team_detail"),

@@ -21,6 +21,9 @@ from django.urls import reverse
 
 from handlers_app.journal.recording import record_handler_changed
 from handlers_app.models import (
+    BulkAction,
+    BulkJob,
+    BulkStatus,
     Connection,
     ImportJob,
     ImportStatus,
@@ -107,6 +110,13 @@ def saved_setup(world: World) -> list[object]:
     setup.set_settings({"telegram": "123:AAHmatrix", "telegram_chat_id": "-100123"})
     setup.save()
     return [world.team.pk, setup.pk]
+
+
+def bulk_job(world: World) -> list[object]:
+    job = BulkJob.objects.create(
+        connection=world.connection, action=BulkAction.DISABLE, status=BulkStatus.FINISHED
+    )
+    return [world.connection.pk, job.pk]
 
 
 LOCAL_HOOK = "http://127.0.0.1:9/matrix-hook"
@@ -313,6 +323,16 @@ ROUTES: list[Route] = [
     Route("handler_import_job", import_job, Needs.EDITOR),
     Route("handler_import_start", import_job, Needs.EDITOR, methods=("POST",)),
     Route("handler_import_stop", import_job, Needs.EDITOR, methods=("POST",)),
+    Route(
+        "handler_bulk",
+        conn,
+        Needs.EDITOR,
+        methods=("GET", "POST"),
+        data=lambda w: {"action": "delete", "ids": str(w.handler_id)},
+        sends=lambda w: [("DELETE", item_path(w))],
+    ),
+    Route("handler_bulk_job", bulk_job, Needs.EDITOR),
+    Route("handler_bulk_cancel", bulk_job, Needs.EDITOR, methods=("POST",)),
 ]
 
 VISITORS = ["anonymous", "anonymous-htmx", "stranger", "viewer", "editor", "owner"]

@@ -54,6 +54,7 @@ from handlers_app.soclook.errors import (
 )
 from handlers_app.soclook.types import filter_types, get_handler_type
 from handlers_app.testsend.service import tests_version
+from handlers_app.views.bulk import linked_flows
 
 TEMPLATE = "handlers_app/handler_list.html"
 DELETE_TEMPLATE = "handlers_app/handler_delete.html"
@@ -211,6 +212,7 @@ def _table_context(
         ),
         # The cached rows show each handler's last test: a new one renders them again.
         "tests_version": tests_version(connection),
+        "bulk_links": linked_flows(connection) if access.can_edit else [],
     }
     if page is not None and page.total:
         context["page_numbers"] = _page_numbers(page, query)

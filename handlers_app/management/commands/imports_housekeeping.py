@@ -8,6 +8,7 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError
 from django.db import close_old_connections
 
+from handlers_app.bulk import bulk_jobs_resume_stalled
 from handlers_app.imports.housekeeping import import_jobs_sweep
 
 logger = logging.getLogger(__name__)
@@ -16,7 +17,8 @@ logger = logging.getLogger(__name__)
 class Command(BaseCommand):
     help = (
         "Throw away import previews nobody confirmed within an hour and give up imports whose "
-        "worker went away, erasing the secrets they hold. Once, for cron; or with --every, "
+        "worker went away, erasing the secrets they hold; queue again the bulk actions whose "
+        "worker went away. Once, for cron; or with --every, "
         "again and again, as make run, make demo and make prod start it beside the workers."
     )
 
@@ -53,3 +55,6 @@ class Command(BaseCommand):
                 previews,
                 given_up,
             )
+        resumed = bulk_jobs_resume_stalled()
+        if resumed:
+            logger.info("Housekeeping: %d interrupted bulk action(s) queued again.", resumed)

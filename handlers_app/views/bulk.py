@@ -1,0 +1,210 @@
+"""Bulk actions from the handler list: confirm, run, follow, cancel.
+
+The list's bulk bar is a GET form to `handler_bulk` carrying the ticked rows (`ids`) or
+`all=1` with the list's filters, and the action asked for. Switching on, off and deleting are
+confirmed on a page that says how many handlers will change; the other actions (copy to a
+connection, export, save as set-ups) belong to their own pages, which get the selection in the
+agreed shape: `?ids=1,2,3`, or the list's query and `all=1`. Only editors reach these pages;
+a viewer is refused before anything is sent to Soclook. A running job's page polls itself with
+htmx (`#progress`); without JavaScript it has a Refresh link.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+from urllib.parse import urlencode
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import NoReverseMatch, reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from handlers_app.access import connection_for
+from handlers_app.bulk import (
+    BULK_MAX_HANDLERS,
+    RUN_AT_ONCE_UP_TO,
+    bulk_job_counts,
+    bulk_job_create,
+    bulk_job_mark_list_refreshed,
+    bulk_job_stalled,
+    bulk_job_start,
+    bulk_job_stop,
+    is_already,
+    selection_from_params,
+    selection_handlers,
+)
+from handlers_app.http import HtmxHttpRequest
+from handlers_app.models import BulkAction, BulkItemOutcome, BulkJob, Connection, Role
+from handlers_app.soclook import ListQuery
+from handlers_app.soclook.errors import SoclookError
+
+CONFIRM_TEMPLATE = "handlers_app/bulk_confirm.html"
+JOB_TEMPLATE = "handlers_app/bulk_job.html"
+
+# The bulk bar's actions that belong to other pages: the route each opens, and its label.
+# A route that does not exist (yet) is not offered.
+LINKED_FLOWS: dict[str, tuple[str, Any]] = {
+    "copy": ("handlers_copy", gettext_lazy("Copy to a connection")),
+    "export": ("handler_export", gettext_lazy("Export")),
+    "save_presets": ("setup_save_many", gettext_lazy("Save as set-ups")),
+}
+
+
+def linked_flows(connection: Connection) -> list[tuple[str, Any]]:
+    """The bulk bar's links to other pages whose routes exist: (action, label)."""
+    return [
+        (action, label)
+        for action, (route, label) in LINKED_FLOWS.items()
+        if _flow_url(route, connection) is not None
+    ]
+
+
+def _flow_url(route: str, connection: Connection) -> str | None:
+    try:
+        return reverse(route, args=[connection.pk])
+    except NoReverseMatch:
+        return None
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def handler_bulk(request: HtmxHttpRequest, connection_id: int) -> HttpResponse:
+    """GET: the bulk bar's choice, confirmed on a page (or passed to another page's flow);
+    POST: the confirmed change, run now or in the background."""
+    access = connection_for(request.user, connection_id, role=Role.EDITOR)
+    connection = access.connection
+    params = request.POST if request.method == "POST" else request.GET
+    selection = selection_from_params(params)
+    action_name = params.get("action", "")
+    if selection is None:
+        messages.warning(request, _("Tick the handlers first, or “all matching this filter”."))
+        return redirect(_back_url(connection, params))
+    if action_name in LINKED_FLOWS:
+        url = _flow_url(LINKED_FLOWS[action_name][0], connection)
+        if url is None:
+            raise Http404
+        return redirect(f"{url}?{urlencode(selection.to_params(), safe=',')}")
+    if action_name not in BulkAction.values:
+        messages.warning(request, _("Choose what to do with the ticked handlers."))
+        return redirect(_back_url(connection, params))
+    action = BulkAction(action_name)
+    try:
+        handlers, matched = selection_handlers(connection=connection, selection=selection)
+    except SoclookError as exc:
+        messages.error(request, exc.message)
+        return redirect(_back_url(connection, params))
+    if matched > BULK_MAX_HANDLERS:
+        messages.error(
+            request,
+            _(
+                "%(count)s handlers match this filter; one bulk action takes at most %(limit)s. "
+                "Narrow the filter and try again."
+            )
+            % {"count": matched, "limit": BULK_MAX_HANDLERS},
+        )
+        return redirect(_back_url(connection, params))
+    to_change = [h for h in handlers if not is_already(h, action)]
+    if request.method == "POST":
+        if not to_change:
+            messages.info(request, _("Nothing to change: the handlers are already so."))
+            return redirect(_back_url(connection, params))
+        job = bulk_job_create(
+            connection=connection, user=request.user, action=action, handlers=to_change
+        )
+        bulk_job_start(job=job)
+        return redirect(_job_url(job))
+    return render(
+        request,
+        CONFIRM_TEMPLATE,
+        {
+            "connection": connection,
+            "action": action,
+            "selection": selection,
+            "handlers": to_change,
+            "unchanged": len(handlers) - len(to_change),
+            "in_background": len(to_change) > RUN_AT_ONCE_UP_TO,
+            "ids": ",".join(str(h.id) for h in to_change),
+            "back_url": _back_url(connection, params),
+            "list_params": _list_params(params),
+            "post_url": reverse("handler_bulk", args=[connection.pk]),
+        },
+    )
+
+
+@login_required
+@require_GET
+def handler_bulk_job(request: HtmxHttpRequest, connection_id: int, job_id: int) -> HttpResponse:
+    connection = connection_for(request.user, connection_id, role=Role.EDITOR).connection
+    job = _job_for(connection, job_id)
+    bulk_job_mark_list_refreshed(job=job)
+    template = f"{JOB_TEMPLATE}#progress" if request.htmx else JOB_TEMPLATE
+    return render(request, template, _job_context(connection, job))
+
+
+@login_required
+@require_POST
+def handler_bulk_cancel(request: HtmxHttpRequest, connection_id: int, job_id: int) -> HttpResponse:
+    connection = connection_for(request.user, connection_id, role=Role.EDITOR).connection
+    job = _job_for(connection, job_id)
+    if job.is_active:
+        bulk_job_stop(job=job)
+        messages.info(request, _("Cancelled: the handlers not reached yet are left as they were."))
+    return redirect(_job_url(job))
+
+
+def _job_for(connection: Connection, job_id: int) -> BulkJob:
+    job = (
+        BulkJob.objects.filter(pk=job_id, connection=connection)
+        .select_related("created_by", "connection")
+        .first()
+    )
+    if job is None:
+        raise Http404
+    return job
+
+
+def _job_context(connection: Connection, job: BulkJob) -> dict[str, Any]:
+    counts = bulk_job_counts(job)
+    total = sum(counts.values())
+    open_count = counts[BulkItemOutcome.PENDING] + counts[BulkItemOutcome.SENDING]
+    now = timezone.now()
+    waiting_seconds = (
+        math.ceil((job.waiting_until - now).total_seconds())
+        if job.waiting_until and job.waiting_until > now
+        else 0
+    )
+    return {
+        "connection": connection,
+        "job": job,
+        "items": job.items.all(),
+        "counts": counts,
+        "total": total,
+        "settled": total - open_count,
+        "waiting_seconds": waiting_seconds,
+        "stalled": bulk_job_stalled(job),
+        "job_url": _job_url(job),
+        "cancel_url": reverse("handler_bulk_cancel", args=[connection.pk, job.pk]),
+        "list_url": connection.get_absolute_url(),
+    }
+
+
+def _job_url(job: BulkJob) -> str:
+    return reverse("handler_bulk_job", args=[job.connection_id, job.pk])
+
+
+def _list_params(params: Any) -> dict[str, str]:
+    """The list's own query (filters, order, page) the bulk bar was sent from."""
+    return ListQuery.from_params(params).to_params(omit_defaults=True)
+
+
+def _back_url(connection: Connection, params: Any) -> str:
+    """The list as it was shown, filters and all (never another address)."""
+    query = _list_params(params)
+    url = connection.get_absolute_url()
+    return f"{url}?{urlencode(query)}" if query else url
