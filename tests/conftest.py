@@ -137,7 +137,12 @@ def browser() -> Iterator[object]:
 
 @pytest.fixture
 def browser_context_args() -> dict[str, object]:
-    return {"locale": "en-US", "viewport": {"width": 1280, "height": 900}}
+    # Without fades, a page is checked (axe's contrast above all) as it is, not half faded in.
+    return {
+        "locale": "en-US",
+        "viewport": {"width": 1280, "height": 900},
+        "reduced_motion": "reduce",
+    }
 
 
 @pytest.fixture
