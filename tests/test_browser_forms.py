@@ -55,7 +55,7 @@ def stored(sandbox: Sandbox, api_key: str, handler_id: int) -> dict:
 def serious_violations(page) -> list[str]:
     results = Axe().run(page)
     return [
-        f"{v['id']}: {v['help']}"
+        f"{v['id']}: {v['help']} at {[n['target'] for n in v['nodes'][:3]]}"
         for v in results.response["violations"]
         if v["impact"] in ("serious", "critical")
     ]
