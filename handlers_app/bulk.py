@@ -22,8 +22,7 @@ import logging
 from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
-from datetime import timedelta
-from time import monotonic, sleep
+from time import monotonic
 from typing import Any
 
 from django.contrib.auth.models import AbstractBaseUser
@@ -34,7 +33,6 @@ from django.utils import timezone
 from handlers_app.clients import client_for
 from handlers_app.imports.ending import STALLED_AFTER
 from handlers_app.imports.task import (
-    MAX_WAIT_SECONDS,
     MAX_WAITS_PER_ROW,
     PEOPLE_HEADROOM,
     SLICE_ROWS,
@@ -53,6 +51,12 @@ from handlers_app.models import (
     JournalEntry,
     Membership,
     Role,
+)
+from handlers_app.pacing import (
+    NextSlice,
+    job_stop_requested,
+    job_touch,
+    next_slice_queue,
 )
 from handlers_app.readcache import handler_cache_clear
 from handlers_app.selectors import budget_state, handler_get, handler_page
@@ -304,12 +308,6 @@ def _end(
 # --- the background task -----------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class _NextSlice:
-    after: int = 0
-    waits: int = 0
-
-
 @task
 def bulk_apply(*, job_id: int, waits: int = 0) -> dict[str, int]:
     """Change the next slice of a job's handlers, then queue the slice after it or end the job;
@@ -326,10 +324,16 @@ def bulk_apply(*, job_id: int, waits: int = 0) -> dict[str, int]:
     except Exception:
         _end(job, reason=ImportStopReason.ERROR)
         raise
-    if isinstance(step, _NextSlice) and _stop_requested(job):
+    if isinstance(step, NextSlice) and job_stop_requested(job, running=BulkStatus.RUNNING):
         step = ImportStopReason.STOPPED_BY_PERSON
-    if isinstance(step, _NextSlice):
-        _queue_next_slice(job, step)
+    if isinstance(step, NextSlice):
+        next_slice_queue(
+            job,
+            step,
+            task=bulk_apply,
+            running=BulkStatus.RUNNING,
+            step_seconds=_WAIT_SLICE_SECONDS,
+        )
         return {}
     _end(job, reason=step)
     return bulk_job_counts(job)
@@ -348,7 +352,7 @@ def _claim(job_id: int) -> BulkJob | None:
     return BulkJob.objects.select_related("created_by").get(pk=job_id)
 
 
-def _run_slice(job: BulkJob, *, waits: int) -> _NextSlice | ImportStopReason | None:
+def _run_slice(job: BulkJob, *, waits: int) -> NextSlice | ImportStopReason | None:
     started = monotonic()
     open_items = job.items.filter(
         outcome__in=(BulkItemOutcome.SENDING, BulkItemOutcome.PENDING)
@@ -356,20 +360,20 @@ def _run_slice(job: BulkJob, *, waits: int) -> _NextSlice | ImportStopReason | N
     for index, item in enumerate(open_items[:SLICE_ROWS]):
         item_waits = waits if index == 0 else 0
         if index and monotonic() - started >= SLICE_SECONDS:
-            return _NextSlice(waits=item_waits)
+            return NextSlice(waits=item_waits)
         go_on = _may_go_on(job)
         if isinstance(go_on, ImportStopReason):
             return go_on
         connection, user = go_on
         spare = _seconds_to_spare_for_people(connection)
         if spare:
-            return _NextSlice(after=spare, waits=item_waits)
+            return NextSlice(after=spare, waits=item_waits)
         step = _apply_one(job, item, connection=connection, user=user, waits=item_waits)
-        _touch(job)
+        job_touch(job)
         if step is not None:
             return step
     if open_items.exists():
-        return _NextSlice()
+        return NextSlice()
     return None
 
 
@@ -406,7 +410,7 @@ def _apply_one(
     connection: Connection,
     user: AbstractBaseUser,
     waits: int,
-) -> _NextSlice | ImportStopReason | None:
+) -> NextSlice | ImportStopReason | None:
     """Change one handler; None when it is settled, a next slice to try it again after the
     rate limit's wait, a reason when the job must stop."""
     items = BulkItem.objects.filter(pk=item.pk)
@@ -447,7 +451,7 @@ def _apply_one(
         items.update(outcome=item.outcome)
         if waits == MAX_WAITS_PER_ROW:
             return ImportStopReason.RATE_LIMITED
-        return _NextSlice(after=max(1, exc.retry_after), waits=waits + 1)
+        return NextSlice(after=max(1, exc.retry_after), waits=waits + 1)
     except OutcomeUnknown:
         items.update(outcome=BulkItemOutcome.UNKNOWN)
     except (BadKey, KeyUnreadable):
@@ -489,34 +493,3 @@ def _settle_interrupted(
         before=replace(current, status=before_status),
         after=current,
     )
-
-
-def _queue_next_slice(job: BulkJob, step: _NextSlice) -> None:
-    seconds = min(step.after, MAX_WAIT_SECONDS)
-    resume_at = timezone.now() + timedelta(seconds=seconds)
-    _touch(job, waiting_until=resume_at)
-    next_slice = bulk_apply
-    if seconds and bulk_apply.get_backend().supports_defer:
-        next_slice = bulk_apply.using(run_after=resume_at)
-    elif seconds:
-        _wait(job, seconds)
-    next_slice.enqueue(job_id=job.pk, waits=step.waits)
-
-
-def _wait(job: BulkJob, seconds: int) -> None:
-    left = seconds
-    while left > 0 and not _stop_requested(job):
-        step = min(left, _WAIT_SLICE_SECONDS)
-        sleep(step)
-        left -= step
-        _touch(job)
-
-
-def _stop_requested(job: BulkJob) -> bool:
-    return not BulkJob.objects.filter(
-        pk=job.pk, status=BulkStatus.RUNNING, stop_requested=False
-    ).exists()
-
-
-def _touch(job: BulkJob, **changes: Any) -> None:
-    BulkJob.objects.filter(pk=job.pk).update(updated_at=timezone.now(), **changes)

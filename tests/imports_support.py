@@ -16,7 +16,7 @@ from django.http import HttpResponse
 from django.test import Client
 from django.urls import reverse
 
-from handlers_app.imports import task
+from handlers_app import pacing
 from handlers_app.models import Connection, ImportJob
 from handlers_app.sandbox import Sandbox
 
@@ -60,7 +60,7 @@ def instant_waits(monkeypatch) -> list[float]:
         waited.append(seconds)
         cache.clear()
 
-    monkeypatch.setattr(task, "sleep", fake_sleep)
+    monkeypatch.setattr(pacing, "sleep", fake_sleep)
     return waited
 
 

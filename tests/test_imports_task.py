@@ -12,6 +12,7 @@ from django.core.cache import cache
 from django.test import Client
 from django.urls import reverse
 
+from handlers_app import pacing
 from handlers_app.imports import task
 from handlers_app.imports.jobs import import_job_start
 from handlers_app.models import (
@@ -254,7 +255,7 @@ def test_an_import_leaves_part_of_each_minute_to_the_people_using_the_dashboard(
         sent_before_each_wait.append(len(posts(sandbox)))
         cache.clear()
 
-    monkeypatch.setattr(task, "sleep", sleep)
+    monkeypatch.setattr(pacing, "sleep", sleep)
 
     html = start(client, latest_job()).content.decode()
 

@@ -12,10 +12,7 @@ encrypted settings are erased.
 from __future__ import annotations
 
 from collections import Counter
-from dataclasses import dataclass
-from datetime import timedelta
-from time import monotonic, sleep
-from typing import Any
+from time import monotonic
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.tasks import task
@@ -32,6 +29,13 @@ from handlers_app.models import (
     ImportStopReason,
     Membership,
     Role,
+)
+from handlers_app.pacing import (
+    MAX_WAIT_SECONDS,
+    NextSlice,
+    job_stop_requested,
+    job_touch,
+    next_slice_queue,
 )
 from handlers_app.selectors import budget_state
 from handlers_app.services import handler_create, handler_set_enabled
@@ -59,10 +63,8 @@ __all__ = [
 # waiting for long (README, "Production": how many workers, and why).
 SLICE_ROWS = 10
 SLICE_SECONDS = 20
-# A wait for the request budget never lasts longer than this, whatever the service announces;
-# a row still refused after this many waits stops the import. A worker is not held by a wait:
-# the next slice is queued to start after it.
-MAX_WAIT_SECONDS = 90
+# A row still refused for the rate limit after this many waits (each at most MAX_WAIT_SECONDS)
+# stops the import.
 MAX_WAITS_PER_ROW = 5
 # Where a wait is spent in the worker (a task backend that cannot defer), it is cut into slices
 # of this many seconds, so that "Stop" is heard and the heartbeat keeps beating.
@@ -72,15 +74,6 @@ _WAIT_SLICE_SECONDS = 5
 PEOPLE_HEADROOM = 10
 
 _MESSAGE_LENGTH = ImportRow._meta.get_field("message").max_length
-
-
-@dataclass(frozen=True)
-class _NextSlice:
-    """Where a slice stopped before the import's end: after how many seconds the next slice may
-    start, and how many times its first row was already refused for the rate limit."""
-
-    after: int = 0
-    waits: int = 0
 
 
 @task
@@ -103,10 +96,16 @@ def import_handlers(*, job_id: int, waits: int = 0) -> dict[str, int]:
     except Exception:
         import_job_end(job, reason=ImportStopReason.ERROR)
         raise
-    if isinstance(step, _NextSlice) and _stop_requested(job):
+    if isinstance(step, NextSlice) and job_stop_requested(job, running=ImportStatus.RUNNING):
         step = ImportStopReason.STOPPED_BY_PERSON
-    if isinstance(step, _NextSlice):
-        _queue_next_slice(job, step)
+    if isinstance(step, NextSlice):
+        next_slice_queue(
+            job,
+            step,
+            task=import_handlers,
+            running=ImportStatus.RUNNING,
+            step_seconds=_WAIT_SLICE_SECONDS,
+        )
         return {}
     import_job_end(job, reason=step)
     return dict(Counter(job.rows.values_list("outcome", flat=True)))
@@ -127,7 +126,7 @@ def _claim(job_id: int) -> ImportJob | None:
     return ImportJob.objects.select_related("created_by").get(pk=job_id)
 
 
-def _create_slice(job: ImportJob, *, waits: int) -> _NextSlice | ImportStopReason | None:
+def _create_slice(job: ImportJob, *, waits: int) -> NextSlice | ImportStopReason | None:
     """Send the next rows, at most SLICE_ROWS of them and no more once SLICE_SECONDS have
     passed; None when no row is left to send, a reason when the import must stop."""
     started = monotonic()
@@ -137,14 +136,14 @@ def _create_slice(job: ImportJob, *, waits: int) -> _NextSlice | ImportStopReaso
         # Only the first row of a slice may have been refused for the rate limit before.
         row_waits = waits if index == 0 else 0
         if index and monotonic() - started >= SLICE_SECONDS:
-            return _NextSlice(waits=row_waits)
+            return NextSlice(waits=row_waits)
         go_on = _may_go_on(job)
         if isinstance(go_on, ImportStopReason):
             return go_on
         connection, user = go_on
         spare = _seconds_to_spare_for_people(connection)
         if spare:
-            return _NextSlice(after=spare, waits=row_waits)
+            return NextSlice(after=spare, waits=row_waits)
         step = _create_row(
             row,
             connection=connection,
@@ -152,11 +151,11 @@ def _create_slice(job: ImportJob, *, waits: int) -> _NextSlice | ImportStopReaso
             settings=settings_by_row[str(row.number)],
             waits=row_waits,
         )
-        _touch(job)
+        job_touch(job)
         if step is not None:
             return step
     if pending.exists():
-        return _NextSlice()
+        return NextSlice()
     return None
 
 
@@ -198,7 +197,7 @@ def _create_row(
     user: AbstractBaseUser,
     settings: dict[str, str],
     waits: int,
-) -> _NextSlice | ImportStopReason | None:
+) -> NextSlice | ImportStopReason | None:
     """Send one row; None when it is settled, a next slice to send it again after the rate
     limit's wait, a reason when the import must stop."""
     rows = ImportRow.objects.filter(pk=row.pk)
@@ -214,7 +213,7 @@ def _create_row(
         rows.update(outcome=ImportRowOutcome.PENDING)
         if waits == MAX_WAITS_PER_ROW:
             return ImportStopReason.RATE_LIMITED
-        return _NextSlice(after=max(1, exc.retry_after), waits=waits + 1)
+        return NextSlice(after=max(1, exc.retry_after), waits=waits + 1)
     except OutcomeUnknown:
         # It may exist now: sending it again could make a second one.
         rows.update(outcome=ImportRowOutcome.UNKNOWN)
@@ -259,41 +258,3 @@ def _switch_off(
     except SoclookError as exc:
         message = _("Created, but still switched on: %(reason)s") % {"reason": exc.message}
         ImportRow.objects.filter(pk=row.pk).update(message=message[:_MESSAGE_LENGTH])
-
-
-def _queue_next_slice(job: ImportJob, step: _NextSlice) -> None:
-    """Queue the next slice behind the jobs already waiting for a worker, `step.after` seconds
-    from now at the earliest (at most MAX_WAIT_SECONDS); the page shows until when it waits."""
-    seconds = min(step.after, MAX_WAIT_SECONDS)
-    resume_at = timezone.now() + timedelta(seconds=seconds)
-    _touch(job, waiting_until=resume_at)
-    next_slice = import_handlers
-    if seconds and import_handlers.get_backend().supports_defer:
-        # The worker is free meanwhile for other jobs.
-        next_slice = import_handlers.using(run_after=resume_at)
-    elif seconds:
-        # A backend that cannot defer (the immediate one, which runs the next slice inside this
-        # call) waits here.
-        _wait(job, seconds)
-    next_slice.enqueue(job_id=job.pk, waits=step.waits)
-
-
-def _wait(job: ImportJob, seconds: int) -> None:
-    """Sleep through a wait in slices, so that the heartbeat keeps beating and "Stop" is heard."""
-    left = seconds
-    while left > 0 and not _stop_requested(job):
-        step = min(left, _WAIT_SLICE_SECONDS)
-        sleep(step)
-        left -= step
-        _touch(job)
-
-
-def _stop_requested(job: ImportJob) -> bool:
-    """Someone asked it to stop, or it was ended meanwhile."""
-    return not ImportJob.objects.filter(
-        pk=job.pk, status=ImportStatus.RUNNING, stop_requested=False
-    ).exists()
-
-
-def _touch(job: ImportJob, **changes: Any) -> None:
-    ImportJob.objects.filter(pk=job.pk).update(updated_at=timezone.now(), **changes)
