@@ -139,7 +139,9 @@ def test_a_mistake_is_shown_next_to_the_field_and_in_the_summary(
         .strip()
         .startswith("Please correct the following:")
     ), "the summary takes the focus, so a screen reader reads it first"
-    assert page.locator("#id_webhook.is-invalid").count() == 1
+    summary = page.get_by_role("alert").filter(has_text="Please correct the following:")
+    assert "Webhook" in summary.inner_text(), summary.inner_text()
+    page.locator("#id_webhook.is-invalid").wait_for()
     assert page.locator("#id_webhook").input_value() == "ftp://files.example.com/in"
     assert page.get_by_label("Name").input_value() == "Hooks"
     assert [r for r in sandbox.requests if r.method == "POST"] == []
