@@ -64,6 +64,11 @@ urlpatterns = [
         name="handler_toggle",
     ),
     path(
+        "connections/<id:connection_id>/handlers/<id:handler_id>/more/",
+        handlers.handler_more,
+        name="handler_more",
+    ),
+    path(
         "connections/<id:connection_id>/handlers/<id:handler_id>/delete/",
         handlers.handler_remove,
         name="handler_delete",

@@ -72,7 +72,8 @@ def test_an_editor_switches_off_several_handlers_and_watches_the_progress(
 
     page.get_by_role("link", name="Open the list of handlers").click()
     for handler_id in ticked:
-        expect(page.locator(f"#switch-{handler_id}")).to_have_attribute("aria-pressed", "false")
+        switch = page.locator(f"#status-{handler_id} > button")
+        expect(switch).to_have_attribute("aria-pressed", "false")
 
 
 def test_select_this_page_ticks_every_row_and_survives_a_page_change(

@@ -3,13 +3,14 @@ JavaScript and without, on a phone and a laptop, in English and Russian."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 
 import pytest
 from axe_playwright_python.sync_playwright import Axe
 from django.contrib.auth.models import User
 from django.urls import reverse
-from playwright.sync_api import Locator, Page, expect
+from playwright.sync_api import Page, expect
 
 from handlers_app.models import Connection, Team
 from handlers_app.sandbox import Sandbox
@@ -42,11 +43,15 @@ def chosen(sandbox: Sandbox, api_key: str) -> dict[str, int]:
     return add_chosen(sandbox, api_key)
 
 
-def more_of(page: Page, name: str) -> Locator:
-    """The row of the handler called `name`, with its "More" menu opened."""
+def more_of(page: Page, name: str) -> Page:
+    """The "More" actions of the handler called `name`: a dialog with JavaScript, a page of
+    their own without."""
     row = page.locator("tbody tr").filter(has=page.get_by_text(name, exact=True))
-    row.locator("details.more summary").click()
-    return row
+    row.get_by_role("link", name=re.compile("^More")).click()
+    page.get_by_role("heading", name=f"More for “{name}”").wait_for()
+    width = page.viewport_size["width"] if page.viewport_size else 0
+    screenshot(page, f"sharing-more-{width}")
+    return page
 
 
 def all_rows(connection: Connection) -> str:

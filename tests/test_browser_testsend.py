@@ -11,6 +11,7 @@ from collections.abc import Iterator
 import pytest
 from django.contrib.auth.models import User
 from django.urls import reverse
+from playwright.sync_api import expect
 
 from handlers_app.models import Connection
 from handlers_app.sandbox import Sandbox
@@ -169,8 +170,11 @@ def test_test_results_read_well_on_a_phone_and_a_desktop(
 
             services.answer(CHAT_NOT_FOUND)
             page.goto(connection.get_absolute_url() + "?search=Duty")
-            page.locator(f"#test-button-{bot['id']}").click()
+            test_button = page.locator(f"button[formaction='{bot['id']}/test/']")
+            test_button.click()
             page.locator(f"#test-outcome-{bot['id']}").wait_for()
+            # The row comes back with the result; the focus stays on its Test button.
+            expect(test_button).to_be_focused()
             screenshot(page, f"testsend-list-{language}-{width}")
             assert page.evaluate("document.documentElement.scrollWidth") <= width
             # The table fits too: the result under a row reads without scrolling sideways.

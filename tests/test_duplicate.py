@@ -213,20 +213,22 @@ def test_viewer_cannot_duplicate(
 
 
 def test_the_list_offers_duplicate_and_copy_to_editors_only(
-    client: Client, viewer: User, connection: Connection, telegram: dict
+    client: Client, viewer: User, connection: Connection, telegram: dict, sandbox: Sandbox
 ) -> None:
     url = connection.get_absolute_url() + "?results_per_page=100"
+    more_url = reverse("handler_more", args=[connection.pk, telegram["id"]])
 
     editor_html = client.get(url).content.decode()
     viewer_html = client_for(viewer).get(url).content.decode()
 
-    # The row's addresses are relative to the list's own.
-    assert (
-        duplicate_url(connection, telegram["id"])
-        == f"{url.split('?')[0]}{telegram['id']}/duplicate/"
-    )
-    assert f'href="{telegram["id"]}/duplicate/"' in editor_html
-    assert reverse("handlers_copy", args=[connection.pk]) == f"{url.split('?')[0]}copy/"
-    assert f'href="copy/?ids={telegram["id"]}"' in editor_html
-    assert "/duplicate/" not in viewer_html
-    assert "/copy/" not in viewer_html
+    # The row's "More" is relative to the list's own address, and opens its actions.
+    assert more_url == f"{url.split('?')[0]}{telegram['id']}/more/"
+    assert f'href="{telegram["id"]}/more/"' in editor_html
+    sandbox.clear_requests()
+    more = client.get(more_url).content.decode()
+    assert sandbox.requests == [], "the name comes from the list just read"
+    assert f"More for “{telegram['name']}”" in more
+    assert f'href="{duplicate_url(connection, telegram["id"])}"' in more
+    assert f'href="{reverse("handlers_copy", args=[connection.pk])}?ids={telegram["id"]}"' in more
+    assert "/more/" not in viewer_html
+    assert client_for(viewer).get(more_url).status_code == 403

@@ -273,7 +273,9 @@ def test_switching_through_a_fault_says_so_and_never_sends_twice(
         assert len(writes(sandbox)) == 1, "an unknown outcome is never retried"
     else:
         assert READ_MESSAGE[kind] in response.text
-        assert f'id="switch-{handler["id"]}"' in response.text, "the switch is shown as it was"
+        assert f'formaction="{handler["id"]}/toggle/"' in response.text, (
+            "the switch is shown as it was"
+        )
         assert 'aria-pressed="true"' in response.text
         assert sandbox.handlers(api_key) == before
 

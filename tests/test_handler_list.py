@@ -414,17 +414,16 @@ def test_an_editor_gets_a_labelled_switch_and_actions_per_row(
     first = sandbox.handlers(api_key)[0]
     text = client_for(editor).get(list_url(connection)).text
 
-    assert f'aria-labelledby="l-enable name-{first["id"]}"' in text
-    assert f'<span id="name-{first["id"]}">{first["name"]}</span>' in text
+    assert f'aria-labelledby="l-enable n-{first["id"]}"' in text
+    assert f'<span id="n-{first["id"]}">{first["name"]}</span>' in text
     # Addresses relative to the list's own, which keeps a long page light.
     assert reverse("handler_edit", args=[connection.pk, first["id"]]) == (
         list_url(connection) + f"{first['id']}/edit/"
     )
     assert (
-        f'<a href="{first["id"]}/edit/" aria-labelledby="l-edit name-{first["id"]}">Edit</a>'
-        in text
+        f'<a href="{first["id"]}/edit/" aria-labelledby="l-edit n-{first["id"]}">Edit</a>' in text
     )
-    assert f'<a href="{first["id"]}/delete/" aria-labelledby="l-delete name-{first["id"]}"' in text
+    assert f'<a href="{first["id"]}/delete/" aria-labelledby="l-delete n-{first["id"]}"' in text
     assert "table-stack" in text
 
 

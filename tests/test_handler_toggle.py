@@ -24,7 +24,7 @@ def stored(sandbox, api_key: str, handler_id: int) -> dict:
 
 
 def switch_is_on(html: str, handler_id: int) -> bool:
-    tag = re.search(rf'<button [^>]*id="switch-{handler_id}"[^>]*>', html, re.S)
+    tag = re.search(rf'<button formaction="{handler_id}/toggle/"[^>]*>', html, re.S)
     assert tag is not None, "the row has no switch"
     return 'aria-pressed="true"' in tag.group(0)
 

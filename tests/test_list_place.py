@@ -48,6 +48,11 @@ def messages_of(response: HttpResponse) -> list[str]:
     return [str(message) for message in get_messages(response.wsgi_request)]
 
 
+def from_the_list(connection: Connection) -> dict[str, str]:
+    """What a browser sends on following a link of the list at place_url(): the list's address."""
+    return {"referer": f"http://testserver{place_url(connection)}"}
+
+
 def edit_link(text: str, connection: Connection, handler_id: int) -> str:
     """The row's Edit address, which is relative to the list's own."""
     found = re.search(rf'href="((?:[^"]*/)?{handler_id}/edit/[^"]*)"', text)
@@ -65,7 +70,9 @@ def test_edit_from_a_filtered_second_page_returns_there_with_the_row_marked(
     listed = client.get(list_url(connection), {**PLACE, "page": "2"}).text
     handler_id = row_ids(listed)[3]
 
-    form = client.get(edit_link(listed, connection, handler_id)).text
+    form = client.get(
+        edit_link(listed, connection, handler_id), headers=from_the_list(connection)
+    ).text
     assert f'name="next" value="{html.escape(place_url(connection))}"' in form
     name = re.search(r'name="name" value="([^"]*)"', form).group(1)
     response = client.post(
@@ -90,11 +97,52 @@ def test_cancel_and_the_breadcrumb_go_back_to_the_list_as_it_was(
     client: Client, connection: Connection
 ) -> None:
     listed = client.get(list_url(connection), {**PLACE, "page": "2"}).text
-    form = client.get(edit_link(listed, connection, row_ids(listed)[0])).text
+    form = client.get(
+        edit_link(listed, connection, row_ids(listed)[0]), headers=from_the_list(connection)
+    ).text
 
     cancel = re.search(r'<a class="btn btn-link" href="([^"]*)">Cancel</a>', form).group(1)
     assert html.unescape(cancel) == place_url(connection)
     assert f'<a href="{cancel}">Soclook main</a>' in form
+
+
+@pytest.mark.parametrize(
+    "referer",
+    [
+        None,
+        "https://elsewhere.example/connections/1/handlers/?page=2",
+        "http://testserver/journal/",
+    ],
+    ids=["none", "another-site", "another-page"],
+)
+def test_without_the_list_as_referer_edit_and_delete_go_back_to_the_plain_list(
+    client: Client, connection: Connection, referer: str | None
+) -> None:
+    listed = client.get(list_url(connection), {**PLACE, "page": "2"}).text
+    handler_id = row_ids(listed)[0]
+    headers = {"referer": referer} if referer else {}
+
+    form = client.get(edit_link(listed, connection, handler_id), headers=headers).text
+    dialog = client.get(
+        reverse("handler_delete", args=[connection.pk, handler_id]), headers=headers
+    ).text
+
+    assert f'name="next" value="{list_url(connection)}"' in form
+    assert f'name="next" value="{list_url(connection)}"' in dialog
+
+
+def test_delete_from_a_filtered_second_page_returns_there(
+    client: Client, connection: Connection
+) -> None:
+    listed = client.get(list_url(connection), {**PLACE, "page": "2"}).text
+    handler_id = row_ids(listed)[0]
+
+    dialog = client.get(
+        reverse("handler_delete", args=[connection.pk, handler_id]),
+        headers=from_the_list(connection),
+    ).text
+
+    assert f'name="next" value="{html.escape(place_url(connection))}"' in dialog
 
 
 def test_an_added_handler_is_shown_on_the_page_that_holds_it_marked(

@@ -73,7 +73,7 @@ def test_the_history_button_of_a_row_has_a_visible_label(
     first = sandbox.handlers(api_key)[0]
     text = client_for(viewer).get(list_url(connection)).text
 
-    link = f'<a href="{first["id"]}/journal/" aria-labelledby="l-history name-{first["id"]}">'
+    link = f'<a href="{first["id"]}/journal/" aria-labelledby="l-history n-{first["id"]}">'
     assert link + "History</a>" in text
     assert '<span id="l-history" hidden>History of</span>' in text
 

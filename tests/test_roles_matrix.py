@@ -199,6 +199,7 @@ ROUTES: list[Route] = [
         data=lambda w: {"is_enabled": "0"},
         sends=lambda w: [("POST", item_path(w))],
     ),
+    Route("handler_more", handler, Needs.EDITOR),
     Route(
         "handler_delete",
         handler,

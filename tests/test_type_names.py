@@ -4,6 +4,7 @@ shown with their icons, and the list's type filter offers every type the account
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 import pytest
 from django.contrib.auth.models import User
@@ -11,7 +12,12 @@ from django.urls import reverse
 
 from handlers_app.journal.diff import change_lines
 from handlers_app.models import Connection, Team
-from handlers_app.soclook.types import DISPLAY_ONLY_TYPES, HANDLER_TYPES, get_handler_type
+from handlers_app.soclook.types import (
+    DISPLAY_ONLY_TYPES,
+    HANDLER_TYPES,
+    generic_type_for,
+    get_handler_type,
+)
 from tests.helpers import client_for
 
 RU = {"HTTP_ACCEPT_LANGUAGE": "ru-RU,ru;q=0.9"}
@@ -62,18 +68,12 @@ def test_the_list_names_the_platform_types_in_both_languages(
     english = client.get(list_url(connection)).text
     russian = client.get(list_url(connection), **RU).text
 
-    assert (
-        'bi-chat-left-text type-icon" aria-hidden="true"></i><span class="type-label">Twilio SMS'
-        in english
-    )
-    assert (
-        'bi-google type-icon" aria-hidden="true"></i><span class="type-label">Google Chat'
-        in english
-    )
+    assert '<td class="type bi-chat-left-text">Twilio SMS</td>' in english
+    assert '<td class="type bi-google">Google Chat</td>' in english
     assert "bi-question-circle" not in english
-    assert '<span class="type-label">twilio</span>' not in english
+    assert '<td class="type bi-chat-left-text">twilio</td>' not in english
     assert "Phone number ••••" + twilio["settings"]["twilio"][-4:] in english
-    assert '<span class="type-label">SMS через Twilio</span>' in russian
+    assert '<td class="type bi-chat-left-text">SMS через Twilio</td>' in russian
     assert "Номер телефона ••••" + twilio["settings"]["twilio"][-4:] in russian
     assert chat["settings"]["google_chat"] not in english + russian
 
@@ -158,3 +158,21 @@ def test_the_journal_names_a_platform_types_setting_as_people_call_it() -> None:
     assert [str(line) for line in change_lines(changes)] == [
         "Google Chat webhook URL: — → https://chat"
     ]
+
+
+def test_every_type_icon_is_drawn_without_a_name_of_its_own() -> None:
+    """A list row draws its type's icon on the cell (app.css): each icon of the registry needs a
+    rule there with Bootstrap Icons' own glyph and an empty alternative text, or a screen reader
+    would read a private-use character before the type's name."""
+    static = Path(__file__).resolve().parent.parent / "static"
+    app_css = (static / "css" / "app.css").read_text()
+    icons_css = (static / "vendor" / "bootstrap-icons" / "bootstrap-icons.min.css").read_text()
+    icons = {t.icon for t in HANDLER_TYPES.values()}
+    icons |= {t.icon for t in DISPLAY_ONLY_TYPES.values()}
+    icons.add(generic_type_for("not-a-known-type", []).icon)
+
+    for icon in sorted(icons):
+        glyph = re.search(rf'\.bi-{re.escape(icon)}::before\{{content:"([^"]+)"\}}', icons_css)
+        assert glyph is not None, f"Bootstrap Icons has no {icon}"
+        rule = f'.table-handlers .type.bi-{icon}::before {{ content: "{glyph[1]}" / ""; }}'
+        assert rule in app_css, f"app.css lacks: {rule}"

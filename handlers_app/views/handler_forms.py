@@ -42,7 +42,7 @@ from handlers_app.sharing import duplicate_name, handler_duplicate
 from handlers_app.soclook import Handler, ListQuery
 from handlers_app.soclook.errors import NotFound, OutcomeUnknown, SoclookError
 from handlers_app.testsend.outcomes import Outcome
-from handlers_app.views.handlers import _back_query, _list_url
+from handlers_app.views.handlers import _list_sent_from, _list_url
 
 TEMPLATE = "handlers_app/handler_form.html"
 # Sent by the no-JavaScript type picker: show the chosen type's fields, save nothing.
@@ -294,8 +294,8 @@ def _test_url(connection: Connection, handler_id: int | None) -> str:
 
 
 def _list_query(request: HtmxHttpRequest, connection: Connection) -> ListQuery:
-    """The list the form was opened from (`next`), checked to be this connection's list."""
-    return _back_query(request, connection, request.POST.get("next") or request.GET.get("next", ""))
+    """The list the form was opened from, checked to be this connection's list."""
+    return _list_sent_from(request, connection)
 
 
 def _place_of_added(

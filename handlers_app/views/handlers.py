@@ -58,6 +58,7 @@ from handlers_app.views.bulk import linked_flows
 
 TEMPLATE = "handlers_app/handler_list.html"
 DELETE_TEMPLATE = "handlers_app/handler_delete.html"
+MORE_TEMPLATE = "handlers_app/handler_more.html"
 FILTERS_FORM_ID = "handler-filters"
 # The status filter offers the usual state first.
 STATUS_FILTER_ORDER = (HandlerStatus.ENABLED, HandlerStatus.DISABLED, HandlerStatus.PENDING)
@@ -102,6 +103,15 @@ def _list_url(
 def _with_query(url: str, query: ListQuery) -> str:
     params = query.to_params(omit_defaults=True)
     return f"{url}?{urlencode(params)}" if params else url
+
+
+def _list_sent_from(request: HtmxHttpRequest, connection: Connection) -> ListQuery:
+    """The list a page was opened from, to go back to as it was: its form's `next` field, a
+    link's `?next=`, or else the Referer. A list row's Edit and Delete carry no `next`, which
+    would be the same on each of a page's rows (up to 1000): the browser names the list
+    they were clicked on, and with that header missing the plain list is the way back."""
+    candidate = request.POST.get("next") or request.GET.get("next") or ""
+    return _back_query(request, connection, candidate or request.headers.get("Referer", ""))
 
 
 def _back_query(request: HtmxHttpRequest, connection: Connection, candidate: str) -> ListQuery:
@@ -355,8 +365,7 @@ def handler_remove(request: HtmxHttpRequest, connection_id: int, handler_id: int
     """GET asks to confirm (a dialog with htmx, a page without); POST deletes."""
     access = connection_for(request.user, connection_id, role=Role.EDITOR)
     connection = access.connection
-    next_url = request.POST.get("next") or request.GET.get("next") or ""
-    query = _back_query(request, connection, next_url)
+    query = _list_sent_from(request, connection)
     if request.method == "GET":
         return _confirm_delete(request, access, handler_id, query)
 
@@ -386,6 +395,38 @@ def handler_remove(request: HtmxHttpRequest, connection_id: int, handler_id: int
     response = _render_table(request, access, query, push=False)
     trigger_client_event(response, "closeModal")
     return response
+
+
+@login_required
+@require_GET
+def handler_more(request: HtmxHttpRequest, connection_id: int, handler_id: int) -> HttpResponse:
+    """A row's less used actions (duplicate, copy, save as a set-up): a dialog with htmx, a page
+    without. The handler is read for its name, from the kept list when it is fresh; when Soclook
+    cannot say, the actions are offered all the same, and each reports for itself."""
+    access = connection_for(request.user, connection_id, role=Role.EDITOR)
+    connection = access.connection
+    query = _list_sent_from(request, connection)
+    handler: Handler | None = None
+    try:
+        handler = handler_get(connection=connection, handler_id=handler_id)
+    except NotFound as exc:
+        messages.warning(request, exc.message)
+        if not request.htmx:
+            return redirect(_list_url(connection, query))
+        response = _render_table(request, access, query, push=False)
+        trigger_client_event(response, "closeModal")
+        return reswap(retarget(response, "#handler-table"), "outerHTML")
+    except SoclookError:
+        handler = None
+    context = {
+        "connection": connection,
+        "handler": handler,
+        "handler_id": handler_id,
+        "back_url": _list_url(connection, query),
+        "savable": handler is None or handler.handler_type.is_known,
+    }
+    template = f"{MORE_TEMPLATE}#dialog" if request.htmx else MORE_TEMPLATE
+    return render(request, template, context)
 
 
 def _confirm_delete(

@@ -87,6 +87,22 @@
     }
   });
 
+  // A row swapped after its switch or test keeps the focus on the same control. Its controls
+  // carry no ids (a page may hold 1000 rows), so the control is found again by its address.
+  var focusedAction = null;
+  document.addEventListener("htmx:beforeSwap", function (event) {
+    var active = document.activeElement;
+    var target = event.detail.target;
+    var action = active && active.getAttribute && active.getAttribute("formaction");
+    focusedAction = action && target && target.contains(active) ? action : null;
+  });
+  document.addEventListener("htmx:afterSwap", function () {
+    if (!focusedAction) { return; }
+    var again = document.querySelector('[formaction="' + CSS.escape(focusedAction) + '"]');
+    focusedAction = null;
+    if (again) { again.focus(); }
+  });
+
   // A link marked data-modal (a row's Delete) opens its page in the dialog.
   document.addEventListener("click", function (event) {
     var link = event.target.closest && event.target.closest("a[data-modal]");
