@@ -51,6 +51,8 @@ def more_of(page: Page, name: str) -> Page:
     page.get_by_role("heading", name=f"More for “{name}”").wait_for()
     width = page.viewport_size["width"] if page.viewport_size else 0
     screenshot(page, f"sharing-more-{width}")
+    if page.get_by_role("dialog").count():  # axe runs in the page, so only with JavaScript
+        assert serious_violations(page) == []
     return page
 
 

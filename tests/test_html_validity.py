@@ -54,6 +54,7 @@ def test_the_pages_have_no_html_error(
         "new-handler": reverse("handler_new", args=[connection.pk]) + "?type=telegram",
         "edit-handler": reverse("handler_edit", args=[connection.pk, telegram["id"]]),
         "delete-handler": reverse("handler_delete", args=[connection.pk, telegram["id"]]),
+        "more-for-handler": reverse("handler_more", args=[connection.pk, telegram["id"]]),
         "journal": reverse("journal"),
         "handler-journal": reverse("handler_journal", args=[connection.pk, telegram["id"]]),
         "team": reverse("team_detail", args=[connection.team_id]),
