@@ -8,7 +8,9 @@ task `bulk_apply`, which works like the import task (handlers_app.imports.task):
 handlers queued behind the other jobs, the request budget shared with the people using the
 dashboard, waits spent without holding a worker, and each handler claimed before its request so
 that nothing is sent twice. Every change goes through `services` and is journalled there; a bulk
-delete keeps each handler restorable from the journal.
+delete keeps each handler restorable from the journal, even when its worker stops between the
+service's confirmation and the journal entry: the handler's snapshot is sealed on its item
+before the DELETE is sent and cleared with the entry.
 
 A worker told to stop queues the rest of its job before it goes; a job whose worker vanished
 (its heartbeat stopped) is queued again by `manage.py imports_housekeeping`. A handler whose
@@ -38,7 +40,12 @@ from handlers_app.imports.task import (
     SLICE_ROWS,
     SLICE_SECONDS,
 )
-from handlers_app.journal.recording import record_handler_changed
+from handlers_app.journal.recording import (
+    Snapshot,
+    record_handler_changed,
+    snapshot_seal,
+    snapshot_unseal,
+)
 from handlers_app.models import (
     BulkAction,
     BulkItem,
@@ -60,7 +67,7 @@ from handlers_app.pacing import (
 )
 from handlers_app.readcache import handler_cache_clear
 from handlers_app.selectors import budget_state, handler_get, handler_page
-from handlers_app.services import handler_delete, handler_set_enabled
+from handlers_app.services import handler_delete, handler_deleted_record, handler_set_enabled
 from handlers_app.soclook import RESULTS_PER_PAGE_CHOICES, Handler, HandlerStatus, ListQuery
 from handlers_app.soclook.errors import (
     BadKey,
@@ -435,7 +442,7 @@ def _apply_one(
             items.update(outcome=BulkItemOutcome.UNCHANGED)
             return None
         if action == BulkAction.DELETE:
-            handler_delete(connection=connection, user=user, current=current)
+            _delete(item, connection=connection, user=user, current=current)
         else:
             handler_set_enabled(
                 connection=connection,
@@ -444,8 +451,10 @@ def _apply_one(
                 enabled=action == BulkAction.ENABLE,
             )
     except NotFound:
-        outcome = BulkItemOutcome.DONE if interrupted and action == BulkAction.DELETE else None
-        items.update(outcome=outcome or BulkItemOutcome.GONE)
+        if interrupted and action == BulkAction.DELETE:
+            _settle_deleted(item, connection=connection, user=user)
+        else:
+            items.update(outcome=BulkItemOutcome.GONE, snapshot_encrypted="")
     except RateLimited as exc:
         # Refused before it was applied: safe to send again.
         items.update(outcome=item.outcome)
@@ -465,6 +474,47 @@ def _apply_one(
     else:
         items.update(outcome=BulkItemOutcome.DONE)
     return None
+
+
+def _delete(
+    item: BulkItem, *, connection: Connection, user: AbstractBaseUser, current: Handler
+) -> None:
+    """Delete one handler as a single delete does, its snapshot first made durable on its item
+    and cleared in the transaction that journals the deletion: a worker that stops after the
+    service confirmed the DELETE leaves the snapshot to `_settle_deleted`."""
+    items = BulkItem.objects.filter(pk=item.pk)
+    items.update(snapshot_encrypted=snapshot_seal(Snapshot.of(current)))
+    try:
+        handler_delete(
+            connection=connection,
+            user=user,
+            current=current,
+            settle=lambda: items.update(snapshot_encrypted="", outcome=BulkItemOutcome.DONE),
+        )
+    except NotFound:
+        raise
+    except SoclookError:
+        # Refused before it was applied, or no clear answer (reported as unknown, never sent
+        # again, and not journalled, as a single delete's): the snapshot is not needed.
+        items.update(snapshot_encrypted="")
+        raise
+
+
+def _settle_deleted(item: BulkItem, *, connection: Connection, user: AbstractBaseUser) -> None:
+    """An interrupted delete whose handler is gone. With a snapshot on its item, the service
+    confirmed the DELETE but the worker stopped before journalling it: the journal entry is
+    written from the snapshot, once (clearing it claims the item). Without one, the DELETE
+    was never sent: the handler went some other way."""
+    items = BulkItem.objects.filter(pk=item.pk)
+    sealed = items.values_list("snapshot_encrypted", flat=True).first()
+    if not sealed:
+        items.update(outcome=BulkItemOutcome.GONE)
+        return
+    with transaction.atomic():
+        if items.filter(snapshot_encrypted=sealed).update(
+            snapshot_encrypted="", outcome=BulkItemOutcome.DONE
+        ):
+            handler_deleted_record(connection=connection, user=user, kept=snapshot_unseal(sealed))
 
 
 def _settle_interrupted(

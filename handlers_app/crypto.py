@@ -1,5 +1,5 @@
 """The only code that encrypts or decrypts stored secrets (API keys, journal snapshots, cached
-handlers, pending imports).
+handlers, pending imports, saved set-ups, bulk deletes under way).
 
 Keys come from FIELD_ENCRYPTION_KEYS, newest first: the first encrypts, all of them decrypt,
 so a new key can be put in front and `manage.py rotate_encryption_keys` re-encrypts the rest.

@@ -438,7 +438,8 @@ class BulkJob(models.Model):
     """One bulk action (switch on, switch off, delete) over selected handlers of a connection,
     run by a background task one handler at a time (handlers_app.bulk).
 
-    It holds no secret: each handler is read again from the service before it is changed.
+    Each handler is read again from the service before it is changed; the only secrets it holds
+    are those of a handler being deleted, sealed on its item until the deletion is journalled.
     """
 
     connection = models.ForeignKey(Connection, on_delete=models.CASCADE, related_name="bulk_jobs")
@@ -487,6 +488,11 @@ class BulkItem(models.Model):
     )
     # The service's own words when it refused.
     message = models.CharField(max_length=300, blank=True)
+    # A handler being deleted, as it was before its DELETE was sent (journal.recording's
+    # sealed Snapshot, secrets included): written before the request, cleared in the
+    # transaction that journals the deletion, so that a worker stopping in between leaves
+    # what the journal entry needs to restore it.
+    snapshot_encrypted = models.TextField(blank=True, editable=False)
 
     class Meta:
         ordering = ["job", "position"]
@@ -508,4 +514,5 @@ ENCRYPTED_FIELDS: list[tuple[type[models.Model], str]] = [
     (JournalEntry, "snapshot_encrypted"),
     (ImportJob, "payload_encrypted"),
     (SavedSetup, "settings_encrypted"),
+    (BulkItem, "snapshot_encrypted"),
 ]

@@ -3,7 +3,9 @@ handler again in any connection the person may edit.
 
 Reads and writes of set-ups live here; the handlers they create go through
 `services.handler_create`, so each one is sent with the client and request budget of the
-connection it is added to, and journalled there. The set-up's own journal (saved, changed, used,
+connection it is added to, and journalled there. Adding one to several connections is previewed
+first (`setup_apply_plan`): a connection that already has a handler of the same type sending to
+the same place is skipped. The set-up's own journal (saved, changed, used,
 deleted) is in its team's.
 """
 
@@ -18,13 +20,14 @@ from django.utils import timezone
 
 from handlers_app.journal.recording import SetupState, record_setup_event, record_setup_used
 from handlers_app.models import Connection, JournalAction, SavedSetup, Team
+from handlers_app.selectors import handler_places
 from handlers_app.services import handler_create
 from handlers_app.soclook import Handler, HandlerStatus
 from handlers_app.soclook.errors import SoclookError
 from handlers_app.soclook.types import NAME_MAX_LENGTH
 
-# The most connections one "apply to several connections" adds a set-up to: each is one write
-# to the service, made while the person waits.
+# The most connections one "apply to several connections" adds a set-up to: each is one read
+# (none while the read cache holds its handlers) and one write, made while the person waits.
 APPLY_MAX_CONNECTIONS = 20
 # The most handlers saved as set-ups in one step (the list's selection, `?ids=1,2,3`): each
 # may be one read from the service, made while the person waits.
@@ -139,30 +142,83 @@ def setup_handler_added(
 
 
 @dataclass(frozen=True)
+class ApplyPlanItem:
+    """What adding the set-up to one connection would do: add it, skip it (`same_as`, the name
+    of the connection's handler of the same type sending to the same place), or nothing since
+    the connection's handlers could not be read to check (`error`)."""
+
+    connection: Connection
+    same_as: str | None = None
+    error: SoclookError | None = None
+
+    @property
+    def skipped(self) -> bool:
+        return self.same_as is not None
+
+    @property
+    def will_add(self) -> bool:
+        return self.same_as is None and self.error is None
+
+
+def setup_apply_plan(
+    *, setup: SavedSetup, connections: Iterable[Connection]
+) -> list[ApplyPlanItem]:
+    """For each connection, whether the set-up would be added or skipped because the
+    connection already has a handler of its type sending to the same place (`Handler.place`,
+    as a copy to another connection decides). Each connection's handlers are read with its own
+    key through the read cache, so a preview followed by the adding reads them once."""
+    place = setup_as_handler(setup).place
+    plan = []
+    for connection in connections:
+        try:
+            taken = handler_places(connection=connection)
+        except SoclookError as exc:
+            plan.append(ApplyPlanItem(connection=connection, error=exc))
+        else:
+            plan.append(ApplyPlanItem(connection=connection, same_as=taken.get(place)))
+    return plan
+
+
+@dataclass(frozen=True)
 class ApplyOutcome:
-    """What became of a set-up in one connection: the new handler's id, or why not."""
+    """What became of a set-up in one connection: the new handler's id, skipped as already
+    there (`same_as`), or why not (`error`)."""
 
     connection: Connection
     handler_id: int | None = None
+    same_as: str | None = None
     error: SoclookError | None = None
 
     @property
     def added(self) -> bool:
         return self.handler_id is not None
 
+    @property
+    def skipped(self) -> bool:
+        return self.same_as is not None
+
 
 def setup_apply(
     *,
     setup: SavedSetup,
     user: AbstractBaseUser,
-    connections: Iterable[Connection],
+    plan: Iterable[ApplyPlanItem],
     name: str,
 ) -> list[ApplyOutcome]:
-    """Add the set-up to each connection, one after the other; a refusal in one does not stop
-    the others. The caller has checked that the person may edit each connection."""
+    """Add the set-up to each connection of the plan that is not skipped, one after the other;
+    a refusal in one does not stop the others, and nothing is sent to a connection whose
+    handlers could not be read. The caller has checked that the person may edit each
+    connection."""
     settings = setup.settings
     outcomes = []
-    for connection in connections:
+    for item in plan:
+        connection = item.connection
+        if item.skipped:
+            outcomes.append(ApplyOutcome(connection=connection, same_as=item.same_as))
+            continue
+        if item.error is not None:
+            outcomes.append(ApplyOutcome(connection=connection, error=item.error))
+            continue
         try:
             handler_id = setup_handler_added(
                 setup=setup,

@@ -15,10 +15,20 @@ from handlers_app.clients import client_for
 from handlers_app.models import Connection
 from handlers_app.readcache import AccountCache, HandlerListPage, handler_cache_deleted
 from handlers_app.service_time import offset_learn_from_read
-from handlers_app.soclook import Handler, ListQuery
+from handlers_app.soclook import RESULTS_PER_PAGE_CHOICES, Handler, ListQuery
 from handlers_app.soclook.errors import NotFound, RateLimited, SoclookError, Unavailable
 
-__all__ = ["HandlerListPage", "budget_state", "handler_get", "handler_page", "handler_page_number"]
+__all__ = [
+    "HandlerListPage",
+    "budget_state",
+    "handler_all",
+    "handler_get",
+    "handler_page",
+    "handler_page_number",
+    "handler_places",
+]
+
+_LARGEST_PAGE = max(RESULTS_PER_PAGE_CHOICES)
 
 
 def handler_page(
@@ -37,6 +47,29 @@ def handler_page(
                 raise
             page = replace(page, stale_reason=exc.message)
     return replace(page, budget=account.budget_state(), version=f"{account.epoch}:{page.version}")
+
+
+def handler_all(*, connection: Connection) -> list[Handler]:
+    """Every handler of the account, read as the list reads it: one request for an account of
+    up to 1000 handlers, none while the cache holds it."""
+    found: list[Handler] = []
+    number = 1
+    while True:
+        query = ListQuery(page=number, results_per_page=_LARGEST_PAGE)
+        page = handler_page(connection=connection, query=query)
+        found.extend(page.items)
+        if not page.has_next:
+            return found
+        number += 1
+
+
+def handler_places(*, connection: Connection) -> dict[tuple[str, str], str]:
+    """Where the account's handlers send (`Handler.place`), each with the name of the first
+    handler sending there: what a copy or a saved set-up added to it would repeat."""
+    taken: dict[tuple[str, str], str] = {}
+    for handler in handler_all(connection=connection):
+        taken.setdefault(handler.place, handler.name)
+    return taken
 
 
 def handler_page_number(*, connection: Connection, query: ListQuery, handler_id: int) -> int | None:

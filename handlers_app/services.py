@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import replace
 from datetime import datetime
 
 from django.contrib.auth.models import AbstractBaseUser
+from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -296,11 +297,39 @@ def _dates_after_write(
     }
 
 
-def handler_delete(*, connection: Connection, user: AbstractBaseUser, current: Handler) -> None:
+def handler_delete(
+    *,
+    connection: Connection,
+    user: AbstractBaseUser,
+    current: Handler,
+    settle: Callable[[], object] | None = None,
+) -> None:
+    """Delete a handler and journal it, restorable (`handler_deleted_record`). `settle` runs in
+    the journal entry's transaction: a bulk delete clears there the copy of the snapshot it
+    made durable before the request (handlers_app.bulk)."""
     with handler_cache_guard(connection=connection, handler_id=current.id):
         client_for(connection, writes=True).delete_handler(current.id)
-    handler_cache_deleted(connection=connection, handler_id=current.id)
-    record_handler_deleted(connection=connection, user=user, before=current)
+    handler_deleted_record(
+        connection=connection, user=user, kept=Snapshot.of(current), settle=settle
+    )
+
+
+def handler_deleted_record(
+    *,
+    connection: Connection,
+    user: AbstractBaseUser | None,
+    kept: Snapshot,
+    settle: Callable[[], object] | None = None,
+) -> JournalEntry:
+    """What follows a DELETE the service confirmed: the cache forgets the handler and the
+    journal keeps it as `kept`, so that it can be restored. Also for a deletion confirmed
+    before the worker sending it stopped, from the snapshot kept before it was sent."""
+    handler_cache_deleted(connection=connection, handler_id=kept.id)
+    with transaction.atomic():
+        entry = record_handler_deleted(connection=connection, user=user, kept=kept)
+        if settle is not None:
+            settle()
+    return entry
 
 
 def handler_restore(

@@ -5,7 +5,7 @@ source here, and a copy reads the source's records and writes them with the dest
 client, so each request counts against the budget of the key it is sent with.
 
 A copy skips a handler when the destination already has one of the same type sending to the
-same place (`HandlerType.destination`), so copying twice creates nothing the second time.
+same place (`Handler.place`), so copying twice creates nothing the second time.
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ from django.http import QueryDict
 from django.utils.translation import gettext as _
 
 from handlers_app.models import ID_MAX_DIGITS, Connection
-from handlers_app.selectors import handler_get, handler_page
+from handlers_app.selectors import handler_get, handler_page, handler_places
 from handlers_app.services import handler_create, handler_set_enabled, merged_settings
 from handlers_app.soclook import Handler, HandlerStatus, ListQuery
 from handlers_app.soclook.errors import NotFound, OutcomeUnknown, RateLimited, SoclookError
@@ -138,13 +138,11 @@ class CopyItem:
 
 def copy_plan(*, sources: list[Handler], destination: Connection) -> list[CopyItem]:
     """What a copy of `sources` to `destination` would create and what it would skip."""
-    taken: dict[tuple[str, str], str] = {}
-    for existing in _all_handlers(destination):
-        taken.setdefault(_place(existing), existing.name)
+    taken = handler_places(connection=destination)
     plan: list[CopyItem] = []
     planned: dict[tuple[str, str], str] = {}
     for handler in sources:
-        place = _place(handler)
+        place = handler.place
         if place in taken:
             plan.append(CopyItem(handler=handler, same_as=taken[place]))
         elif place in planned:
@@ -153,22 +151,6 @@ def copy_plan(*, sources: list[Handler], destination: Connection) -> list[CopyIt
             planned[place] = handler.name
             plan.append(CopyItem(handler=handler))
     return plan
-
-
-def _place(handler: Handler) -> tuple[str, str]:
-    return handler.type, handler.handler_type.destination_key(handler.settings)
-
-
-def _all_handlers(connection: Connection) -> list[Handler]:
-    found: list[Handler] = []
-    number = 1
-    while True:
-        query = ListQuery(page=number, results_per_page=_LARGEST_PAGE)
-        page = handler_page(connection=connection, query=query)
-        found.extend(page.items)
-        if not page.has_next:
-            return found
-        number += 1
 
 
 class CopyOutcome(StrEnum):

@@ -50,8 +50,14 @@ def test_a_setup_is_saved_applied_and_used_without_javascript(
         page.get_by_role("link", name="Add to connections · On-call bot").click()
         page.get_by_label("Soclook main").check()
         page.get_by_label("Staging").check()
-        page.get_by_role("button", name="Add to the chosen connections").click()
-        expect(page.get_by_role("heading", name="Added to 2 of 2 connections")).to_be_visible()
+        page.get_by_role("button", name="Show what will be added").click()
+        plan = page.locator("#apply-plan li")
+        expect(plan.filter(has_text="Soclook main")).to_contain_text("Skipped")
+        expect(plan.filter(has_text="Soclook main")).to_contain_text(telegram["name"])
+        expect(plan.filter(has_text="Staging")).to_contain_text("Will be added")
+        page.get_by_role("button", name="Add to 1 connection").click()
+        expect(page.get_by_role("heading", name="Added to 1 of 2 connections")).to_be_visible()
+        expect(page.locator("#outcomes")).to_contain_text("skipped, nothing sent")
 
         page.goto(reverse("handler_new", args=[staging.pk]))
         page.get_by_label("Add from a saved set-up").select_option(label="On-call bot · Telegram")
@@ -62,9 +68,9 @@ def test_a_setup_is_saved_applied_and_used_without_javascript(
     finally:
         context.close()
 
-    for key in (api_key, staging_key):
-        copies = [h for h in sandbox.handlers(key) if h["name"] == "On-call bot"]
-        assert [c["settings"]["telegram"] for c in copies] == [telegram["settings"]["telegram"]]
+    assert [h for h in sandbox.handlers(api_key) if h["name"] == "On-call bot"] == []
+    copies = [h for h in sandbox.handlers(staging_key) if h["name"] == "On-call bot"]
+    assert [c["settings"]["telegram"] for c in copies] == [telegram["settings"]["telegram"]]
     (second,) = [h for h in sandbox.handlers(staging_key) if h["name"] == "Bot, second copy"]
     assert second["settings"]["telegram"] == telegram["settings"]["telegram"]
 
@@ -121,3 +127,52 @@ def test_the_setup_pages_never_scroll_sideways(
             expect(page.locator("html")).to_have_attribute("lang", language)
             assert fits(page), f"{name} scrolls sideways at {width} px in {language}"
             screenshot(page, f"{name}-{width}-{language}")
+
+
+@pytest.mark.parametrize("language", ["en", "ru"])
+def test_the_apply_preview_and_outcome_never_scroll_sideways(
+    page: Page, live_server, editor: User, connection: Connection, sandbox, language: str
+) -> None:
+    team = connection.team
+    long_name = (
+        "Дежурная смена поддержки, Telegram-бот для срочных уведомлений при сбоях платежей"
+        if language == "ru"
+        else "Support on-call rota, the Telegram bot for urgent payment failure alerts"
+    )
+    _staging, staging_key = second_connection(team, sandbox)
+    chat = "-1009876543210"
+    sandbox.add_handler(
+        staging_key,
+        type="telegram",
+        name=long_name,
+        settings={"telegram": "111:already-there", "telegram_chat_id": chat},
+    )
+    setup = setup_create(
+        team=team,
+        user=editor,
+        name=long_name,
+        type="telegram",
+        settings={"telegram": "123456789:AAHlong-token", "telegram_chat_id": chat},
+    )
+    sign_in(page, editor)
+    page.context.add_cookies(
+        [{"name": settings.LANGUAGE_COOKIE_NAME, "value": language, "url": live_server.url}]
+    )
+    url = reverse("setup_apply", args=[team.pk, setup.pk])
+    widths = (360, 1920)
+    for width in widths:
+        page.set_viewport_size({"width": width, "height": 900})
+        page.goto(url)
+        page.locator("input[name=connections]").first.check()
+        page.locator("input[name=connections]").last.check()
+        page.locator("#apply-preview-button").click()
+        expect(page.locator("#apply-plan li")).to_have_count(2)
+        assert fits(page), f"the preview scrolls sideways at {width} px in {language}"
+        screenshot(page, f"setup-apply-preview-{width}-{language}")
+    page.locator("button[name=confirm]").click()
+    expect(page.locator("#outcomes li")).to_have_count(2)
+    for width in widths:
+        page.set_viewport_size({"width": width, "height": 900})
+        assert fits(page), f"the outcome scrolls sideways at {width} px in {language}"
+        screenshot(page, f"setup-apply-outcome-{width}-{language}")
+    assert len([h for h in sandbox.handlers(staging_key) if h["name"] == long_name]) == 1

@@ -18,7 +18,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
 
-from handlers_app import budget, bulk
+from handlers_app import budget, bulk, services
 from handlers_app.clients import client_for as soclook_client
 from handlers_app.models import (
     BulkItemOutcome,
@@ -271,6 +271,142 @@ def test_a_job_whose_worker_vanished_resumes_by_housekeeping_without_doubles(
     assert updates_by_handler(sandbox, api_key) == Counter(ids)
     journalled = JournalEntry.objects.filter(action=JournalAction.HANDLER_DISABLED)
     assert sorted(journalled.values_list("handler_id", flat=True)) == sorted(ids)
+
+
+def stop_before_journalling_delete(monkeypatch, deletes: int) -> None:
+    """The worker stops right after Soclook confirmed a DELETE, before its journal entry."""
+    real = services.record_handler_deleted
+    calls: list[int] = []
+
+    def stop_instead(**kwargs):
+        calls.append(kwargs["kept"].id)
+        if len(calls) == deletes:
+            monkeypatch.setattr(services, "record_handler_deleted", real)
+            raise WorkerStops
+        return real(**kwargs)
+
+    monkeypatch.setattr(services, "record_handler_deleted", stop_instead)
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.usefixtures("database_tasks")
+def test_a_delete_whose_worker_died_before_journalling_it_is_journalled_once_and_restorable(
+    editor: User, connection: Connection, api_key: str, sandbox: Sandbox, monkeypatch
+) -> None:
+    client = client_for(editor)
+    ids = [h["id"] for h in sandbox.handlers(api_key)[:8]]
+    # A switched-off handler with secrets: it must come back with them, and still off.
+    (victim,) = [h for h in sandbox.handlers(api_key) if h["id"] in ids and h["type"] == "telegram"]
+    soclook_client(connection).update_handler(
+        handler_id=victim["id"],
+        name=victim["name"],
+        type=victim["type"],
+        settings=victim["settings"],
+        is_enabled=False,
+    )
+    victim = next(h for h in sandbox.handlers(api_key) if h["id"] == victim["id"])
+    assert victim["is_enabled"] == 0 and victim["settings"]["telegram"]
+    order = ids.index(victim["id"])
+    client.post(
+        reverse("handler_bulk", args=[connection.pk]),
+        {"action": "delete", "ids": ",".join(map(str, ids))},
+    )
+    job = BulkJob.objects.get()
+    stop_before_journalling_delete(monkeypatch, order + 1)
+
+    with pytest.raises(WorkerStops):
+        bulk.bulk_apply.call(job_id=job.pk)
+    assert victim["id"] not in ids_of(sandbox, api_key), "Soclook confirmed the DELETE"
+    assert not JournalEntry.objects.filter(handler_id=victim["id"]).exists()
+    # Killed outright: nothing queued, the job running with its heartbeat gone quiet.
+    DBTaskResult.objects.all().delete()
+    long_ago = timezone.now() - timedelta(hours=1)
+    BulkJob.objects.filter(pk=job.pk).update(waiting_until=None, updated_at=long_ago)
+    call_command("imports_housekeeping")
+    run_worker()
+
+    job.refresh_from_db()
+    assert job.status == BulkStatus.FINISHED
+    assert set(job.items.values_list("outcome", flat=True)) == {BulkItemOutcome.DONE}
+    assert set(job.items.values_list("snapshot_encrypted", flat=True)) == {""}
+    deletes = Counter(
+        int(re.findall(r"\d+", r.path)[-1]) for r in sandbox.requests if r.method == "DELETE"
+    )
+    assert deletes == Counter(ids), "each handler was sent one DELETE"
+    (entry,) = JournalEntry.objects.filter(
+        action=JournalAction.HANDLER_DELETED, handler_id=victim["id"]
+    )
+    assert entry.user == editor
+    journalled = JournalEntry.objects.filter(action=JournalAction.HANDLER_DELETED)
+    assert sorted(journalled.values_list("handler_id", flat=True)) == sorted(ids)
+    assert entry.is_restorable
+
+    response = client.post(reverse("journal_restore", args=[connection.pk, entry.pk]))
+
+    assert response.status_code == 302
+    restored = JournalEntry.objects.get(action=JournalAction.HANDLER_RESTORED)
+    assert restored.previous_handler_id == victim["id"]
+    (again,) = [h for h in sandbox.handlers(api_key) if h["id"] == restored.handler_id]
+    assert (again["name"], again["type"]) == (victim["name"], victim["type"])
+    assert again["settings"] == victim["settings"]
+    assert again["is_enabled"] == victim["is_enabled"]
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.usefixtures("database_tasks")
+def test_a_delete_whose_worker_died_before_sending_it_is_sent_and_journalled_once(
+    editor: User, connection: Connection, api_key: str, sandbox: Sandbox, monkeypatch
+) -> None:
+    client = client_for(editor)
+    ids = [h["id"] for h in sandbox.handlers(api_key)[:8]]
+    client.post(
+        reverse("handler_bulk", args=[connection.pk]),
+        {"action": "delete", "ids": ",".join(map(str, ids))},
+    )
+    job = BulkJob.objects.get()
+    real = bulk.handler_delete
+
+    def stop_before_sending(**kwargs):
+        monkeypatch.setattr(bulk, "handler_delete", real)
+        raise WorkerStops
+
+    monkeypatch.setattr(bulk, "handler_delete", stop_before_sending)
+
+    with pytest.raises(WorkerStops):
+        bulk.bulk_apply.call(job_id=job.pk)
+    assert [r for r in sandbox.requests if r.method == "DELETE"] == []
+    run_worker()
+
+    job.refresh_from_db()
+    assert set(job.items.values_list("outcome", flat=True)) == {BulkItemOutcome.DONE}
+    assert not set(ids) & set(ids_of(sandbox, api_key))
+    deletes = Counter(
+        int(re.findall(r"\d+", r.path)[-1]) for r in sandbox.requests if r.method == "DELETE"
+    )
+    assert deletes == Counter(ids)
+    journalled = JournalEntry.objects.filter(action=JournalAction.HANDLER_DELETED)
+    assert sorted(journalled.values_list("handler_id", flat=True)) == sorted(ids)
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.usefixtures("database_tasks")
+def test_a_delete_soclook_fails_keeps_no_copy_of_the_handlers_secrets(
+    editor: User, connection: Connection, api_key: str, sandbox: Sandbox
+) -> None:
+    client = client_for(editor)
+    telegram = next(h for h in sandbox.handlers(api_key) if h["type"] == "telegram")
+    sandbox.add_fault(Fault("json_500", method="DELETE", count=10))
+
+    client.post(
+        reverse("handler_bulk", args=[connection.pk]),
+        {"action": "delete", "ids": str(telegram["id"])},
+    )
+
+    job = BulkJob.objects.get()
+    assert telegram["id"] in ids_of(sandbox, api_key)
+    assert job.items.get().outcome != BulkItemOutcome.DONE
+    assert set(job.items.values_list("snapshot_encrypted", flat=True)) == {""}
+    assert not JournalEntry.objects.filter(action=JournalAction.HANDLER_DELETED).exists()
 
 
 @pytest.mark.django_db(transaction=True)

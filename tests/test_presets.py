@@ -4,6 +4,7 @@ deleting one, adding a handler from one, and adding one to several connections a
 from __future__ import annotations
 
 import io
+import re
 
 import pytest
 from django.contrib.auth.models import User
@@ -413,6 +414,64 @@ def three(team: Team, editor: User, sandbox: Sandbox) -> list[tuple[Connection, 
     ]
 
 
+def apply(client: Client, url: str, name: str, connections: list[Connection], **more: str):
+    return client.post(url, {"name": name, "connections": [c.pk for c in connections], **more})
+
+
+def test_a_setup_applied_to_three_connections_skips_the_one_that_already_has_it(
+    client: Client,
+    setup: SavedSetup,
+    team: Team,
+    three: list[tuple[Connection, str]],
+    sandbox: Sandbox,
+) -> None:
+    (production, _), (staging, _), (shop, shop_key) = three
+    sandbox.add_handler(
+        shop_key,
+        type="telegram",
+        name="Shop alerts bot",
+        settings={"telegram": "987654:other-token", "telegram_chat_id": CHAT},
+    )
+    sandbox.clear_requests()
+    url = reverse("setup_apply", args=[team.pk, setup.pk])
+    connections = [production, staging, shop]
+
+    preview = apply(client, url, "On-call bot", connections).content.decode()
+
+    assert [r for r in sandbox.requests if r.method != "GET"] == []
+    plan = re.sub(r"\s+", " ", preview.split('id="apply-plan"')[1].split("</ul>")[0])
+    for connection in (production, staging):
+        assert re.search(rf"Will be added</span> <span[^>]*>{connection.name}</span>", plan)
+    assert re.search(r"Skipped</span> <span[^>]*>Shop live</span>", plan)
+    assert "already has a handler of this type sending to the same place: “Shop alerts bot”" in (
+        preview
+    )
+    assert "Add to 2 connections" in preview
+    assert 'value="On-call bot"' in preview
+
+    done = apply(client, url, "On-call bot", connections, confirm="1").content.decode()
+
+    assert "Added to 2 of 3 connections" in done
+    assert "1 was skipped: it already had this handler." in done
+    for _connection, api_key in three[:2]:
+        (added,) = new_handlers(sandbox, api_key, "On-call bot")
+        assert added["settings"]["telegram"] == TOKEN
+        assert added["settings"]["telegram_chat_id"] == CHAT
+        assert f"added as #{added['id']}" in done
+    assert new_handlers(sandbox, shop_key, "On-call bot") == []
+    assert "skipped, nothing sent" in done
+    for connection, api_key in three:
+        sent = [r for r in sandbox.requests if r.api_key == api_key]
+        reads = [r for r in sent if r.method == "GET"]
+        assert len(reads) == 1, "the preview's read is reused when adding"
+        writes = [r for r in sent if r.method != "GET"]
+        assert len(writes) == (0 if connection == shop else 1)
+        assert budget_state(connection=connection).used == len(sent)
+    assert TOKEN not in preview and TOKEN not in done
+    assert JournalEntry.objects.filter(action=JournalAction.SETUP_USED).count() == 2
+    assert JournalEntry.objects.filter(action=JournalAction.HANDLER_CREATED).count() == 2
+
+
 def test_a_saved_setup_applied_to_three_connections_is_added_to_each(
     client: Client,
     setup: SavedSetup,
@@ -424,26 +483,68 @@ def test_a_saved_setup_applied_to_three_connections_is_added_to_each(
     url = reverse("setup_apply", args=[team.pk, setup.pk])
     page = client.get(url).content.decode()
 
-    response = client.post(url, {"name": "On-call bot", "connections": [c.pk for c, _key in three]})
+    response = apply(client, url, "On-call bot", [c for c, _key in three], confirm="1")
 
     html = response.content.decode()
     assert all(c.name in page for c, _key in three)
     assert response.status_code == 200
     assert "Added to 3 of 3 connections" in html
-    for connection, api_key in three:
+    for _connection, api_key in three:
         (added,) = new_handlers(sandbox, api_key, "On-call bot")
         assert added["settings"]["telegram"] == TOKEN
-        assert added["settings"]["telegram_chat_id"] == CHAT
         assert f"added as #{added['id']}" in html
         created = [r for r in sandbox.requests if r.method == "POST" and r.api_key == api_key]
         assert len(created) == 1, "each sent once, with the destination's own key"
-        assert budget_state(connection=connection).used == 1
     assert TOKEN not in html and TOKEN not in page
     assert page.count(">set</dd>") == 1
     assert JournalEntry.objects.filter(action=JournalAction.SETUP_USED).count() == 3
     assert JournalEntry.objects.filter(action=JournalAction.HANDLER_CREATED).count() == 3
     shop = JournalEntry.objects.get(action=JournalAction.SETUP_USED, team=team, connection=None)
     assert shop.connection_name == "", "the other team's connection is not named in this one"
+
+
+def test_a_second_confirm_of_the_same_choice_adds_nothing_more(
+    client: Client,
+    setup: SavedSetup,
+    team: Team,
+    three: list[tuple[Connection, str]],
+    sandbox: Sandbox,
+) -> None:
+    url = reverse("setup_apply", args=[team.pk, setup.pk])
+    connections = [c for c, _key in three]
+    apply(client, url, "On-call bot", connections, confirm="1")
+
+    again = apply(client, url, "On-call bot", connections, confirm="1").content.decode()
+
+    assert "Added to 0 of 3 connections" in again
+    assert "3 were skipped: they already had this handler." in again
+    for _connection, api_key in three:
+        assert len(new_handlers(sandbox, api_key, "On-call bot")) == 1
+
+
+def test_a_connection_whose_handlers_cannot_be_read_is_named_and_gets_nothing(
+    client: Client,
+    setup: SavedSetup,
+    team: Team,
+    three: list[tuple[Connection, str]],
+    sandbox: Sandbox,
+) -> None:
+    (production, _), (staging, staging_key), _shop = three
+    staging.set_api_key("a-key-soclook-no-longer-knows")
+    staging.save()
+    url = reverse("setup_apply", args=[team.pk, setup.pk])
+
+    preview = apply(client, url, "On-call bot", [production, staging]).content.decode()
+    done = apply(client, url, "On-call bot", [production, staging], confirm="1").content.decode()
+
+    assert "Cannot check" in preview
+    assert "Its handlers could not be read to check, so nothing is sent to it" in preview
+    assert "Add to 1 connection<" in preview
+    assert "Added to 1 of 2 connections" in done
+    assert "not added:" in done
+    assert new_handlers(sandbox, staging_key, "On-call bot") == []
+    (sent,) = [r for r in sandbox.requests if r.method == "POST"]
+    assert sent.api_key != staging.api_key
 
 
 def test_a_refusal_in_one_connection_does_not_stop_the_others(
@@ -455,9 +556,12 @@ def test_a_refusal_in_one_connection_does_not_stop_the_others(
 ) -> None:
     sandbox.add_fault(Fault(kind="json_500", method="POST"))
 
-    response = client.post(
+    response = apply(
+        client,
         reverse("setup_apply", args=[team.pk, setup.pk]),
-        {"name": "On-call bot", "connections": [c.pk for c, _key in three]},
+        "On-call bot",
+        [c for c, _key in three],
+        confirm="1",
     )
 
     html = response.content.decode()
@@ -466,6 +570,33 @@ def test_a_refusal_in_one_connection_does_not_stop_the_others(
     added = [key for _c, key in three if new_handlers(sandbox, key, "On-call bot")]
     assert len(added) == 2
     assert JournalEntry.objects.filter(action=JournalAction.SETUP_USED).count() == 2
+
+
+def test_a_mistake_keeps_the_name_and_the_connections_chosen(
+    client: Client,
+    setup: SavedSetup,
+    team: Team,
+    three: list[tuple[Connection, str]],
+    sandbox: Sandbox,
+) -> None:
+    url = reverse("setup_apply", args=[team.pk, setup.pk])
+    (production, _), (staging, _), _shop = three
+    sandbox.clear_requests()
+
+    no_name = apply(client, url, "", [production, staging], confirm="1").content.decode()
+    no_choice = apply(client, url, "Night bot", [], confirm="1").content.decode()
+    changed_mind = apply(client, url, "Night bot", [staging], edit="1").content.decode()
+
+    assert "Please correct the following" in no_name
+    for connection in (production, staging):
+        assert re.search(rf'value="{connection.pk}"[^>]*checked', no_name)
+    assert "Choose at least one connection." in no_choice
+    assert 'value="Night bot"' in no_choice
+    assert 'value="Night bot"' in changed_mind
+    assert re.search(rf'value="{staging.pk}"[^>]*checked', changed_mind)
+    assert not re.search(rf'value="{production.pk}"[^>]*checked', changed_mind)
+    assert "apply-plan" not in changed_mind
+    assert [r for r in sandbox.requests if r.method != "GET"] == []
 
 
 def test_apply_refuses_a_connection_the_person_may_only_view(
@@ -483,7 +614,7 @@ def test_apply_refuses_a_connection_the_person_may_only_view(
     url = reverse("setup_apply", args=[team.pk, setup.pk])
 
     page = client.get(url).content.decode()
-    response = client.post(url, {"name": "Sneaky", "connections": [connection.pk]})
+    response = apply(client, url, "Sneaky", [connection], confirm="1")
 
     assert "Not mine" not in page
     assert "Choose among the connections shown" in response.content.decode()
@@ -499,7 +630,7 @@ def test_apply_is_limited_to_a_declared_number_of_connections(
 
     response = client.post(
         reverse("setup_apply", args=[team.pk, setup.pk]),
-        {"name": "Too many", "connections": chosen},
+        {"name": "Too many", "connections": chosen, "confirm": "1"},
     )
 
     html = response.content.decode()
@@ -513,7 +644,7 @@ def test_the_apply_page_speaks_russian(
 ) -> None:
     html = client.get(reverse("setup_apply", args=[team.pk, setup.pk]), **RU).content.decode()
 
-    assert "Добавить в выбранные подключения" in html
+    assert "Показать, что будет добавлено" in html
 
 
 # --- who may do it -------------------------------------------------------------------------------
@@ -546,6 +677,7 @@ def test_a_viewer_is_refused_every_setup_action_with_nothing_sent(
         "type": "telegram",
         "telegram_chat_id": CHAT,
         "connections": [connection.pk],
+        "confirm": "1",
     }
 
     for url in setup_routes(setup, connection, handler_id):

@@ -316,7 +316,7 @@ ROUTES: list[Route] = [
         saved_setup,
         Needs.EDITOR,
         methods=("GET", "POST"),
-        data=lambda w: {"name": "Matrix bot", "connections": str(w.connection.pk)},
+        data=lambda w: {"name": "Matrix bot", "connections": str(w.connection.pk), "confirm": "1"},
         sends=lambda w: [("POST", "/api/notification-handlers")],
     ),
     Route("handler_import", conn, Needs.EDITOR, methods=("GET", "POST")),

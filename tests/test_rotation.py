@@ -12,7 +12,8 @@ from django.urls import reverse
 from django.utils.html import escape
 
 from handlers_app import crypto
-from handlers_app.models import Connection, JournalAction, JournalEntry, Team
+from handlers_app.journal.recording import Snapshot, snapshot_seal, snapshot_unseal
+from handlers_app.models import BulkItem, BulkJob, Connection, JournalAction, JournalEntry, Team
 from handlers_app.selectors import handler_get
 from handlers_app.services import handler_delete
 from tests.helpers import client_for
@@ -236,3 +237,23 @@ def test_a_journal_entry_whose_kept_handler_cannot_be_read_says_so(
         assert "can no longer be read" in response.text
         assert "Create it again" not in response.text
     assert sandbox.requests == []
+
+
+def test_rotation_re_encrypts_a_bulk_deletes_snapshot_held_until_it_is_journalled(
+    team: Team, editor: User, settings
+) -> None:
+    settings.FIELD_ENCRYPTION_KEYS = [OLD_KEY]
+    connection = add_connection(team, "Held", "sk-live-0003-abcdef")
+    job = BulkJob.objects.create(connection=connection, created_by=editor, action="delete")
+    kept = Snapshot(id=7, type="telegram", name="Bot", settings={"telegram": "123:secret"})
+    item = BulkItem.objects.create(
+        job=job, position=0, handler_id=7, snapshot_encrypted=snapshot_seal(kept)
+    )
+    settings.FIELD_ENCRYPTION_KEYS = [NEW_KEY, OLD_KEY]
+
+    out, _err = rotate()
+
+    assert "all 2 read with the first key" in out
+    settings.FIELD_ENCRYPTION_KEYS = [NEW_KEY]
+    item.refresh_from_db()
+    assert snapshot_unseal(item.snapshot_encrypted) == kept

@@ -47,7 +47,9 @@ class Snapshot:
         return self.status != HandlerStatus.DISABLED
 
 
-def _seal(snapshot: Snapshot) -> str:
+def snapshot_seal(snapshot: Snapshot) -> str:
+    """The snapshot as stored, encrypted: in a journal entry, or on a bulk delete's item until
+    its entry is written."""
     data = {
         "id": snapshot.id,
         "type": snapshot.type,
@@ -58,10 +60,9 @@ def _seal(snapshot: Snapshot) -> str:
     return crypto.seal(data)
 
 
-def snapshot_of(entry: JournalEntry) -> Snapshot | None:
-    if not entry.snapshot_encrypted:
-        return None
-    data = crypto.unseal(entry.snapshot_encrypted)
+def snapshot_unseal(sealed: str) -> Snapshot:
+    """What `snapshot_seal` stored; crypto.DecryptionError when no key reads it."""
+    data = crypto.unseal(sealed)
     return Snapshot(
         id=int(data["id"]),
         type=str(data["type"]),
@@ -69,6 +70,12 @@ def snapshot_of(entry: JournalEntry) -> Snapshot | None:
         settings={str(k): str(v) for k, v in data["settings"].items()},
         status=data["status"],
     )
+
+
+def snapshot_of(entry: JournalEntry) -> Snapshot | None:
+    if not entry.snapshot_encrypted:
+        return None
+    return snapshot_unseal(entry.snapshot_encrypted)
 
 
 def _record(
@@ -141,19 +148,20 @@ def record_handler_changed(
         user=user,
         connection=connection,
         changes=changes,
-        snapshot_encrypted=_seal(Snapshot.of(before)),
+        snapshot_encrypted=snapshot_seal(Snapshot.of(before)),
         **_handler_fields(after, after.id),
     )
 
 
-def record_handler_deleted(*, connection: Connection, user: User, before: Handler) -> JournalEntry:
+def record_handler_deleted(*, connection: Connection, user: User, kept: Snapshot) -> JournalEntry:
+    """A deleted handler, `kept` as the service had it before: what a restore sends back."""
     return _record(
         team_id=connection.team_id,
         action=JournalAction.HANDLER_DELETED,
         user=user,
         connection=connection,
-        snapshot_encrypted=_seal(Snapshot.of(before)),
-        **_handler_fields(before, before.id),
+        snapshot_encrypted=snapshot_seal(kept),
+        **_handler_fields(kept, kept.id),
     )
 
 
@@ -173,7 +181,7 @@ def record_handler_restored(
         user=user,
         connection=connection,
         changes=handler_changes(before, restored),
-        snapshot_encrypted=_seal(Snapshot.of(before)) if before is not None else "",
+        snapshot_encrypted=snapshot_seal(Snapshot.of(before)) if before is not None else "",
         restored_from=source,
         previous_handler_id=restored.id if restored.id != handler_id else None,
         **_handler_fields(restored, handler_id),

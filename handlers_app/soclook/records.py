@@ -79,6 +79,12 @@ class Handler:
     def summary(self) -> str:
         return self.handler_type.summary(self.settings)
 
+    @property
+    def place(self) -> tuple[str, str]:
+        """Its type and where it sends (`HandlerType.destination_key`, never shown): two
+        handlers with the same place are the same set-up, whatever their names."""
+        return self.type, self.handler_type.destination_key(self.settings)
+
 
 @dataclass(frozen=True, slots=True)
 class HandlerPage:

@@ -1,5 +1,6 @@
 """Saved set-ups of a team: save one from a handler, list, change, delete, and add one to
-several connections at once. Editors and owners only: a set-up holds a handler's secrets.
+several connections at once after a preview of where it would be added and where skipped.
+Editors and owners only: a set-up holds a handler's secrets.
 
 A set-up's secrets never reach a page: they show as "set", and a form leaves them empty (an
 empty secret keeps the stored one).
@@ -26,6 +27,7 @@ from handlers_app.presets import (
     APPLY_MAX_CONNECTIONS,
     SAVE_MAX_HANDLERS,
     setup_apply,
+    setup_apply_plan,
     setup_as_handler,
     setup_create,
     setup_delete,
@@ -198,8 +200,9 @@ def setup_remove(request: HtmxHttpRequest, team_id: int, setup_id: int) -> HttpR
 @login_required
 @require_http_methods(["GET", "POST"])
 def setup_apply_page(request: HtmxHttpRequest, team_id: int, setup_id: int) -> HttpResponse:
-    """Add a set-up to several connections in one step, each with its own client and request
-    budget, and show what came of it in each."""
+    """Add a set-up to several connections, each with its own client and request budget: the
+    choice (GET, or a POST with `edit`), what would be added where and what skipped (POST), the
+    adding (POST with `confirm`), then what came of it in each."""
     setup, _membership = _setup(request, team_id, setup_id)
     if _shown_settings(setup) is None:
         messages.error(request, UNREADABLE)
@@ -211,26 +214,29 @@ def setup_apply_page(request: HtmxHttpRequest, team_id: int, setup_id: int) -> H
         max_connections=APPLY_MAX_CONNECTIONS,
         initial={"name": setup.name},
     )
-    outcomes = None
-    if request.method == "POST" and form.is_valid():
+    plan = outcomes = None
+    if request.method == "POST" and form.is_valid() and "edit" not in request.POST:
         chosen = set(form.cleaned_data["connections"])
-        outcomes = setup_apply(
-            setup=setup,
-            user=request.user,
-            connections=[c for c in allowed if c.pk in chosen],
-            name=form.cleaned_data["name"],
-        )
-        # A second submit of the same choice would add everything again.
-        form = SetupApplyForm(
-            connections=allowed,
-            max_connections=APPLY_MAX_CONNECTIONS,
-            initial={"name": setup.name},
-        )
+        plan = setup_apply_plan(setup=setup, connections=[c for c in allowed if c.pk in chosen])
+        if "confirm" in request.POST:
+            outcomes = setup_apply(
+                setup=setup, user=request.user, plan=plan, name=form.cleaned_data["name"]
+            )
+            plan = None
+            # A second submit of the same choice would send everything again.
+            form = SetupApplyForm(
+                connections=allowed,
+                max_connections=APPLY_MAX_CONNECTIONS,
+                initial={"name": setup.name},
+            )
     context: dict[str, Any] = {
         "setup": setup,
         "form": form,
+        "plan": plan,
+        "to_add": [item for item in plan or [] if item.will_add],
         "outcomes": outcomes,
         "added": sum(1 for o in outcomes or [] if o.added),
+        "skipped": sum(1 for o in outcomes or [] if o.skipped),
         "settings": _shown_settings(setup),
         "no_connections": not allowed,
     }
