@@ -149,7 +149,7 @@ def selection_from_params(params: Mapping[str, Any]) -> Selection | None:
     for value in values:
         for part in str(value or "").split(","):
             part = part.strip()
-            if part.isdigit() and len(part) <= 18 and int(part) not in ids:
+            if part.isascii() and part.isdigit() and len(part) <= 18 and int(part) not in ids:
                 ids.append(int(part))
     if not ids:
         return None
