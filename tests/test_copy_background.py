@@ -408,3 +408,25 @@ def test_a_copy_made_but_not_journalled_when_its_worker_stopped_is_journalled_on
         f"Hook {n}" for n in range(ALREADY_THERE, ALREADY_THERE + 8)
     )
     assert created.get(handler_name="Hook 3").user == job.created_by
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.usefixtures("database_tasks")
+def test_a_second_copy_between_the_same_connections_opens_the_one_under_way(
+    client: Client,
+    source: Connection,
+    live: Connection,
+    sandbox: Sandbox,
+    live_sandbox: Sandbox,
+    source_key: str,
+    live_key: str,
+) -> None:
+    ids = all_ids(sandbox, source_key)
+    copy(client, source, live, ids)
+
+    page = text(copy(client, source, live, ids).content.decode())
+
+    assert "A copy to “Soclook live” is already under way: here is its progress." in page
+    assert "Waiting to start" in page
+    job = BulkJob.objects.get()
+    assert job.items.count() == HOOKS + 1
