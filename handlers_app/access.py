@@ -92,6 +92,18 @@ def copy_destinations(
     return found.select_related("team").order_by("team__name", "name", "pk")
 
 
+def copy_destination_for(
+    user: AbstractBaseUser, *, source_id: int, destination_id: int | None
+) -> Connection | None:
+    """The destination of a copy from `source_id`, while `user` may still copy there (an editor
+    of the source, and of the destination as `copy_destinations` says); None otherwise."""
+    try:
+        source = connection_for(user, source_id, role=Role.EDITOR)
+    except (Http404, PermissionDenied):
+        return None
+    return copy_destinations(user, source).filter(pk=destination_id).first()
+
+
 def setup_for(
     user: AbstractBaseUser | AnonymousUser, setup_id: int, *, role: Role = Role.EDITOR
 ) -> tuple[SavedSetup, Membership]:

@@ -1,4 +1,4 @@
-"""Bulk actions on the handler list: switch on, switch off or delete many handlers at once.
+"""Bulk actions on the handler list: switch on, switch off, delete or copy many handlers at once.
 
 A selection is either handler ids (`?ids=1,2,3`) or "all matching this filter" (the list's own
 query and `all=1`); the same shape carries a selection to the other flows of the bulk bar (copy
@@ -12,10 +12,16 @@ delete keeps each handler restorable from the journal, even when its worker stop
 service's confirmation and the journal entry: the handler's snapshot is sealed on its item
 before the DELETE is sent and cleared with the entry.
 
+A copy to another connection (handlers_app.sharing) of more than a few handlers is a bulk job
+too (`bulk_copy_job_create`): its items are the planned copies, the skipped ones settled from the
+start; each is created with the destination's key and counts against the destination's budget,
+which is the one paced. The source is read through the cache, its secrets only ever on the server.
+
 A worker told to stop queues the rest of its job before it goes; a job whose worker vanished
 (its heartbeat stopped) is queued again by `manage.py imports_housekeeping`. A handler whose
 request was under way is read again before anything is sent: what already happened is not done
-twice.
+twice; for a copy, the destination is read afresh for a handler of the same type sending to
+the same place, so that none is created twice.
 """
 
 from __future__ import annotations
@@ -32,6 +38,7 @@ from django.db import transaction
 from django.tasks import task
 from django.utils import timezone
 
+from handlers_app.access import copy_destination_for
 from handlers_app.clients import client_for
 from handlers_app.imports.ending import STALLED_AFTER
 from handlers_app.imports.task import (
@@ -68,6 +75,14 @@ from handlers_app.pacing import (
 from handlers_app.readcache import handler_cache_clear
 from handlers_app.selectors import budget_state, handler_get, handler_page
 from handlers_app.services import handler_delete, handler_deleted_record, handler_set_enabled
+from handlers_app.sharing import (
+    CopyItem,
+    copy_made,
+    copy_made_settle,
+    copy_source,
+    handler_copy_to,
+    is_the_copy,
+)
 from handlers_app.soclook import RESULTS_PER_PAGE_CHOICES, Handler, HandlerStatus, ListQuery
 from handlers_app.soclook.errors import (
     BadKey,
@@ -84,6 +99,7 @@ __all__ = [
     "RUN_AT_ONCE_UP_TO",
     "Selection",
     "bulk_apply",
+    "bulk_copy_job_create",
     "bulk_job_counts",
     "bulk_job_create",
     "bulk_job_mark_list_refreshed",
@@ -156,7 +172,7 @@ def selection_from_params(params: Mapping[str, Any]) -> Selection | None:
     for value in values:
         for part in str(value or "").split(","):
             part = part.strip()
-            if part.isdigit() and len(part) <= 18 and int(part) not in ids:
+            if part.isascii() and part.isdigit() and len(part) <= 18 and int(part) not in ids:
                 ids.append(int(part))
     if not ids:
         return None
@@ -220,6 +236,36 @@ def bulk_job_create(
     return job
 
 
+def bulk_copy_job_create(
+    *,
+    source: Connection,
+    destination: Connection,
+    user: AbstractBaseUser,
+    plan: Sequence[CopyItem],
+) -> BulkJob:
+    """Keep a copy a person confirmed (handlers_app.sharing.copy_plan), to be run by
+    `bulk_job_start()`: the skipped handlers are settled at once, with the reason."""
+    job = BulkJob(
+        connection=source, destination=destination, created_by=user, action=BulkAction.COPY
+    )
+    with transaction.atomic():
+        job.save()
+        BulkItem.objects.bulk_create(
+            BulkItem(
+                job=job,
+                position=position,
+                handler_id=item.handler.id,
+                name=item.handler.name[:_NAME_LENGTH],
+                type=item.handler.type,
+                outcome=BulkItemOutcome.SKIPPED if item.skipped else BulkItemOutcome.PENDING,
+                same_as=(item.same_as or "")[:_NAME_LENGTH],
+                same_in_selection=item.same_in_selection,
+            )
+            for position, item in enumerate(plan[:BULK_MAX_HANDLERS])
+        )
+    return job
+
+
 def bulk_job_start(*, job: BulkJob) -> None:
     """Change a few handlers now, in the request; queue a longer job to the background."""
     if job.items.count() > RUN_AT_ONCE_UP_TO:
@@ -269,7 +315,9 @@ def bulk_job_mark_list_refreshed(*, job: BulkJob) -> None:
         return
     if BulkJob.objects.filter(pk=job.pk, list_cache_cleared=False).update(list_cache_cleared=True):
         job.list_cache_cleared = True
-        handler_cache_clear(connection=job.connection)
+        changed = job.destination if job.action == BulkAction.COPY else job.connection
+        if changed is not None:
+            handler_cache_clear(connection=changed)
 
 
 def bulk_job_counts(job: BulkJob) -> dict[str, int]:
@@ -397,6 +445,16 @@ def _may_go_on(job: BulkJob) -> tuple[Connection, AbstractBaseUser] | ImportStop
     allowed = Membership.objects.filter(user_id=job.created_by_id, team=connection.team_id).first()
     if user is None or allowed is None or not allowed.allows(Role.EDITOR):
         return ImportStopReason.NO_PERMISSION
+    if job.action == BulkAction.COPY:
+        # A copy writes to its destination: its key, budget and the person's right to add there.
+        if job.destination_id is None:
+            return ImportStopReason.DESTINATION_GONE
+        destination = copy_destination_for(
+            user, source_id=connection.pk, destination_id=job.destination_id
+        )
+        if destination is None:
+            return ImportStopReason.NO_COPY_PERMISSION
+        return destination, user
     return connection, user
 
 
@@ -428,6 +486,8 @@ def _apply_one(
     ):
         return None
     action = BulkAction(job.action)
+    if action == BulkAction.COPY:
+        return _copy_one(job, item, destination=connection, user=user, waits=waits)
     try:
         if interrupted:
             # Its request may have been applied before the last worker stopped: read it afresh.
@@ -515,6 +575,59 @@ def _settle_deleted(item: BulkItem, *, connection: Connection, user: AbstractBas
             snapshot_encrypted="", outcome=BulkItemOutcome.DONE
         ):
             handler_deleted_record(connection=connection, user=user, kept=snapshot_unseal(sealed))
+
+
+def _copy_one(
+    job: BulkJob,
+    item: BulkItem,
+    *,
+    destination: Connection,
+    user: AbstractBaseUser,
+    waits: int,
+) -> NextSlice | ImportStopReason | None:
+    """Copy one handler (claimed by `_apply_one`) to the job's destination; returns as
+    `_apply_one` does."""
+    items = BulkItem.objects.filter(pk=item.pk)
+    try:
+        source = copy_source(connection=job.connection, handler_id=item.handler_id)
+        if item.outcome == BulkItemOutcome.SENDING:
+            # Its create may have reached the service before the last worker stopped.
+            made = copy_made(destination=destination, source=source)
+            if made is not None and is_the_copy(made, source):
+                note = copy_made_settle(
+                    destination=destination,
+                    user=user,
+                    source=source,
+                    made=made,
+                    since=job.created_at,
+                )
+                items.update(outcome=BulkItemOutcome.DONE, message=note[:_MESSAGE_LENGTH])
+                return None
+            if made is not None:
+                items.update(outcome=BulkItemOutcome.SKIPPED, same_as=made.name[:_NAME_LENGTH])
+                return None
+        _new_id, note = handler_copy_to(destination=destination, user=user, source=source)
+    except NotFound:
+        items.update(outcome=BulkItemOutcome.GONE)
+    except RateLimited as exc:
+        # Refused before it was applied: safe to send again.
+        items.update(outcome=item.outcome)
+        if waits == MAX_WAITS_PER_ROW:
+            return ImportStopReason.RATE_LIMITED
+        return NextSlice(after=max(1, exc.retry_after), waits=waits + 1)
+    except OutcomeUnknown:
+        items.update(outcome=BulkItemOutcome.UNKNOWN)
+    except (BadKey, KeyUnreadable):
+        items.update(outcome=item.outcome)
+        return ImportStopReason.BAD_KEY
+    except Unavailable:
+        items.update(outcome=item.outcome)
+        return ImportStopReason.UNAVAILABLE
+    except SoclookError as exc:
+        items.update(outcome=BulkItemOutcome.REFUSED, message=exc.message[:_MESSAGE_LENGTH])
+    else:
+        items.update(outcome=BulkItemOutcome.DONE, message=note[:_MESSAGE_LENGTH])
+    return None
 
 
 def _settle_interrupted(

@@ -269,6 +269,12 @@ class ImportStopReason(models.TextChoices):
     )
     INTERRUPTED = "interrupted", _("The dashboard's background worker stopped while it ran.")
     ERROR = "error", _("An unexpected error in the dashboard stopped it.")
+    # A copy to another connection (a bulk job).
+    NO_COPY_PERMISSION = (
+        "no_copy_permission",
+        _("The person who started it can no longer copy handlers to that connection."),
+    )
+    DESTINATION_GONE = "destination_gone", _("The connection it copied to was removed.")
 
 
 class ImportRowOutcome(models.TextChoices):
@@ -414,6 +420,7 @@ class BulkAction(models.TextChoices):
     ENABLE = "enable", _("Switch on")
     DISABLE = "disable", _("Switch off")
     DELETE = "delete", _("Delete")
+    COPY = "copy", _("Copy to a connection")
 
 
 class BulkStatus(models.TextChoices):
@@ -428,6 +435,8 @@ class BulkItemOutcome(models.TextChoices):
     SENDING = "sending", _("Sending")
     DONE = "done", _("Done")
     UNCHANGED = "unchanged", _("Already so")
+    # A copy's handler left out: the destination already has one of its type sending there.
+    SKIPPED = "skipped", _("Skipped")
     GONE = "gone", _("No longer exists")
     REFUSED = "refused", _("Refused")
     UNKNOWN = "unknown", _("Unknown — check the list")
@@ -435,14 +444,19 @@ class BulkItemOutcome(models.TextChoices):
 
 
 class BulkJob(models.Model):
-    """One bulk action (switch on, switch off, delete) over selected handlers of a connection,
-    run by a background task one handler at a time (handlers_app.bulk).
+    """One bulk action (switch on, switch off, delete, copy to `destination`) over selected
+    handlers of a connection, run by a background task one handler at a time (handlers_app.bulk).
 
-    Each handler is read again from the service before it is changed; the only secrets it holds
-    are those of a handler being deleted, sealed on its item until the deletion is journalled.
+    Each handler is read again from the service before it is changed or copied; the only
+    secrets it holds are those of a handler being deleted, sealed on its item until the deletion
+    is journalled.
     """
 
     connection = models.ForeignKey(Connection, on_delete=models.CASCADE, related_name="bulk_jobs")
+    # A copy's destination; a copy whose destination was removed stops.
+    destination = models.ForeignKey(
+        Connection, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
@@ -486,13 +500,17 @@ class BulkItem(models.Model):
     outcome = models.CharField(
         max_length=16, choices=BulkItemOutcome.choices, default=BulkItemOutcome.PENDING
     )
-    # The service's own words when it refused.
+    # The service's own words when it refused; for a copy, also a note on what followed it.
     message = models.CharField(max_length=300, blank=True)
     # A handler being deleted, as it was before its DELETE was sent (journal.recording's
     # sealed Snapshot, secrets included): written before the request, cleared in the
     # transaction that journals the deletion, so that a worker stopping in between leaves
     # what the journal entry needs to restore it.
     snapshot_encrypted = models.TextField(blank=True, editable=False)
+    # A skipped copy: the name of the destination's handler sending to the same place, or (with
+    # `same_in_selection`) of the one earlier in the same copy.
+    same_as = models.CharField(max_length=200, blank=True)
+    same_in_selection = models.BooleanField(default=False)
 
     class Meta:
         ordering = ["job", "position"]

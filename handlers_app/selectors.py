@@ -49,14 +49,18 @@ def handler_page(
     return replace(page, budget=account.budget_state(), version=f"{account.epoch}:{page.version}")
 
 
-def handler_all(*, connection: Connection) -> list[Handler]:
+def handler_all(*, connection: Connection, fresh: bool = False) -> list[Handler]:
     """Every handler of the account, read as the list reads it: one request for an account of
-    up to 1000 handlers, none while the cache holds it."""
+    up to 1000 handlers, none while the cache holds it; with `fresh`, straight from the service,
+    where a cached read (even a stale one, when the budget is spent) will not do."""
     found: list[Handler] = []
     number = 1
     while True:
         query = ListQuery(page=number, results_per_page=_LARGEST_PAGE)
-        page = handler_page(connection=connection, query=query)
+        if fresh:
+            page = client_for(connection).list_handlers(query)
+        else:
+            page = handler_page(connection=connection, query=query)
         found.extend(page.items)
         if not page.has_next:
             return found

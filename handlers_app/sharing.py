@@ -6,29 +6,30 @@ client, so each request counts against the budget of the key it is sent with.
 
 A copy skips a handler when the destination already has one of the same type sending to the
 same place (`Handler.place`), so copying twice creates nothing the second time.
+
+A few handlers are copied while the person waits (`handlers_copy`); more go to the background as
+a bulk job (handlers_app.bulk), which uses the helpers at the end of this module for each one.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
+from datetime import datetime
 from enum import StrEnum
 
 from django.contrib.auth.models import AbstractBaseUser
-from django.http import QueryDict
 from django.utils.translation import gettext as _
 
-from handlers_app.models import ID_MAX_DIGITS, Connection
-from handlers_app.selectors import handler_get, handler_page, handler_places
+from handlers_app.journal.recording import record_handler_created
+from handlers_app.models import Connection, JournalAction, JournalEntry
+from handlers_app.selectors import handler_all, handler_places
 from handlers_app.services import handler_create, handler_set_enabled, merged_settings
-from handlers_app.soclook import Handler, HandlerStatus, ListQuery
+from handlers_app.soclook import Handler, HandlerStatus
 from handlers_app.soclook.errors import NotFound, OutcomeUnknown, RateLimited, SoclookError
 from handlers_app.soclook.records import RESULTS_PER_PAGE_CHOICES
 from handlers_app.soclook.types import NAME_MAX_LENGTH
 
-# One copy runs while the page waits, and the service allows 60 requests a minute per key:
-# this many creates (and as many switch-offs) leave room for the team's other work.
-COPY_MAX_HANDLERS = 25
 _LARGEST_PAGE = max(RESULTS_PER_PAGE_CHOICES)
 
 
@@ -50,77 +51,6 @@ def handler_duplicate(
     return handler_create(
         connection=connection, user=user, name=name, type=source.type, settings=full
     )
-
-
-class SelectionError(Exception):
-    def __init__(self, message: str) -> None:
-        super().__init__(message)
-        self.message = message
-
-
-@dataclass(frozen=True)
-class Selection:
-    """Which handlers of a connection a copy takes: listed `ids`, or with `query` all those
-    the list shows for that filter (`?all=1` and the list's own query string)."""
-
-    ids: tuple[int, ...] = ()
-    query: ListQuery | None = None
-
-    @classmethod
-    def from_params(cls, params: QueryDict) -> Selection:
-        if params.get("all") == "1":
-            return cls(query=ListQuery.from_params(params))
-        ids: dict[int, None] = {}
-        for raw in params.get("ids", "").split(","):
-            raw = raw.strip()
-            if raw.isascii() and raw.isdigit() and len(raw) <= ID_MAX_DIGITS:
-                ids[int(raw)] = None
-            # One more than a copy takes is enough to refuse the selection.
-            if len(ids) > COPY_MAX_HANDLERS:
-                break
-        return cls(ids=tuple(ids))
-
-    def to_params(self) -> dict[str, str]:
-        if self.query is not None:
-            return {"all": "1", **self.query.to_params(omit_defaults=True)}
-        return {"ids": ",".join(str(i) for i in self.ids)}
-
-    @property
-    def is_empty(self) -> bool:
-        return self.query is None and not self.ids
-
-
-def copy_sources(*, connection: Connection, selection: Selection) -> tuple[list[Handler], int]:
-    """The selected handlers as stored, and how many of the listed ids no longer exist.
-
-    Raises SelectionError for nothing selected or more than COPY_MAX_HANDLERS, before asking
-    the service when the count is known; SoclookError when the service cannot answer.
-    """
-    if selection.is_empty:
-        raise SelectionError(_("No handlers were selected to copy."))
-    too_many = SelectionError(
-        _(
-            "At most %(max)d handlers can be copied at once. Select fewer and copy the rest in "
-            "a second step."
-        )
-        % {"max": COPY_MAX_HANDLERS}
-    )
-    if selection.query is not None:
-        query = replace(selection.query, page=1, results_per_page=_LARGEST_PAGE)
-        page = handler_page(connection=connection, query=query)
-        if page.total > COPY_MAX_HANDLERS:
-            raise too_many
-        return list(page.items), 0
-    if len(selection.ids) > COPY_MAX_HANDLERS:
-        raise too_many
-    found: list[Handler] = []
-    missing = 0
-    for handler_id in selection.ids:
-        try:
-            found.append(handler_get(connection=connection, handler_id=handler_id))
-        except NotFound:
-            missing += 1
-    return found, missing
 
 
 @dataclass(frozen=True)
@@ -196,31 +126,100 @@ def handlers_copy(
 
 
 def _copy_one(*, destination: Connection, user: AbstractBaseUser, item: CopyItem) -> CopyResult:
-    source = item.handler
     try:
-        new_id = handler_create(
-            connection=destination,
-            user=user,
-            name=source.name,
-            type=source.type,
-            settings=source.settings,
-        )
+        new_id, note = handler_copy_to(destination=destination, user=user, source=item.handler)
     except RateLimited:
         raise
     except OutcomeUnknown as exc:
         return CopyResult(item=item, outcome=CopyOutcome.UNKNOWN, message=exc.message)
     except SoclookError as exc:
         return CopyResult(item=item, outcome=CopyOutcome.FAILED, message=exc.message)
-    if not source.is_enabled:
-        # A copy of a switched-off handler must not start sending in its new account.
-        created = replace(source, id=new_id, status=HandlerStatus.ENABLED)
-        try:
-            handler_set_enabled(connection=destination, user=user, current=created, enabled=False)
-        except SoclookError as exc:
-            message = _("Added, but it could not be switched off: %(reason)s") % {
-                "reason": exc.message
-            }
-            return CopyResult(
-                item=item, outcome=CopyOutcome.CREATED, message=message, new_id=new_id
-            )
-    return CopyResult(item=item, outcome=CopyOutcome.CREATED, new_id=new_id)
+    return CopyResult(item=item, outcome=CopyOutcome.CREATED, message=note, new_id=new_id)
+
+
+# --- one handler at a time, for a copy in the background ----------------------------------------
+
+
+def handler_copy_to(
+    *, destination: Connection, user: AbstractBaseUser, source: Handler
+) -> tuple[int, str]:
+    """Create `source` in `destination`, switched off when the source is; returns the new id
+    and a note for the person when it could not be switched off. Raises SoclookError when it
+    was not created (or may not have been: OutcomeUnknown)."""
+    new_id = handler_create(
+        connection=destination,
+        user=user,
+        name=source.name,
+        type=source.type,
+        settings=source.settings,
+    )
+    if source.is_enabled:
+        return new_id, ""
+    created = replace(source, id=new_id, status=HandlerStatus.ENABLED)
+    return new_id, _switch_off(destination=destination, user=user, created=created)
+
+
+def _switch_off(*, destination: Connection, user: AbstractBaseUser, created: Handler) -> str:
+    # A copy of a switched-off handler must not start sending in its new account. It exists
+    # either way, so a refusal is reported, not tried again.
+    try:
+        handler_set_enabled(connection=destination, user=user, current=created, enabled=False)
+    except SoclookError as exc:
+        return _("Added, but it could not be switched off: %(reason)s") % {"reason": exc.message}
+    return ""
+
+
+def copy_source(*, connection: Connection, handler_id: int) -> Handler:
+    """The handler to copy as the source account holds it now, read through the cache: a copy
+    of many handlers costs the source a read of its list now and then, not one per handler.
+    Raises NotFound when it no longer exists."""
+    for handler in handler_all(connection=connection):
+        if handler.id == handler_id:
+            return handler
+    raise NotFound
+
+
+def copy_made(*, destination: Connection, source: Handler) -> Handler | None:
+    """The destination's handler of the type of `source` sending to the same place, read afresh
+    from the service; None when there is none. Asked before a copy whose request may have been
+    under way when its worker stopped, so that it is not created twice."""
+    place = source.place
+    same_place = [h for h in handler_all(connection=destination, fresh=True) if h.place == place]
+    named = [h for h in same_place if is_the_copy(h, source)]
+    return (named or same_place or [None])[0]
+
+
+def is_the_copy(made: Handler, source: Handler) -> bool:
+    """`made` (see `copy_made`) bears the name of `source`: the copy itself, not another
+    handler someone added there meanwhile."""
+    return made.name == source.name[:NAME_MAX_LENGTH]
+
+
+def copy_made_settle(
+    *,
+    destination: Connection,
+    user: AbstractBaseUser,
+    source: Handler,
+    made: Handler,
+    since: datetime,
+) -> str:
+    """Finish a copy found made after its worker stopped: journalled once, switched off when
+    the source is. Returns a note for the person, as `handler_copy_to` does."""
+    journalled = JournalEntry.objects.filter(
+        connection=destination,
+        handler_id=made.id,
+        action=JournalAction.HANDLER_CREATED,
+        created_at__gte=since,
+    ).exists()
+    if not journalled:
+        record_handler_created(
+            connection=destination,
+            user=user,
+            handler_id=made.id,
+            name=made.name,
+            type=made.type,
+            settings=made.settings,
+        )
+    if source.is_enabled or not made.is_enabled:
+        return ""
+    return _switch_off(destination=destination, user=user, created=made)

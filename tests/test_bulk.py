@@ -259,3 +259,17 @@ def test_an_unexpected_error_in_a_short_run_is_shown_on_its_page_not_a_server_er
 
     assert response.status_code == 200
     assert "An unexpected error in the dashboard stopped it." in response.content.decode()
+
+
+def test_ids_that_are_not_plain_numbers_are_left_out_of_the_selection(
+    client: Client, connection: Connection, sandbox: Sandbox, api_key: str
+) -> None:
+    [handler_id] = enabled_ids(sandbox, api_key, 1)
+
+    response = client.get(
+        bulk_url(connection), {"action": "disable", "ids": f"x,²,-3,{'9' * 40},{handler_id}"}
+    )
+
+    assert response.status_code == 200
+    assert "1 handler will be switched off." in text(response.content.decode())
+    assert writes(sandbox) == []

@@ -11,9 +11,17 @@ from django.test import Client
 from django.urls import reverse
 
 from handlers_app.budget import CacheBudget, key_fingerprint
-from handlers_app.models import Connection, JournalAction, JournalEntry, Membership, Role, Team
+from handlers_app.bulk import BULK_MAX_HANDLERS
+from handlers_app.models import (
+    BulkJob,
+    Connection,
+    JournalAction,
+    JournalEntry,
+    Membership,
+    Role,
+    Team,
+)
 from handlers_app.sandbox import Fault, Sandbox
-from handlers_app.sharing import COPY_MAX_HANDLERS
 from tests.helpers import client_for, make_user
 from tests.sharing_support import (
     BOT_TOKEN,
@@ -169,21 +177,28 @@ def test_all_handlers_matching_the_list_filter_can_be_copied(
     assert "Night shift" in {h["name"] for h in live_sandbox.handlers(live_key)}
 
 
-def test_more_than_the_limit_is_refused_before_anything_is_sent(
-    client: Client, connection: Connection, live: Connection, sandbox: Sandbox
+def test_a_filter_matching_more_than_one_copy_takes_is_refused_before_anything_is_written(
+    client: Client,
+    connection: Connection,
+    live: Connection,
+    sandbox: Sandbox,
+    live_sandbox: Sandbox,
+    api_key: str,
 ) -> None:
+    for number in range(BULK_MAX_HANDLERS + 1 - len(sandbox.handlers(api_key))):
+        sandbox.add_handler(api_key, type="email", name=f"Mail {number}", settings={})
     sandbox.clear_requests()
-    ids = list(range(1, COPY_MAX_HANDLERS + 2))
 
     response = client.post(
-        reverse("handlers_copy", args=[connection.pk]),
-        {"ids": ",".join(map(str, ids)), "destination": live.pk},
+        reverse("handlers_copy", args=[connection.pk]), {"all": "1", "destination": live.pk}
     )
 
-    assert f"At most {COPY_MAX_HANDLERS} handlers can be copied at once." in (
+    assert "1001 handlers match this filter; one copy takes at most 1000." in (
         response.content.decode()
     )
-    assert sandbox.requests == []
+    assert [r.method for r in sandbox.requests] == ["GET"]
+    assert live_sandbox.requests == []
+    assert not BulkJob.objects.exists()
 
 
 def test_a_failing_destination_reports_each_handler(

@@ -144,7 +144,9 @@ def handler_bulk_job(request: HtmxHttpRequest, connection_id: int, job_id: int) 
     job = _job_for(connection, job_id)
     bulk_job_mark_list_refreshed(job=job)
     template = f"{JOB_TEMPLATE}#progress" if request.htmx else JOB_TEMPLATE
-    return render(request, template, _job_context(connection, job))
+    context = _job_context(connection, job)
+    context["destination"] = _destination_seen_by(request.user, job)
+    return render(request, template, context)
 
 
 @login_required
@@ -156,6 +158,17 @@ def handler_bulk_cancel(request: HtmxHttpRequest, connection_id: int, job_id: in
         bulk_job_stop(job=job)
         messages.info(request, _("Cancelled: the handlers not reached yet are left as they were."))
     return redirect(_job_url(job))
+
+
+def _destination_seen_by(user: Any, job: BulkJob) -> Connection | None:
+    """A copy's destination, named only to a member of its team (a copy to another team's
+    connection may be followed by a colleague who cannot tell that connection exists)."""
+    if job.destination_id is None:
+        return None
+    try:
+        return connection_for(user, job.destination_id).connection
+    except Http404:
+        return None
 
 
 def _job_for(connection: Connection, job_id: int) -> BulkJob:
