@@ -416,14 +416,22 @@ def _run_slice(job: BulkJob, *, waits: int) -> NextSlice | ImportStopReason | No
         item_waits = waits if index == 0 else 0
         if index and monotonic() - started >= SLICE_SECONDS:
             return NextSlice(waits=item_waits)
-        go_on = _may_go_on(job)
+        # A handler whose request was under way when its worker stopped is settled even after
+        # a cancel (what already happened is journalled: a deletion stays restorable); only
+        # what was not sent yet stays unsent.
+        settle_only = item.outcome == BulkItemOutcome.SENDING and job_stop_requested(
+            job, running=BulkStatus.RUNNING
+        )
+        go_on = _may_go_on(job, settling=settle_only)
         if isinstance(go_on, ImportStopReason):
             return go_on
         connection, user = go_on
-        spare = _seconds_to_spare_for_people(connection)
+        spare = 0 if settle_only else _seconds_to_spare_for_people(connection)
         if spare:
             return NextSlice(after=spare, waits=item_waits)
-        step = _apply_one(job, item, connection=connection, user=user, waits=item_waits)
+        step = _apply_one(
+            job, item, connection=connection, user=user, waits=item_waits, settle_only=settle_only
+        )
         job_touch(job)
         if step is not None:
             return step
@@ -432,11 +440,15 @@ def _run_slice(job: BulkJob, *, waits: int) -> NextSlice | ImportStopReason | No
     return None
 
 
-def _may_go_on(job: BulkJob) -> tuple[Connection, AbstractBaseUser] | ImportStopReason:
+def _may_go_on(
+    job: BulkJob, *, settling: bool = False
+) -> tuple[Connection, AbstractBaseUser] | ImportStopReason:
+    """The connection to write to and the person the job writes as, or why it must stop.
+    `settling` an interrupted handler goes on through a person's stop."""
     state = BulkJob.objects.filter(pk=job.pk).values("status", "stop_requested").first()
     if state is None or state["status"] != BulkStatus.RUNNING:
         return ImportStopReason.INTERRUPTED
-    if state["stop_requested"]:
+    if state["stop_requested"] and not settling:
         return ImportStopReason.STOPPED_BY_PERSON
     connection = Connection.objects.filter(pk=job.connection_id).first()
     if connection is None:
@@ -475,9 +487,11 @@ def _apply_one(
     connection: Connection,
     user: AbstractBaseUser,
     waits: int,
+    settle_only: bool = False,
 ) -> NextSlice | ImportStopReason | None:
     """Change one handler; None when it is settled, a next slice to try it again after the
-    rate limit's wait, a reason when the job must stop."""
+    rate limit's wait, a reason when the job must stop. `settle_only` (an interrupted handler
+    of a cancelled job) records what already happened and sends nothing new."""
     items = BulkItem.objects.filter(pk=item.pk)
     interrupted = item.outcome == BulkItemOutcome.SENDING
     # Claimed by its outcome: a handler is sent by one slice only.
@@ -487,7 +501,9 @@ def _apply_one(
         return None
     action = BulkAction(job.action)
     if action == BulkAction.COPY:
-        return _copy_one(job, item, destination=connection, user=user, waits=waits)
+        return _copy_one(
+            job, item, destination=connection, user=user, waits=waits, settle_only=settle_only
+        )
     try:
         if interrupted:
             # Its request may have been applied before the last worker stopped: read it afresh.
@@ -495,6 +511,9 @@ def _apply_one(
             if is_already(current, action):
                 _settle_interrupted(job, item, connection=connection, user=user, current=current)
                 items.update(outcome=BulkItemOutcome.DONE)
+                return None
+            if settle_only:
+                items.update(outcome=BulkItemOutcome.NOT_SENT, snapshot_encrypted="")
                 return None
         else:
             current = handler_get(connection=connection, handler_id=item.handler_id)
@@ -584,6 +603,7 @@ def _copy_one(
     destination: Connection,
     user: AbstractBaseUser,
     waits: int,
+    settle_only: bool = False,
 ) -> NextSlice | ImportStopReason | None:
     """Copy one handler (claimed by `_apply_one`) to the job's destination; returns as
     `_apply_one` does."""
@@ -605,6 +625,9 @@ def _copy_one(
                 return None
             if made is not None:
                 items.update(outcome=BulkItemOutcome.SKIPPED, same_as=made.name[:_NAME_LENGTH])
+                return None
+            if settle_only:
+                items.update(outcome=BulkItemOutcome.NOT_SENT)
                 return None
         _new_id, note = handler_copy_to(destination=destination, user=user, source=source)
     except NotFound:

@@ -354,6 +354,44 @@ def test_a_delete_whose_worker_died_before_journalling_it_is_journalled_once_and
 
 @pytest.mark.django_db(transaction=True)
 @pytest.mark.usefixtures("database_tasks")
+def test_a_delete_cancelled_after_its_worker_died_journals_what_was_deleted_and_sends_no_more(
+    editor: User, connection: Connection, api_key: str, sandbox: Sandbox, monkeypatch
+) -> None:
+    client = client_for(editor)
+    ids = [h["id"] for h in sandbox.handlers(api_key)[:8]]
+    client.post(
+        reverse("handler_bulk", args=[connection.pk]),
+        {"action": "delete", "ids": ",".join(map(str, ids))},
+    )
+    job = BulkJob.objects.get()
+    stop_before_journalling_delete(monkeypatch, 3)
+    with pytest.raises(WorkerStops):
+        bulk.bulk_apply.call(job_id=job.pk)
+    victim = ids[2]
+    assert victim not in ids_of(sandbox, api_key), "Soclook confirmed the third DELETE"
+    DBTaskResult.objects.all().delete()
+    long_ago = timezone.now() - timedelta(hours=1)
+    BulkJob.objects.filter(pk=job.pk).update(waiting_until=None, updated_at=long_ago)
+
+    # The person cancels before the job is picked up again.
+    client.post(reverse("handler_bulk_cancel", args=[connection.pk, job.pk]))
+    call_command("imports_housekeeping")
+    run_worker()
+
+    job.refresh_from_db()
+    assert job.status == BulkStatus.STOPPED
+    outcomes = dict(job.items.values_list("handler_id", "outcome"))
+    assert [outcomes[i] for i in ids[:3]] == [BulkItemOutcome.DONE] * 3
+    assert {outcomes[i] for i in ids[3:]} == {BulkItemOutcome.NOT_SENT}
+    assert set(ids[3:]) <= set(ids_of(sandbox, api_key)), "nothing more was deleted"
+    assert set(job.items.values_list("snapshot_encrypted", flat=True)) == {""}
+    journalled = JournalEntry.objects.filter(action=JournalAction.HANDLER_DELETED)
+    assert sorted(journalled.values_list("handler_id", flat=True)) == sorted(ids[:3])
+    assert journalled.get(handler_id=victim).is_restorable
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.usefixtures("database_tasks")
 def test_a_delete_whose_worker_died_before_sending_it_is_sent_and_journalled_once(
     editor: User, connection: Connection, api_key: str, sandbox: Sandbox, monkeypatch
 ) -> None:
