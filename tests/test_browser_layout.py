@@ -104,6 +104,15 @@ def test_the_list_and_journal_fit_the_window(
     assert page.evaluate(OVERFLOWS) == []
     assert page.evaluate(ACTIONS_OUT_OF_VIEW) == []
 
+    # A row's "More" opens its actions in a dialog that fits too.
+    page.locator("#handler-table tbody tr a.more").first.click()
+    dialog = page.get_by_role("dialog")
+    expect(dialog.get_by_role("link").first).to_be_visible()
+    screenshot(page, f"layout-more-{width}-{language}")
+    assert page.evaluate(OVERFLOWS) == []
+    box = dialog.locator(".modal-content").bounding_box()
+    assert box is not None and box["x"] >= 0 and box["x"] + box["width"] <= width
+
     page.goto(reverse("journal"))
     expect(page.locator("#journal-table tbody tr").first).to_be_visible()
     screenshot(page, f"layout-journal-{width}-{language}")
