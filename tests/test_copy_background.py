@@ -9,11 +9,15 @@ from __future__ import annotations
 import re
 from collections import Counter
 from collections.abc import Iterator
+from datetime import timedelta
 
 import pytest
 from django.contrib.auth.models import User
+from django.core.management import call_command
 from django.test import Client
 from django.urls import reverse
+from django.utils import timezone
+from django_tasks_db.models import DBTaskResult
 
 from handlers_app import budget, bulk, sharing
 from handlers_app.clients import client_for as soclook_client
@@ -304,6 +308,85 @@ def test_a_copy_resumed_after_its_worker_stopped_creates_no_handler_twice(
     assert copied["Hook 10"]["is_enabled"] == 0
     created = JournalEntry.objects.filter(connection=live, action=JournalAction.HANDLER_CREATED)
     assert sorted(created.values_list("handler_name", flat=True)) == sorted(names)
+
+
+def killed_outright(job: BulkJob) -> None:
+    """The worker killed with the job: nothing queued, its heartbeat gone quiet long ago."""
+    DBTaskResult.objects.all().delete()
+    long_ago = timezone.now() - timedelta(hours=1)
+    BulkJob.objects.filter(pk=job.pk).update(waiting_until=None, updated_at=long_ago)
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.usefixtures("database_tasks")
+def test_a_copy_whose_worker_vanished_is_resumed_by_housekeeping_without_doubles(
+    client: Client,
+    source: Connection,
+    live: Connection,
+    sandbox: Sandbox,
+    live_sandbox: Sandbox,
+    source_key: str,
+    live_key: str,
+    monkeypatch,
+) -> None:
+    ids = all_ids(sandbox, source_key)[ALREADY_THERE : ALREADY_THERE + 10]
+    copy(client, source, live, ids)
+    job = BulkJob.objects.get()
+    stop_after_creating(monkeypatch, 4)
+    with pytest.raises(WorkerStops):
+        bulk.bulk_apply.call(job_id=job.pk)
+    killed_outright(job)
+
+    call_command("imports_housekeeping")
+    run_worker()
+
+    job.refresh_from_db()
+    assert job.status == BulkStatus.FINISHED
+    assert set(job.items.values_list("outcome", flat=True)) == {BulkItemOutcome.DONE}
+    names = [f"Hook {n}" for n in range(ALREADY_THERE, ALREADY_THERE + 10)]
+    assert names_in(live_sandbox, live_key) == Counter(
+        [f"Live hook {n}" for n in range(ALREADY_THERE)] + names
+    )
+    assert len(creates(live_sandbox)) == 10
+    created = JournalEntry.objects.filter(connection=live, action=JournalAction.HANDLER_CREATED)
+    assert sorted(created.values_list("handler_name", flat=True)) == sorted(names)
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.usefixtures("database_tasks")
+def test_a_copy_cancelled_after_its_worker_died_keeps_what_was_made_and_sends_no_more(
+    client: Client,
+    source: Connection,
+    live: Connection,
+    sandbox: Sandbox,
+    live_sandbox: Sandbox,
+    source_key: str,
+    live_key: str,
+    monkeypatch,
+) -> None:
+    ids = all_ids(sandbox, source_key)[ALREADY_THERE : ALREADY_THERE + 10]
+    copy(client, source, live, ids)
+    job = BulkJob.objects.get()
+    stop_after_creating(monkeypatch, 4)
+    with pytest.raises(WorkerStops):
+        bulk.bulk_apply.call(job_id=job.pk)
+    killed_outright(job)
+
+    client.post(reverse("handler_bulk_cancel", args=[source.pk, job.pk]))
+    call_command("imports_housekeeping")
+    run_worker()
+
+    job.refresh_from_db()
+    assert job.status == BulkStatus.STOPPED
+    outcomes = [o for _n, o in job.items.order_by("position").values_list("name", "outcome")]
+    assert outcomes == [BulkItemOutcome.DONE] * 4 + [BulkItemOutcome.NOT_SENT] * 6
+    made = [f"Hook {n}" for n in range(ALREADY_THERE, ALREADY_THERE + 4)]
+    assert names_in(live_sandbox, live_key) == Counter(
+        [f"Live hook {n}" for n in range(ALREADY_THERE)] + made
+    )
+    assert len(creates(live_sandbox)) == 4
+    created = JournalEntry.objects.filter(connection=live, action=JournalAction.HANDLER_CREATED)
+    assert sorted(created.values_list("handler_name", flat=True)) == sorted(made)
 
 
 @pytest.mark.django_db(transaction=True)
