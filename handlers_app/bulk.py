@@ -534,24 +534,35 @@ def _apply_one(
             _settle_deleted(item, connection=connection, user=user)
         else:
             items.update(outcome=BulkItemOutcome.GONE, snapshot_encrypted="")
-    except RateLimited as exc:
+    except SoclookError as exc:
+        return _after_failure(exc, item=item, waits=waits)
+    else:
+        items.update(outcome=BulkItemOutcome.DONE)
+    return None
+
+
+def _after_failure(
+    exc: SoclookError, *, item: BulkItem, waits: int
+) -> NextSlice | ImportStopReason | None:
+    """What Soclook's refusal means for one handler of a job, whatever the action (a handler
+    that is not found is each action's own): returns as `_apply_one` does."""
+    items = BulkItem.objects.filter(pk=item.pk)
+    if isinstance(exc, RateLimited):
         # Refused before it was applied: safe to send again.
         items.update(outcome=item.outcome)
         if waits == MAX_WAITS_PER_ROW:
             return ImportStopReason.RATE_LIMITED
         return NextSlice(after=max(1, exc.retry_after), waits=waits + 1)
-    except OutcomeUnknown:
+    if isinstance(exc, OutcomeUnknown):
         items.update(outcome=BulkItemOutcome.UNKNOWN)
-    except (BadKey, KeyUnreadable):
+        return None
+    if isinstance(exc, BadKey | KeyUnreadable):
         items.update(outcome=item.outcome)
         return ImportStopReason.BAD_KEY
-    except Unavailable:
+    if isinstance(exc, Unavailable):
         items.update(outcome=item.outcome)
         return ImportStopReason.UNAVAILABLE
-    except SoclookError as exc:
-        items.update(outcome=BulkItemOutcome.REFUSED, message=exc.message[:_MESSAGE_LENGTH])
-    else:
-        items.update(outcome=BulkItemOutcome.DONE)
+    items.update(outcome=BulkItemOutcome.REFUSED, message=exc.message[:_MESSAGE_LENGTH])
     return None
 
 
@@ -632,22 +643,8 @@ def _copy_one(
         _new_id, note = handler_copy_to(destination=destination, user=user, source=source)
     except NotFound:
         items.update(outcome=BulkItemOutcome.GONE)
-    except RateLimited as exc:
-        # Refused before it was applied: safe to send again.
-        items.update(outcome=item.outcome)
-        if waits == MAX_WAITS_PER_ROW:
-            return ImportStopReason.RATE_LIMITED
-        return NextSlice(after=max(1, exc.retry_after), waits=waits + 1)
-    except OutcomeUnknown:
-        items.update(outcome=BulkItemOutcome.UNKNOWN)
-    except (BadKey, KeyUnreadable):
-        items.update(outcome=item.outcome)
-        return ImportStopReason.BAD_KEY
-    except Unavailable:
-        items.update(outcome=item.outcome)
-        return ImportStopReason.UNAVAILABLE
     except SoclookError as exc:
-        items.update(outcome=BulkItemOutcome.REFUSED, message=exc.message[:_MESSAGE_LENGTH])
+        return _after_failure(exc, item=item, waits=waits)
     else:
         items.update(outcome=BulkItemOutcome.DONE, message=note[:_MESSAGE_LENGTH])
     return None
