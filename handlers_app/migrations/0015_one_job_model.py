@@ -52,6 +52,7 @@ def jobs_into_imports(apps, schema_editor):
     ImportJob = apps.get_model("handlers_app", "ImportJob")
     ImportRow = apps.get_model("handlers_app", "ImportRow")
     Job = apps.get_model("handlers_app", "Job")
+    JobItem = apps.get_model("handlers_app", "JobItem")
     for job in Job.objects.filter(action="import").iterator():
         old = ImportJob.objects.create(
             connection_id=job.connection_id,
@@ -69,7 +70,7 @@ def jobs_into_imports(apps, schema_editor):
         )
         ImportRow.objects.bulk_create(
             ImportRow(
-                job=old,
+                job_id=old.pk,
                 number=item.position,
                 type=item.type,
                 name=item.name,
@@ -80,9 +81,15 @@ def jobs_into_imports(apps, schema_editor):
                 message=item.message,
                 enabled=item.enabled,
             )
-            for item in job.items.all()
+            for item in JobItem.objects.filter(job_id=job.pk)
         )
-        job.delete()
+    # In SQL rather than through the ORM's collector, which would follow relations of models
+    # this state no longer has.
+    schema_editor.execute(
+        "DELETE FROM handlers_app_jobitem WHERE job_id IN "
+        "(SELECT id FROM handlers_app_job WHERE action = 'import')"
+    )
+    schema_editor.execute("DELETE FROM handlers_app_job WHERE action = 'import'")
 
 
 ACTIONS = [
