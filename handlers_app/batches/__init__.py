@@ -43,6 +43,7 @@ from handlers_app.batches.runner import (
     job_stalled,
     job_start,
     job_stop,
+    job_waiting_seconds,
     jobs_sweep,
 )
 from handlers_app.batches.selection import (
@@ -89,6 +90,7 @@ __all__ = [
     "job_stalled",
     "job_start",
     "job_stop",
+    "job_waiting_seconds",
     "jobs_sweep",
     "selection_from_params",
     "selection_handlers",

@@ -21,6 +21,7 @@ item) and what one item does (`run`); `KINDS` names every kind in one place.
 from __future__ import annotations
 
 import logging
+import math
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -57,29 +58,6 @@ from handlers_app.soclook.errors import (
     SoclookError,
     Unavailable,
 )
-
-__all__ = [
-    "KINDS",
-    "MAX_WAITS_PER_ITEM",
-    "PEOPLE_HEADROOM",
-    "PREVIEW_KEPT_FOR",
-    "QUEUED_KEPT_FOR",
-    "RUN_AT_ONCE_UP_TO",
-    "SLICE_ITEMS",
-    "SLICE_SECONDS",
-    "STALLED_AFTER",
-    "Kind",
-    "Target",
-    "item_settle",
-    "job_counts",
-    "job_create",
-    "job_mark_list_refreshed",
-    "job_run",
-    "job_stalled",
-    "job_start",
-    "job_stop",
-    "jobs_sweep",
-]
 
 logger = logging.getLogger(__name__)
 
@@ -252,6 +230,14 @@ def job_stop(*, job: Job, user: AbstractBaseUser | None = None) -> None:
 def job_stalled(job: Job) -> bool:
     """Running, but its worker went away (the heartbeat stopped)."""
     return job.status == JobStatus.RUNNING and job.updated_at < timezone.now() - STALLED_AFTER
+
+
+def job_waiting_seconds(job: Job) -> int:
+    """How many seconds a job between two slices still waits for the request budget."""
+    now = timezone.now()
+    if job.waiting_until is None or job.waiting_until <= now:
+        return 0
+    return math.ceil((job.waiting_until - now).total_seconds())
 
 
 def job_counts(job: Job) -> dict[str, int]:

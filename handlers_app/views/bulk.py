@@ -11,7 +11,6 @@ htmx (`#progress`); without JavaScript it has a Refresh link.
 
 from __future__ import annotations
 
-import math
 from typing import Any
 from urllib.parse import urlencode
 
@@ -20,7 +19,6 @@ from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import NoReverseMatch, reverse
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -38,6 +36,7 @@ from handlers_app.batches import (
     job_stalled,
     job_start,
     job_stop,
+    job_waiting_seconds,
     selection_from_params,
     selection_handlers,
 )
@@ -194,12 +193,6 @@ def _job_context(connection: Connection, job: Job) -> dict[str, Any]:
     counts = job_counts(job)
     total = sum(counts.values())
     open_count = counts[ItemOutcome.PENDING] + counts[ItemOutcome.SENDING]
-    now = timezone.now()
-    waiting_seconds = (
-        math.ceil((job.waiting_until - now).total_seconds())
-        if job.waiting_until and job.waiting_until > now
-        else 0
-    )
     return {
         "connection": connection,
         "job": job,
@@ -207,7 +200,7 @@ def _job_context(connection: Connection, job: Job) -> dict[str, Any]:
         "counts": counts,
         "total": total,
         "settled": total - open_count,
-        "waiting_seconds": waiting_seconds,
+        "waiting_seconds": job_waiting_seconds(job),
         "stalled": job_stalled(job),
         "job_url": _job_url(job),
         "cancel_url": reverse("handler_bulk_cancel", args=[connection.pk, job.pk]),

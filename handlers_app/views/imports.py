@@ -10,7 +10,6 @@ A page ends no job: one whose worker went away is queued again by housekeeping
 
 from __future__ import annotations
 
-import math
 from collections import Counter
 from datetime import timedelta
 from typing import Any
@@ -34,6 +33,7 @@ from handlers_app.batches import (
     job_stalled,
     job_start,
     job_stop,
+    job_waiting_seconds,
 )
 from handlers_app.csv_files import csv_response
 from handlers_app.forms import HandlerImportForm
@@ -148,11 +148,6 @@ def _job_context(connection: Connection, job: Job) -> dict[str, Any]:
     to_send = len(rows) - counts[ItemOutcome.SKIPPED]
     settled = to_send - counts[ItemOutcome.PENDING] - counts[ItemOutcome.SENDING]
     now = timezone.now()
-    waiting_seconds = (
-        math.ceil((job.waiting_until - now).total_seconds())
-        if job.waiting_until and job.waiting_until > now
-        else 0
-    )
     return {
         "connection": connection,
         "job": job,
@@ -161,7 +156,7 @@ def _job_context(connection: Connection, job: Job) -> dict[str, Any]:
         "stalled": job_stalled(job),
         "to_send": to_send,
         "settled": settled,
-        "waiting_seconds": waiting_seconds,
+        "waiting_seconds": job_waiting_seconds(job),
         # Queued for a while with nobody picking it up: the worker may not be running.
         "worker_late": job.status == JobStatus.QUEUED and job.updated_at < now - WORKER_LATE_AFTER,
         "preview_expired": job.status == JobStatus.PREVIEW and preview_expired(job),
