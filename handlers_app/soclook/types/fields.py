@@ -1,0 +1,114 @@
+"""The settings fields of handler types: their kinds, and how a submitted value is cleaned,
+checked and masked for pages."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from enum import StrEnum
+from urllib.parse import urlsplit
+
+from django.core.exceptions import ValidationError
+from django.core.validators import EmailValidator, URLValidator
+from django.utils.functional import Promise
+from django.utils.translation import gettext_lazy
+
+type Text = str | Promise
+
+# The service keeps at most this many characters of a handler name, and of each setting.
+NAME_MAX_LENGTH = 128
+VALUE_MAX_LENGTH = 512
+MASK = "••••"
+_VISIBLE_TAIL = 4
+# Showing the tail of a short value would give most of it away.
+_MIN_LENGTH_TO_SHOW_TAIL = 8
+
+_CHAT_ID_RE = re.compile(r"^(-?\d{1,20}|@[A-Za-z0-9_]{3,32})$")
+_WHITESPACE_RE = re.compile(r"\s")
+
+_email_validator = EmailValidator(
+    message=gettext_lazy("Enter a full e-mail address, such as team@example.com.")
+)
+_url_validator = URLValidator(
+    schemes=["http", "https"],
+    message=gettext_lazy("Enter a full web address that starts with https:// (or http://)."),
+)
+
+
+class FieldKind(StrEnum):
+    EMAIL = "email"
+    URL = "url"
+    TOKEN = "token"  # noqa: S105 (a field kind, not a password)
+    CHAT_ID = "chat_id"
+    TEXT = "text"
+
+
+@dataclass(frozen=True)
+class FieldSpec:
+    name: str
+    label: Text
+    kind: FieldKind
+    help_text: Text
+    required: bool = True
+    max_length: int = VALUE_MAX_LENGTH
+    placeholder: str = ""
+
+    @property
+    def secret(self) -> bool:
+        return self.kind not in (FieldKind.EMAIL, FieldKind.CHAT_ID)
+
+    def validate(self, value: str) -> str:
+        cleaned = value.strip()
+        if not cleaned:
+            if self.required:
+                raise ValidationError(gettext_lazy("This field is required."), code="required")
+            return ""
+        if len(cleaned) > self.max_length:
+            raise ValidationError(
+                gettext_lazy("Keep this to at most %(max_length)d characters (it has %(length)d)."),
+                code="max_length",
+                params={"max_length": self.max_length, "length": len(cleaned)},
+            )
+        match self.kind:
+            case FieldKind.EMAIL:
+                _email_validator(cleaned)
+            case FieldKind.URL:
+                _url_validator(cleaned)
+            case FieldKind.CHAT_ID:
+                if not _CHAT_ID_RE.match(cleaned):
+                    raise ValidationError(
+                        gettext_lazy(
+                            "Enter a numeric chat ID such as 123456789 or -1001234567890, "
+                            "or a public channel as @channelname."
+                        ),
+                        code="invalid",
+                    )
+            case FieldKind.TOKEN:
+                if _WHITESPACE_RE.search(cleaned):
+                    raise ValidationError(
+                        gettext_lazy(
+                            "Remove the spaces and line breaks: a key or token is one unbroken "
+                            "string. Copy it again with the copy button if there is one."
+                        ),
+                        code="invalid",
+                    )
+            case FieldKind.TEXT:
+                pass
+        return cleaned
+
+    def mask(self, value: str) -> str:
+        if not value:
+            return ""
+        match self.kind:
+            case FieldKind.EMAIL | FieldKind.CHAT_ID:
+                return value
+            case FieldKind.URL:
+                try:
+                    host = urlsplit(value.strip()).hostname
+                except ValueError:
+                    host = None
+                return host or MASK
+            case _:
+                if len(value) < _MIN_LENGTH_TO_SHOW_TAIL:
+                    return MASK
+                return MASK + value[-_VISIBLE_TAIL:]
