@@ -146,7 +146,7 @@ def _example_settings(handler_type: HandlerType) -> dict[str, str]:
 
 
 def _example_value(spec: FieldSpec) -> str:
-    for candidate in (spec.placeholder, _EXAMPLE_BY_KIND.get(spec.kind)):
+    for candidate in (spec.example, spec.placeholder, _EXAMPLE_BY_KIND.get(spec.kind)):
         if candidate:
             try:
                 return spec.validate(candidate)

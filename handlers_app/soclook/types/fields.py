@@ -4,6 +4,7 @@ checked and masked for pages."""
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from enum import StrEnum
 from urllib.parse import urlsplit
@@ -35,6 +36,24 @@ _url_validator = URLValidator(
 )
 
 
+# Characters no database column can hold: NUL (PostgreSQL refuses it in text) and halves of a
+# UTF-16 pair on their own (a JSON file may spell them as \ud800; UTF-8 cannot encode them).
+_UNSTORABLE_RE = re.compile(r"[\x00\ud800-\udfff]")
+
+
+def refuse_unstorable(value: str) -> None:
+    """Raise a ValidationError when `value` holds a character that cannot be stored or sent."""
+    if _UNSTORABLE_RE.search(value):
+        raise ValidationError(
+            gettext_lazy(
+                "This holds a character that cannot be stored: an invisible control character, "
+                "or half of one that was cut when it was copied. Type it again, or paste it as "
+                "plain text."
+            ),
+            code="unstorable",
+        )
+
+
 class FieldKind(StrEnum):
     EMAIL = "email"
     URL = "url"
@@ -52,6 +71,11 @@ class FieldSpec:
     required: bool = True
     max_length: int = VALUE_MAX_LENGTH
     placeholder: str = ""
+    # A made-up value of the right shape, for the import template; the placeholder when blank.
+    example: str = ""
+    # What this field's values look like (handlers_app.soclook.types.pastes): raises a
+    # ValidationError naming what was pasted instead.
+    recognise: Callable[[str], None] | None = None
 
     @property
     def secret(self) -> bool:
@@ -69,6 +93,19 @@ class FieldSpec:
                 code="max_length",
                 params={"max_length": self.max_length, "length": len(cleaned)},
             )
+        refuse_unstorable(cleaned)
+        try:
+            self._check_kind(cleaned)
+        except ValidationError:
+            # The recogniser may know what was pasted better than the kind's general rule.
+            if self.recognise is not None:
+                self.recognise(cleaned)
+            raise
+        if self.recognise is not None:
+            self.recognise(cleaned)
+        return cleaned
+
+    def _check_kind(self, cleaned: str) -> None:
         match self.kind:
             case FieldKind.EMAIL:
                 _email_validator(cleaned)
@@ -94,7 +131,6 @@ class FieldSpec:
                     )
             case FieldKind.TEXT:
                 pass
-        return cleaned
 
     def mask(self, value: str) -> str:
         if not value:

@@ -6,6 +6,13 @@ from django.utils.translation import gettext_lazy
 
 from .fields import FieldKind, FieldSpec
 from .kinds import Delivery, HandlerType, _sends
+from .pastes import (
+    check_discord_webhook,
+    check_slack_webhook,
+    check_teams_webhook,
+    check_telegram_chat,
+    check_telegram_token,
+)
 
 _WEBHOOK_HELP_TAIL = gettext_lazy(
     "Treat this address like a password: anyone who has it can post messages."
@@ -79,6 +86,7 @@ HANDLER_TYPES: dict[str, HandlerType] = {
                         "https://hooks.slack.com/services/."
                     ),
                     placeholder="https://hooks.slack.com/services/T000/B000/XXXX",
+                    recognise=check_slack_webhook,
                 ),
             ),
             docs_hint=_WEBHOOK_HELP_TAIL,
@@ -101,6 +109,7 @@ HANDLER_TYPES: dict[str, HandlerType] = {
                         "permission on the server."
                     ),
                     placeholder="https://discord.com/api/webhooks/123/abc",
+                    recognise=check_discord_webhook,
                 ),
             ),
             docs_hint=_WEBHOOK_HELP_TAIL,
@@ -125,6 +134,8 @@ HANDLER_TYPES: dict[str, HandlerType] = {
                         "123456789:AAH…; copy all of it."
                     ),
                     placeholder="123456789:AAH…",
+                    example="123456789:AAH-example-token",
+                    recognise=check_telegram_token,
                 ),
                 FieldSpec(
                     name="telegram_chat_id",
@@ -139,6 +150,7 @@ HANDLER_TYPES: dict[str, HandlerType] = {
                         "written as @channelname."
                     ),
                     placeholder="-1001234567890",
+                    recognise=check_telegram_chat,
                 ),
             ),
             docs_hint=gettext_lazy(
@@ -168,6 +180,7 @@ HANDLER_TYPES: dict[str, HandlerType] = {
                         "Configure). Finish the steps and copy the address it shows."
                     ),
                     placeholder="https://example.webhook.office.com/webhookb2/…",
+                    recognise=check_teams_webhook,
                 ),
             ),
             docs_hint=_WEBHOOK_HELP_TAIL,
