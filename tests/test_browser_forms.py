@@ -18,7 +18,7 @@ from tests.helpers import screenshot, sign_in
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 SAMPLE_BY_KIND = {
-    FieldKind.EMAIL: "alerts@example.com",
+    FieldKind.EMAIL: "new-alerts@example.com",
     FieldKind.URL: "https://hooks.example.com/{name}/Br0wserS3cret",
     FieldKind.TOKEN: "tok-{name}-Pw7Lq2",
     FieldKind.CHAT_ID: "-1002223334445",

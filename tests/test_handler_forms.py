@@ -21,7 +21,7 @@ pytestmark = pytest.mark.django_db
 HX = {"HX-Request": "true"}
 
 SAMPLE_BY_KIND = {
-    FieldKind.EMAIL: "alerts@example.com",
+    FieldKind.EMAIL: "new-alerts@example.com",
     FieldKind.URL: "https://hooks.example.com/services/T0KEN/{name}/s3cr3tpath",
     FieldKind.TOKEN: "tok-{name}-Zq8xW2vY7",
     FieldKind.CHAT_ID: "-1001234567890",

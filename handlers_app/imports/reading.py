@@ -38,12 +38,14 @@ from django.utils.text import get_text_list
 from django.utils.translation import gettext as _
 
 from handlers_app.csv_files import unguard_cell
+from handlers_app.imports.problems import Problem
 from handlers_app.soclook.types import (
     HANDLER_TYPES,
     NAME_MAX_LENGTH,
     FieldKind,
     FieldSpec,
     HandlerType,
+    refuse_unstorable,
 )
 
 __all__ = [
@@ -105,7 +107,8 @@ class ParsedRow:
     name: str
     settings: dict[str, str] = field(default_factory=dict)
     summary: str = ""
-    problems: tuple[str, ...] = ()
+    # What is wrong with it, as codes (handlers_app.imports.problems); str() of each says it.
+    problems: tuple[Problem, ...] = ()
     # False for a handler a JSON export says was switched off: created, then switched off.
     enabled: bool = True
 
@@ -365,7 +368,7 @@ def _parse_row(
     left_out_fields: Collection[str] = (),
 ) -> ParsedRow:
     values: dict[str, str] = {}
-    problems: list[str] = []
+    problems: list[Problem] = []
     stray = False
     for index, cell in enumerate(cells):
         column = columns[index] if index < len(columns) else ""
@@ -374,27 +377,26 @@ def _parse_row(
         elif cell.strip():
             stray = True
     if stray:
-        problems.append(
-            _("This row has values outside the named columns: check its separators and quotes.")
-        )
+        problems.append(Problem("stray_cells"))
 
     raw_type = values.get("type", "").strip()
     handler_type = types.get(raw_type.casefold())
     if not raw_type:
-        problems.append(_("Type: this field is required. Use one of: %(types)s.") % _types())
+        problems.append(Problem("type_required"))
     elif handler_type is None:
-        problems.append(
-            _("Type: not a type this dashboard can create. Use one of: %(types)s.") % _types()
-        )
+        problems.append(Problem("type_unknown"))
 
     name = values.get("name", "").strip()
     if not name:
-        problems.append(_("Name: this field is required."))
+        problems.append(Problem("name_required"))
     elif len(name) > NAME_MAX_LENGTH:
-        problems.append(
-            _("Name: keep it to at most %(max)d characters (it has %(length)d).")
-            % {"max": NAME_MAX_LENGTH, "length": len(name)}
-        )
+        problems.append(Problem("name_too_long", max=NAME_MAX_LENGTH, length=len(name)))
+    else:
+        try:
+            refuse_unstorable(name)
+        except ValidationError:
+            problems.append(Problem("name_unstorable"))
+            name = ""
 
     settings: dict[str, str] = {}
     if handler_type is not None:
@@ -406,14 +408,12 @@ def _parse_row(
                 and spec.secret
                 and (spec.required or spec.name in left_out_fields)
             ):
-                problems.append(_needs_the_secret(spec))
+                problems.append(Problem("needs_secret", field=spec.name))
                 continue
             try:
                 settings[spec.name] = spec.validate(values.get(spec.name, ""))
             except ValidationError as exc:
-                problems.extend(
-                    f"{spec.label} ({spec.name}): {message}" for message in exc.messages
-                )
+                problems.append(Problem.setting(field=spec.name, code=exc.code, params=exc.params))
         unused = [
             column
             for column in columns
@@ -423,17 +423,9 @@ def _parse_row(
             and values.get(column, "").strip()
         ]
         if unused:
-            problems.append(
-                _("Leave %(columns)s empty: a “%(type)s” handler does not use them.")
-                % {
-                    "columns": get_text_list([f"“{c}”" for c in unused], _("and")),
-                    "type": handler_type.label,
-                }
-            )
+            problems.append(Problem("unused_columns", columns=unused, type=handler_type.slug))
         if settings == _example_settings(handler_type):
-            problems.append(
-                _("Example row from the template: replace it with your own handler, or delete it.")
-            )
+            problems.append(Problem("example_row"))
     return ParsedRow(
         number=number,
         type=handler_type.slug if handler_type is not None else "",
@@ -457,11 +449,6 @@ def _types_by_name() -> dict[str, HandlerType]:
     return names
 
 
-def _types() -> dict[str, str]:
-    labels = [f"“{handler_type.label}”" for handler_type in HANDLER_TYPES.values()]
-    return {"types": ", ".join(labels)}
-
-
 def _mark_repeats(rows: list[ParsedRow]) -> list[ParsedRow]:
     """A valid row identical to an earlier one is a slip (a pasted row), not a second handler."""
     first_seen: dict[tuple[Any, ...], int] = {}
@@ -470,9 +457,7 @@ def _mark_repeats(rows: list[ParsedRow]) -> list[ParsedRow]:
         if row.is_valid:
             key = (row.type, row.name, tuple(sorted(row.settings.items())))
             if key in first_seen:
-                problem = _("The same as row %(number)d, so it is left out.") % {
-                    "number": first_seen[key]
-                }
+                problem = Problem("same_as_row", number=first_seen[key])
                 row = replace(row, settings={}, problems=(problem,))
             else:
                 first_seen[key] = row.number
@@ -482,14 +467,6 @@ def _mark_repeats(rows: list[ParsedRow]) -> list[ParsedRow]:
 
 def _is_note(cells: Sequence[str]) -> bool:
     return bool(cells) and cells[0].startswith(CSV_NOTE_PREFIX)
-
-
-def _needs_the_secret(spec: FieldSpec) -> str:
-    return _(
-        "Needs the secret: %(label)s (%(name)s) was left out of the export. Fill it in (in a "
-        "CSV file, the column “%(name)s”) and upload the file again; until then this handler "
-        "is not created."
-    ) % {"label": spec.label, "name": spec.name}
 
 
 def _too_many_rows() -> str:

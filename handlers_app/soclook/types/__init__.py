@@ -26,7 +26,14 @@ test is delivered), `registry` (`HANDLER_TYPES`), `others` (display-only and unk
 lookups).
 """
 
-from .fields import MASK, NAME_MAX_LENGTH, VALUE_MAX_LENGTH, FieldKind, FieldSpec
+from .fields import (
+    MASK,
+    NAME_MAX_LENGTH,
+    VALUE_MAX_LENGTH,
+    FieldKind,
+    FieldSpec,
+    refuse_unstorable,
+)
 from .kinds import Delivery, DeliverySpec, HandlerType
 from .others import (
     DISPLAY_ONLY_TYPES,
@@ -38,6 +45,7 @@ from .others import (
     setting_label,
     type_choices,
 )
+from .pastes import setting_message
 from .registry import HANDLER_TYPES
 
 __all__ = [
@@ -56,6 +64,8 @@ __all__ = [
     "generic_type_for",
     "get_handler_type",
     "is_known_type",
+    "refuse_unstorable",
     "setting_label",
+    "setting_message",
     "type_choices",
 ]

@@ -4,9 +4,10 @@ checked and masked for pages."""
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from enum import StrEnum
+from types import MappingProxyType
 from urllib.parse import urlsplit
 
 from django.core.exceptions import ValidationError
@@ -27,31 +28,49 @@ _MIN_LENGTH_TO_SHOW_TAIL = 8
 _CHAT_ID_RE = re.compile(r"^(-?\d{1,20}|@[A-Za-z0-9_]{3,32})$")
 _WHITESPACE_RE = re.compile(r"\s")
 
-_email_validator = EmailValidator(
-    message=gettext_lazy("Enter a full e-mail address, such as team@example.com.")
-)
-_url_validator = URLValidator(
-    schemes=["http", "https"],
-    message=gettext_lazy("Enter a full web address that starts with https:// (or http://)."),
+# What a person is told when a value is refused, by the code the refusal keeps (an import row
+# stores the code and its values, and says it in the language of whoever reads it later).
+FIELD_MESSAGES: Mapping[str, Text] = MappingProxyType(
+    {
+        "required": gettext_lazy("This field is required."),
+        "max_length": gettext_lazy(
+            "Keep this to at most %(max_length)d characters (it has %(length)d)."
+        ),
+        "unstorable": gettext_lazy(
+            "This holds a character that cannot be stored: an invisible control character, "
+            "or half of one that was cut when it was copied. Type it again, or paste it as "
+            "plain text."
+        ),
+        "email": gettext_lazy("Enter a full e-mail address, such as team@example.com."),
+        "url": gettext_lazy("Enter a full web address that starts with https:// (or http://)."),
+        "chat_id": gettext_lazy(
+            "Enter a numeric chat ID such as 123456789 or -1001234567890, "
+            "or a public channel as @channelname."
+        ),
+        "token_spaces": gettext_lazy(
+            "Remove the spaces and line breaks: a key or token is one unbroken "
+            "string. Copy it again with the copy button if there is one."
+        ),
+    }
 )
 
+_email_validator = EmailValidator(message=FIELD_MESSAGES["email"], code="email")
+_url_validator = URLValidator(schemes=["http", "https"], message=FIELD_MESSAGES["url"], code="url")
 
 # Characters no database column can hold: NUL (PostgreSQL refuses it in text) and halves of a
 # UTF-16 pair on their own (a JSON file may spell them as \ud800; UTF-8 cannot encode them).
 _UNSTORABLE_RE = re.compile(r"[\x00\ud800-\udfff]")
 
 
+def refused(code: str, **params: object) -> ValidationError:
+    """The ValidationError for `code` of FIELD_MESSAGES."""
+    return ValidationError(FIELD_MESSAGES[code], code=code, params=params or None)
+
+
 def refuse_unstorable(value: str) -> None:
     """Raise a ValidationError when `value` holds a character that cannot be stored or sent."""
     if _UNSTORABLE_RE.search(value):
-        raise ValidationError(
-            gettext_lazy(
-                "This holds a character that cannot be stored: an invisible control character, "
-                "or half of one that was cut when it was copied. Type it again, or paste it as "
-                "plain text."
-            ),
-            code="unstorable",
-        )
+        raise refused("unstorable")
 
 
 class FieldKind(StrEnum):
@@ -85,14 +104,10 @@ class FieldSpec:
         cleaned = value.strip()
         if not cleaned:
             if self.required:
-                raise ValidationError(gettext_lazy("This field is required."), code="required")
+                raise refused("required")
             return ""
         if len(cleaned) > self.max_length:
-            raise ValidationError(
-                gettext_lazy("Keep this to at most %(max_length)d characters (it has %(length)d)."),
-                code="max_length",
-                params={"max_length": self.max_length, "length": len(cleaned)},
-            )
+            raise refused("max_length", max_length=self.max_length, length=len(cleaned))
         refuse_unstorable(cleaned)
         try:
             self._check_kind(cleaned)
@@ -113,22 +128,10 @@ class FieldSpec:
                 _url_validator(cleaned)
             case FieldKind.CHAT_ID:
                 if not _CHAT_ID_RE.match(cleaned):
-                    raise ValidationError(
-                        gettext_lazy(
-                            "Enter a numeric chat ID such as 123456789 or -1001234567890, "
-                            "or a public channel as @channelname."
-                        ),
-                        code="invalid",
-                    )
+                    raise refused("chat_id")
             case FieldKind.TOKEN:
                 if _WHITESPACE_RE.search(cleaned):
-                    raise ValidationError(
-                        gettext_lazy(
-                            "Remove the spaces and line breaks: a key or token is one unbroken "
-                            "string. Copy it again with the copy button if there is one."
-                        ),
-                        code="invalid",
-                    )
+                    raise refused("token_spaces")
             case FieldKind.TEXT:
                 pass
 
