@@ -35,9 +35,7 @@ def place_of(*, type: str, settings: Mapping[str, str]) -> Place | None:
     return (type, key) if key else None
 
 
-def same_place_as(
-    *, connection: Connection, type: str, settings: Mapping[str, str]
-) -> str | None:
+def same_place_as(*, connection: Connection, type: str, settings: Mapping[str, str]) -> str | None:
     """The name of the connection's handler of `type` already sending where `settings` send,
     or None. Reads the list (cached); raises SoclookError when it cannot be read."""
     place = place_of(type=type, settings=settings)

@@ -2,7 +2,6 @@
 a handler that would send where one of its type already does asks first, as copying and saved
 set-ups decide. The person may go on (nothing typed is lost) or leave it out."""
 
-
 from __future__ import annotations
 
 import html
