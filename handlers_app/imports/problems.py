@@ -19,7 +19,7 @@ from django.utils.text import get_text_list
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from handlers_app.soclook.types import HANDLER_TYPES, setting_label, setting_message
+from handlers_app.soclook.types import HANDLER_TYPES, setting_label, setting_message, storable
 
 __all__ = ["Problem", "problem_text", "type_names"]
 
@@ -69,7 +69,7 @@ class Problem(dict):
     """One thing wrong with a row: {"code": ..., "params": {...}}, JSON as it is."""
 
     def __init__(self, code: str, **params: Any) -> None:
-        super().__init__(code=code, params=params)
+        super().__init__(code=code, params=_storable(params))
 
     @classmethod
     def setting(cls, *, field: str, code: str | None, params: Mapping[str, Any] | None) -> Problem:
@@ -108,6 +108,18 @@ def problem_text(stored: str | Mapping[str, Any]) -> str:
     if message is None:
         return _("This row cannot be imported.")
     return str(message) % params if params else str(message)
+
+
+def _storable(value: Any) -> Any:
+    """`value` with every character no database can store (NUL, a lone surrogate: a column
+    name of a JSON file may hold them) replaced by U+FFFD."""
+    if isinstance(value, str):
+        return storable(value)
+    if isinstance(value, Mapping):
+        return {_storable(key): _storable(item) for key, item in value.items()}
+    if isinstance(value, list | tuple):
+        return [_storable(item) for item in value]
+    return value
 
 
 def type_names() -> str:

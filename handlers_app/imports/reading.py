@@ -293,6 +293,14 @@ def parse_json_text(text: str) -> list[ParsedRow]:
         document = json.loads(text)
     except ValueError:
         document = None
+    except RecursionError:
+        # Nested deeper than Python's parser goes: no export of this dashboard is.
+        raise ImportFileError(
+            _(
+                "This JSON file is nested too deeply to be an export of this dashboard. Import "
+                "the file the Export page downloads, or a CSV file made from the template."
+            )
+        ) from None
     if not isinstance(document, dict) or document.get("format") != EXPORT_FORMAT_NAME:
         raise ImportFileError(
             _(

@@ -41,7 +41,7 @@ from handlers_app.http import HtmxHttpRequest
 from handlers_app.models import Connection, Role
 from handlers_app.soclook import Handler, HandlerStatus
 from handlers_app.soclook.errors import SoclookError
-from handlers_app.soclook.types import HANDLER_TYPES
+from handlers_app.soclook.types import get_handler_type
 
 TEMPLATE = "handlers_app/handler_export.html"
 
@@ -137,7 +137,8 @@ def _context(
         "problem": problem,
         "confirming": confirming,
         "scope": scope,
-        "filter_type_label": HANDLER_TYPES[query.type].label if query.type else "",
+        # Any type the list may filter by: one only displayed, or one the dashboard never heard of.
+        "filter_type_label": get_handler_type(query.type).label if query.type else "",
         "filter_status_label": (
             HandlerStatus(query.is_enabled).label if query.is_enabled is not None else ""
         ),

@@ -33,6 +33,7 @@ from .fields import (
     FieldKind,
     FieldSpec,
     refuse_unstorable,
+    storable,
 )
 from .kinds import Delivery, DeliverySpec, HandlerType
 from .others import (
@@ -67,5 +68,6 @@ __all__ = [
     "refuse_unstorable",
     "setting_label",
     "setting_message",
+    "storable",
     "type_choices",
 ]

@@ -67,6 +67,12 @@ def refused(code: str, **params: object) -> ValidationError:
     return ValidationError(FIELD_MESSAGES[code], code=code, params=params or None)
 
 
+def storable(value: str) -> str:
+    """`value` with each character that cannot be stored replaced by U+FFFD, for what is kept
+    only to be shown (a column name of a refused row)."""
+    return _UNSTORABLE_RE.sub("\ufffd", value)
+
+
 def refuse_unstorable(value: str) -> None:
     """Raise a ValidationError when `value` holds a character that cannot be stored or sent."""
     if _UNSTORABLE_RE.search(value):
