@@ -79,8 +79,8 @@ def handler_test_send(
         handler_id=handler_id,
         name=name,
         type=handler_type.slug,
-        outcome=outcome,
-        destination=handler_type.summary(handler_settings),
+        outcome=outcome.record(),
+        destination=handler_type.destination_record(handler_settings),
         typed=typed,
     )
     cache.set(_VERSION_KEY.format(connection_id=connection.pk), time.time_ns(), None)

@@ -83,6 +83,16 @@ class HandlerType:
         value = str(settings.get(field.name, "")).strip()
         return value.casefold() if field.kind == FieldKind.EMAIL else value
 
+    def destination_record(self, settings: Mapping[str, str]) -> dict[str, object]:
+        """Where a handler sends as a record may keep it (the journal): the summary field's
+        name and what a page may show of its value, worded when read (`summary` says it)."""
+        field = self._summary_field(settings)
+        if field is None:
+            return {"field": "", "shown": "", "labelled": False}
+        shown = field.mask(settings.get(field.name, ""))
+        labelled = field.kind not in (FieldKind.EMAIL, FieldKind.URL)
+        return {"field": field.name, "shown": shown, "labelled": labelled}
+
     def summary(self, settings: Mapping[str, str]) -> str:
         field = self._summary_field(settings)
         shown = self.destination(settings)
