@@ -31,6 +31,13 @@ class Delivery(StrEnum):
     # "consumer_key", "consumer_secret", "access_token" and "access_token_secret".
     X_DIRECT_MESSAGE = "x_direct_message"
 
+    @property
+    def is_a_service(self) -> bool:
+        """The destination is a service's own address (Telegram's API, Slack's hooks, ...), not
+        one of a system of the person's own or a mail server: failing to reach it says nothing
+        of the settings."""
+        return self not in (Delivery.EMAIL, Delivery.JSON_POST)
+
 
 @dataclass(frozen=True)
 class DeliverySpec:
