@@ -109,8 +109,8 @@ def test_a_secret_left_out_of_the_export_reads_needs_the_secret() -> None:
 
     assert texts(row) == [
         "Needs the secret: Bot token (telegram) was left out of the export. Fill it in (in a CSV "
-        "file, the column “telegram”) and upload the file again; until then this handler is not "
-        "created.",
+        "file, in the column “Bot token”) and upload the file again; until then this handler is "
+        "not created.",
     ]
 
 

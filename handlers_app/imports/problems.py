@@ -44,11 +44,14 @@ _MESSAGES = {
     ),
     "needs_secret": gettext_lazy(
         "Needs the secret: %(label)s (%(name)s) was left out of the export. Fill it in (in a "
-        "CSV file, the column “%(name)s”) and upload the file again; until then this handler "
-        "is not created."
+        "CSV file, in the column “%(label)s”) and upload the file again; until then this "
+        "handler is not created."
     ),
     "unused_columns": gettext_lazy(
         "Leave %(columns)s empty: a “%(type)s” handler does not use them."
+    ),
+    "enabled_unknown": gettext_lazy(
+        "On: write “yes” to have the handler switched on, or “no” to have it switched off."
     ),
     "example_row": gettext_lazy(
         "Example row from the template: replace it with your own handler, or delete it."

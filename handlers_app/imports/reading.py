@@ -13,10 +13,13 @@ still all its type's example values is refused as an example row. The check look
 values, not at a marker or the rows' place, so it holds after a spreadsheet sorted the rows,
 and for an example whose name alone was changed.
 
-The dashboard's own exports (handlers_app.exports) say whether the secrets were left out: the
-JSON document in its `secrets` field, a CSV file in a note on its first line. Then an empty secret
-is not a slip but "needs the secret": the row is left out with that explanation, and the person
-fills the secret in and uploads the file again.
+A header names its columns by API name or by label, in any of the dashboard's languages
+(handlers_app.imports.columns). The dashboard's own exports (handlers_app.exports) say which
+secrets were left out: the JSON document in each handler's `secrets_left_out`, a CSV file in its
+"Secrets left out" column (a file exported before had a note on its first line instead, which is
+still read). Then an empty secret is not a slip but "needs the secret": the row is left out with
+that explanation, and the person fills the secret in and uploads the file again. An export's
+"On" column (the JSON's `enabled`) brings a handler back switched off when it was.
 """
 
 from __future__ import annotations
@@ -38,6 +41,16 @@ from django.utils.text import get_text_list
 from django.utils.translation import gettext as _
 
 from handlers_app.csv_files import unguard_cell
+from handlers_app.imports.columns import (
+    ENABLED,
+    FIXED_COLUMNS,
+    ROW_COLUMNS,
+    SECRETS_LEFT_OUT_COLUMN,
+    column_names,
+    enabled_from,
+    left_out_from,
+    settings_columns,
+)
 from handlers_app.imports.problems import Problem
 from handlers_app.soclook.types import (
     HANDLER_TYPES,
@@ -70,7 +83,6 @@ __all__ = [
 MAX_FILE_MEGABYTES = 1
 MAX_FILE_BYTES = MAX_FILE_MEGABYTES * 1024 * 1024
 MAX_ROWS = 1000
-_FIXED_COLUMNS = ("type", "name")
 
 # The dashboard's own export (handlers_app.exports), as the import recognises it.
 EXPORT_FORMAT_NAME = "soclook-dashboard-handlers"
@@ -122,8 +134,7 @@ class ParsedRow:
 
 def template_header() -> list[str]:
     """`type`, `name`, then every settings field of every type, in the registry's order."""
-    settings_columns = (name for t in HANDLER_TYPES.values() for name in t.field_names)
-    return list(dict.fromkeys((*_FIXED_COLUMNS, *settings_columns)))
+    return [*FIXED_COLUMNS, *settings_columns()]
 
 
 # A file may have a few more columns than the template (spreadsheets keep empty ones at the end),
@@ -244,9 +255,11 @@ def _columns(header: Sequence[str]) -> list[str]:
             )
             % {"count": len(header), "max": MAX_COLUMNS, "template": len(template_header())}
         )
-    columns = [cell.strip().lower() for cell in header]
-    known = set(template_header())
-    unknown = [i for i, name in enumerate(columns) if name and name not in known]
+    # By API name, or by label in any of the dashboard's languages (an export's header).
+    known = column_names()
+    cells = [cell.strip().casefold() for cell in header]
+    columns = [known.get(cell, cell) for cell in cells]
+    unknown = [i for i, cell in enumerate(cells) if cell and cell not in known]
     counts = Counter(name for name in columns if name)
     repeated = sorted(name for name, count in counts.items() if count > 1)
     problems: list[str] = []
@@ -264,7 +277,7 @@ def _columns(header: Sequence[str]) -> list[str]:
             _("The column %(names)s appears more than once.")
             % {"names": get_text_list([f"“{name}”" for name in repeated], _("and"))}
         )
-    if not set(_FIXED_COLUMNS) <= set(columns):
+    if not set(FIXED_COLUMNS) <= set(columns):
         problems.append(
             _(
                 "The first row must name the columns, and it needs at least “type” and “name”. "
@@ -353,7 +366,7 @@ def _json_values(item: object) -> tuple[dict[str, str], set[str]]:
     values = {
         str(key).strip().lower(): _json_text(value)
         for key, value in settings.items()
-        if str(key).strip().lower() not in _FIXED_COLUMNS
+        if str(key).strip().lower() not in ROW_COLUMNS
     }
     values["type"] = _json_text(item.get("type"))
     values["name"] = _json_text(item.get("name"))
@@ -386,6 +399,12 @@ def _parse_row(
             stray = True
     if stray:
         problems.append(Problem("stray_cells"))
+
+    left_out_fields = {*left_out_fields, *left_out_from(values.get(SECRETS_LEFT_OUT_COLUMN, ""))}
+    secrets_left_out = secrets_left_out or bool(left_out_fields)
+    enabled = enabled_from(values.get(ENABLED, ""))
+    if enabled is None:
+        problems.append(Problem("enabled_unknown"))
 
     raw_type = values.get("type", "").strip()
     handler_type = types.get(raw_type.casefold())
@@ -426,7 +445,7 @@ def _parse_row(
             column
             for column in columns
             if column
-            and column not in _FIXED_COLUMNS
+            and column not in ROW_COLUMNS
             and column not in handler_type.field_names
             and values.get(column, "").strip()
         ]
@@ -442,6 +461,7 @@ def _parse_row(
         # Only checked values: a secret typed into the e-mail column must not be shown.
         summary=handler_type.summary(settings) if handler_type is not None else "",
         problems=tuple(problems),
+        enabled=enabled is not False,
     )
 
 
