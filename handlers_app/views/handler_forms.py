@@ -12,39 +12,32 @@ added handler's page is shown.
 from __future__ import annotations
 
 from dataclasses import replace
-from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
-from django.urls import reverse
 from django.utils.html import format_html
-from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 from django_htmx.http import HttpResponseClientRedirect
 
-from handlers_app.access import connection_for, setup_for, teams_where
-from handlers_app.crypto import DecryptionError
-from handlers_app.forms import HandlerForm
+from handlers_app.access import connection_for
+from handlers_app.forms.handlers import HandlerForm
 from handlers_app.http import HtmxHttpRequest
-from handlers_app.models import ID_MAX_DIGITS, Connection, Role, SavedSetup
+from handlers_app.models import Connection, Role
 from handlers_app.presets import (
-    setup_as_handler,
     setup_handler_added,
-    setup_list,
     setup_settings_with,
 )
 from handlers_app.selectors import handler_get, handler_page_number
 from handlers_app.services import handler_changed, handler_create, handler_update
 from handlers_app.sharing import duplicate_name, handler_duplicate
 from handlers_app.soclook import Handler, ListQuery
-from handlers_app.soclook.errors import NotFound, OutcomeUnknown, SoclookError
-from handlers_app.testsend.outcomes import Outcome
-from handlers_app.views.handlers import _list_sent_from, _list_url
+from handlers_app.soclook.errors import NotFound, SoclookError
+from handlers_app.views.form_page import FORM_TEMPLATE, chosen_setup, form_test_url, render_form
+from handlers_app.views.list_page import list_sent_from, list_url
 
-TEMPLATE = "handlers_app/handler_form.html"
 # Sent by the no-JavaScript type picker: show the chosen type's fields, save nothing.
 CHANGE_TYPE = "_change_type"
 
@@ -54,7 +47,7 @@ CHANGE_TYPE = "_change_type"
 def handler_new(request: HtmxHttpRequest, connection_id: int) -> HttpResponse:
     connection = connection_for(request.user, connection_id, role=Role.EDITOR).connection
     back = _list_query(request, connection)
-    setup, source = _chosen_setup(request)
+    setup, source = chosen_setup(request)
     service_error: SoclookError | None = None
     if request.method == "GET":
         initial = {} if setup else {"type": request.GET.get("type", "")}
@@ -92,7 +85,7 @@ def handler_new(request: HtmxHttpRequest, connection_id: int) -> HttpResponse:
                 return _to_list(
                     request, _place_of_added(request, connection, back, handler_id, name)
                 )
-    return _render_form(
+    return render_form(
         request,
         connection=connection,
         form=form,
@@ -100,20 +93,6 @@ def handler_new(request: HtmxHttpRequest, connection_id: int) -> HttpResponse:
         service_error=service_error,
         setup=setup,
     )
-
-
-def _chosen_setup(request: HtmxHttpRequest) -> tuple[SavedSetup | None, Handler | None]:
-    """The saved set-up a new handler starts from (`setup` in the query or the form), with its
-    settings as the form reads them; 404/403 unless the person is an editor of its team."""
-    raw = request.POST.get("setup") or request.GET.get("setup", "")
-    if not (raw.isascii() and raw.isdigit()) or len(raw) > ID_MAX_DIGITS:
-        return None, None
-    setup, _membership = setup_for(request.user, int(raw), role=Role.EDITOR)
-    try:
-        return setup, setup_as_handler(setup)
-    except DecryptionError:
-        # Its secrets can no longer be read: the form starts empty, as without a set-up.
-        return None, None
 
 
 @login_required
@@ -125,14 +104,14 @@ def handler_edit(request: HtmxHttpRequest, connection_id: int, handler_id: int) 
         current = handler_get(connection=connection, handler_id=handler_id)
     except NotFound as exc:
         messages.error(request, exc.message)
-        return _to_list(request, _list_url(connection, back))
+        return _to_list(request, list_url(connection, back))
     except SoclookError as exc:
         if request.method == "GET":
             return _render_load_error(request, connection=connection, back=back, error=exc)
         # The stored record is out of reach for now: keep what was typed (secrets aside) and
         # let the next submit read it again.
         form = HandlerForm(initial=request.POST.dict(), editing=True)
-        return _render_form(
+        return render_form(
             request,
             connection=connection,
             form=form,
@@ -157,7 +136,7 @@ def handler_edit(request: HtmxHttpRequest, connection_id: int, handler_id: int) 
             messages.info(
                 request, _("Nothing to save: “%(name)s” is unchanged.") % {"name": current.name}
             )
-            return _to_list(request, _list_url(connection, back, highlight=current.id))
+            return _to_list(request, list_url(connection, back, highlight=current.id))
         if form.is_valid():
             try:
                 saved = handler_update(
@@ -173,8 +152,8 @@ def handler_edit(request: HtmxHttpRequest, connection_id: int, handler_id: int) 
                 service_error = exc
             else:
                 messages.success(request, _("Saved “%(name)s”.") % {"name": saved.name})
-                return _to_list(request, _list_url(connection, back, highlight=saved.id))
-    return _render_form(
+                return _to_list(request, list_url(connection, back, highlight=saved.id))
+    return render_form(
         request,
         connection=connection,
         form=form,
@@ -198,14 +177,14 @@ def handler_duplicate_form(
         source = handler_get(connection=connection, handler_id=handler_id)
     except NotFound as exc:
         messages.error(request, exc.message)
-        return _to_list(request, _list_url(connection, back))
+        return _to_list(request, list_url(connection, back))
     except SoclookError as exc:
         if request.method == "GET":
             return _render_load_error(request, connection=connection, back=back, error=exc)
         # The source is out of reach for now: keep what was typed; the next submit reads it
         # again.
         form = HandlerForm(initial=request.POST.dict())
-        return _render_form(
+        return render_form(
             request,
             connection=connection,
             form=form,
@@ -239,7 +218,7 @@ def handler_duplicate_form(
                 return _to_list(
                     request, _place_of_added(request, connection, back, new_id, name, said=said)
                 )
-    return _render_form(
+    return render_form(
         request,
         connection=connection,
         form=form,
@@ -269,33 +248,26 @@ def handler_fields(
             current = handler_get(connection=connection, handler_id=handler_id)
         except SoclookError as exc:
             load_error = exc
-    setup, source = (None, None) if handler_id is not None else _chosen_setup(request)
+    setup, source = (None, None) if handler_id is not None else chosen_setup(request)
     form = HandlerForm(
         initial={"type": slug}, current=current, editing=handler_id is not None, source=source
     )
     return render(
         request,
-        f"{TEMPLATE}#type_fields",
+        f"{FORM_TEMPLATE}#type_fields",
         {
             "form": form,
             "connection": connection,
             "load_error": load_error,
-            "test_url": _test_url(connection, handler_id),
+            "test_url": form_test_url(connection, handler_id),
             "setup": setup,
         },
     )
 
 
-def _test_url(connection: Connection, handler_id: int | None) -> str:
-    """Where the form's "Send a test" button posts what is typed (handlers_app.views.testsend)."""
-    if handler_id is None:
-        return reverse("handler_form_test", args=[connection.pk])
-    return reverse("handler_edit_test", args=[connection.pk, handler_id])
-
-
 def _list_query(request: HtmxHttpRequest, connection: Connection) -> ListQuery:
     """The list the form was opened from, checked to be this connection's list."""
-    return _list_sent_from(request, connection)
+    return list_sent_from(request, connection)
 
 
 def _place_of_added(
@@ -313,7 +285,7 @@ def _place_of_added(
     number = handler_page_number(connection=connection, query=back, handler_id=handler_id)
     if number is not None:
         messages.success(request, said or _("Added “%(name)s”.") % {"name": name})
-        return _list_url(connection, replace(back, page=number), highlight=handler_id)
+        return list_url(connection, replace(back, page=number), highlight=handler_id)
     unfiltered = replace(back, page=1, type=None, is_enabled=None, search=None)
     number = handler_page_number(connection=connection, query=unfiltered, handler_id=handler_id)
     messages.success(
@@ -321,10 +293,10 @@ def _place_of_added(
         format_html(
             _('Added “{name}”. The filters in force hide it: <a href="{url}">show it</a>.'),
             name=name,
-            url=_list_url(connection, replace(unfiltered, page=number or 1), highlight=handler_id),
+            url=list_url(connection, replace(unfiltered, page=number or 1), highlight=handler_id),
         ),
     )
-    return _list_url(connection, back)
+    return list_url(connection, back)
 
 
 def _to_list(request: HtmxHttpRequest, url: str) -> HttpResponse:
@@ -333,74 +305,16 @@ def _to_list(request: HtmxHttpRequest, url: str) -> HttpResponse:
     return redirect(url)
 
 
-def _render_form(
-    request: HtmxHttpRequest,
-    *,
-    connection: Connection,
-    form: HandlerForm,
-    back: ListQuery,
-    handler_id: int | None = None,
-    current: Handler | None = None,
-    source: Handler | None = None,
-    duplicate_of: int | None = None,
-    service_error: SoclookError | None = None,
-    test_outcome: Outcome | None = None,
-    setup: SavedSetup | None = None,
-) -> HttpResponse:
-    if source is not None:
-        duplicate_of = source.id
-    # A duplicate's secrets are on the server only, so a test from its form could not use
-    # them: it is tested from the list once saved.
-    test_url = None if duplicate_of is not None else _test_url(connection, handler_id)
-    if duplicate_of is not None:
-        action = reverse("handler_duplicate", args=[connection.pk, duplicate_of])
-        fields_url = reverse("handler_fields", args=[connection.pk])
-    elif handler_id is not None:
-        action = reverse("handler_edit", args=[connection.pk, handler_id])
-        fields_url = reverse("handler_edit_fields", args=[connection.pk, handler_id])
-        if current is not None:
-            fields_url += "?" + urlencode({"stored_type": current.type})
-    else:
-        action = reverse("handler_new", args=[connection.pk])
-        fields_url = reverse("handler_fields", args=[connection.pk])
-        if setup is not None:
-            fields_url += "?" + urlencode({"setup": setup.pk})
-    context: dict[str, Any] = {
-        "connection": connection,
-        "form": form,
-        "current": current,
-        "source": source,
-        "action": action,
-        "fields_url": fields_url,
-        "list_url": _list_url(connection, back),
-        "service_error": service_error,
-        "outcome_unknown": isinstance(service_error, OutcomeUnknown),
-        "handler_gone": isinstance(service_error, NotFound),
-        "test_url": test_url,
-        "test_outcome": test_outcome,
-        "setup": setup,
-        "setups": [] if handler_id is not None else _usable_setups(request),
-    }
-    # Errors come back as a 200 so that htmx swaps the form in place.
-    template = f"{TEMPLATE}#form" if request.htmx else TEMPLATE
-    return render(request, template, context)
-
-
-def _usable_setups(request: HtmxHttpRequest) -> list[SavedSetup]:
-    """The saved set-ups a new handler may start from: those of the teams the person edits."""
-    return list(setup_list(teams=teams_where(request.user, role=Role.EDITOR)))
-
-
 def _render_load_error(
     request: HtmxHttpRequest, *, connection: Connection, back: ListQuery, error: SoclookError
 ) -> HttpResponse:
     return render(
         request,
-        TEMPLATE,
+        FORM_TEMPLATE,
         {
             "connection": connection,
             "load_error": error,
-            "list_url": _list_url(connection, back),
+            "list_url": list_url(connection, back),
             "retry_url": request.get_full_path(),
         },
     )

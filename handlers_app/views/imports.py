@@ -26,7 +26,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from handlers_app.access import connection_for
 from handlers_app.csv_files import csv_response
-from handlers_app.forms import HandlerImportForm
+from handlers_app.forms.imports import HandlerImportForm
 from handlers_app.http import HtmxHttpRequest
 from handlers_app.imports.ending import import_job_seen
 from handlers_app.imports.jobs import (
