@@ -464,3 +464,27 @@ def test_the_history_of_each_handler_is_a_click_away(
     )
     assert f'href="{first["id"]}/journal/"' in text
     assert f"{reverse('journal')}?connection={connection.pk}" in text
+
+
+def test_markup_in_a_name_and_a_destination_is_shown_as_text_in_the_row_and_its_switch(
+    editor: User, connection: Connection, sandbox, api_key: str
+) -> None:
+    handler = sandbox.add_handler(
+        api_key,
+        type="email",
+        name='<img src=x onerror="alert(1)">',
+        settings={"email": "<b>ops</b>@example.com"},
+    )
+    client = client_for(editor)
+
+    listed = client.get(list_url(connection), {"search": "img"}).text
+    switched = client.post(
+        reverse("handler_toggle", args=[connection.pk, handler["id"]]),
+        {"is_enabled": "0"},
+        **HTMX,
+    ).text
+
+    for page in (listed, switched):
+        assert "<img" not in page and "<b>ops" not in page
+        assert f'<span id="n-{handler["id"]}">&lt;img src=x onerror=' in page
+        assert "&lt;b&gt;ops&lt;/b&gt;@example.com" in page

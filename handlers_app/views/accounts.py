@@ -12,7 +12,7 @@ from django.contrib.auth.forms import PasswordChangeForm
 from django.forms import ValidationError
 from django.http import HttpRequest, HttpResponse
 
-from handlers_app.forms import PasswordResetRequestForm
+from handlers_app.forms.accounts import PasswordResetRequestForm
 from handlers_app.throttle import (
     RESET_LINKS,
     RESET_REQUESTS,

@@ -15,7 +15,8 @@ from django_htmx.http import HttpResponseClientRedirect
 
 from handlers_app.access import connection_for, memberships_of, teams_where
 from handlers_app.first_run import first_admin_create, setup_code_needed
-from handlers_app.forms import ConnectionForm, FirstAdminForm
+from handlers_app.forms.accounts import FirstAdminForm
+from handlers_app.forms.connections import ConnectionForm
 from handlers_app.http import HtmxHttpRequest
 from handlers_app.models import Connection, Role
 from handlers_app.services import ConnectionCheckFailed, connection_delete, connection_save

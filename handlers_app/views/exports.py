@@ -35,7 +35,7 @@ from handlers_app.exports import (
     export_json,
     export_record,
 )
-from handlers_app.forms import HandlerExportForm
+from handlers_app.forms.exports import HandlerExportForm
 from handlers_app.http import HtmxHttpRequest
 from handlers_app.models import Connection, Role
 from handlers_app.secret_flow import secrets_may_leave

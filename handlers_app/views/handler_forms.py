@@ -16,7 +16,6 @@ added handler's page is shown.
 from __future__ import annotations
 
 from dataclasses import replace
-from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -24,33 +23,24 @@ from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.html import format_html
-from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 from django_htmx.http import HttpResponseClientRedirect
 
-from handlers_app.access import connection_for, setup_for, teams_where
-from handlers_app.crypto import DecryptionError
-from handlers_app.forms import HandlerForm
+from handlers_app.access import connection_for
+from handlers_app.forms.handlers import HandlerForm
 from handlers_app.http import HtmxHttpRequest
-from handlers_app.models import ID_MAX_DIGITS, Connection, Role, SavedSetup
-from handlers_app.presets import (
-    setup_as_handler,
-    setup_handler_added,
-    setup_list,
-    setup_settings_with,
-)
+from handlers_app.models import Connection, Role
+from handlers_app.presets import setup_handler_added, setup_settings_with
 from handlers_app.same_place import same_place_as
-from handlers_app.secret_flow import SecretsMayNotGo, secrets_may_go
 from handlers_app.selectors import handler_get, handler_page_number
 from handlers_app.services import handler_changed, handler_create, handler_update
 from handlers_app.sharing import duplicate_name, handler_duplicate
 from handlers_app.soclook import Handler, ListQuery
-from handlers_app.soclook.errors import NotFound, OutcomeUnknown, SoclookError
-from handlers_app.testsend.outcomes import Outcome
-from handlers_app.views.handlers import _list_sent_from, _list_url
+from handlers_app.soclook.errors import NotFound, SoclookError
+from handlers_app.views.form_page import FORM_TEMPLATE, chosen_setup, render_form
+from handlers_app.views.list_page import list_sent_from, list_url
 
-TEMPLATE = "handlers_app/handler_form.html"
 # Sent by the no-JavaScript type picker: show the chosen type's fields, save nothing.
 CHANGE_TYPE = "_change_type"
 # Sent by "Add it anyway" when a handler of the type already sends to the same place.
@@ -62,7 +52,7 @@ SAME_PLACE_OK = "same_place_ok"
 def handler_new(request: HtmxHttpRequest, connection_id: int) -> HttpResponse:
     connection = connection_for(request.user, connection_id, role=Role.EDITOR).connection
     back = _list_query(request, connection)
-    setup, source = _chosen_setup(request, connection)
+    setup, source = chosen_setup(request, connection)
     service_error: SoclookError | None = None
     same_place: str | None = None
     if request.method == "GET":
@@ -106,7 +96,7 @@ def handler_new(request: HtmxHttpRequest, connection_id: int) -> HttpResponse:
                 return _to_list(
                     request, _place_of_added(request, connection, back, handler_id, name)
                 )
-    return _render_form(
+    return render_form(
         request,
         connection=connection,
         form=form,
@@ -115,26 +105,6 @@ def handler_new(request: HtmxHttpRequest, connection_id: int) -> HttpResponse:
         setup=setup,
         same_place=same_place,
     )
-
-
-def _chosen_setup(
-    request: HtmxHttpRequest, connection: Connection
-) -> tuple[SavedSetup | None, Handler | None]:
-    """The saved set-up a new handler starts from (`setup` in the query or the form), with its
-    settings as the form reads them; 404/403 unless the person is an editor of its team, and
-    none (with a message) where its secrets may not go (handlers_app.secret_flow)."""
-    raw = request.POST.get("setup") or request.GET.get("setup", "")
-    if not (raw.isascii() and raw.isdigit()) or len(raw) > ID_MAX_DIGITS:
-        return None, None
-    setup, _membership = setup_for(request.user, int(raw), role=Role.EDITOR)
-    if not secrets_may_go(request.user, source_team_id=setup.team_id, destination=connection):
-        messages.error(request, SecretsMayNotGo.message)
-        return None, None
-    try:
-        return setup, setup_as_handler(setup)
-    except DecryptionError:
-        # Its secrets can no longer be read: the form starts empty, as without a set-up.
-        return None, None
 
 
 @login_required
@@ -146,14 +116,14 @@ def handler_edit(request: HtmxHttpRequest, connection_id: int, handler_id: int) 
         current = handler_get(connection=connection, handler_id=handler_id)
     except NotFound as exc:
         messages.error(request, exc.message)
-        return _to_list(request, _list_url(connection, back))
+        return _to_list(request, list_url(connection, back))
     except SoclookError as exc:
         if request.method == "GET":
             return _render_load_error(request, connection=connection, back=back, error=exc)
         # The stored record is out of reach for now: keep what was typed (secrets aside) and
         # let the next submit read it again.
         form = HandlerForm(initial=request.POST.dict(), editing=True)
-        return _render_form(
+        return render_form(
             request,
             connection=connection,
             form=form,
@@ -178,7 +148,7 @@ def handler_edit(request: HtmxHttpRequest, connection_id: int, handler_id: int) 
             messages.info(
                 request, _("Nothing to save: “%(name)s” is unchanged.") % {"name": current.name}
             )
-            return _to_list(request, _list_url(connection, back, highlight=current.id))
+            return _to_list(request, list_url(connection, back, highlight=current.id))
         if form.is_valid():
             try:
                 saved = handler_update(
@@ -194,8 +164,8 @@ def handler_edit(request: HtmxHttpRequest, connection_id: int, handler_id: int) 
                 service_error = exc
             else:
                 messages.success(request, _("Saved “%(name)s”.") % {"name": saved.name})
-                return _to_list(request, _list_url(connection, back, highlight=saved.id))
-    return _render_form(
+                return _to_list(request, list_url(connection, back, highlight=saved.id))
+    return render_form(
         request,
         connection=connection,
         form=form,
@@ -219,14 +189,14 @@ def handler_duplicate_form(
         source = handler_get(connection=connection, handler_id=handler_id)
     except NotFound as exc:
         messages.error(request, exc.message)
-        return _to_list(request, _list_url(connection, back))
+        return _to_list(request, list_url(connection, back))
     except SoclookError as exc:
         if request.method == "GET":
             return _render_load_error(request, connection=connection, back=back, error=exc)
         # The source is out of reach for now: keep what was typed; the next submit reads it
         # again.
         form = HandlerForm(initial=request.POST.dict())
-        return _render_form(
+        return render_form(
             request,
             connection=connection,
             form=form,
@@ -267,7 +237,7 @@ def handler_duplicate_form(
                 return _to_list(
                     request, _place_of_added(request, connection, back, new_id, name, said=said)
                 )
-    return _render_form(
+    return render_form(
         request,
         connection=connection,
         form=form,
@@ -298,13 +268,13 @@ def handler_fields(
             current = handler_get(connection=connection, handler_id=handler_id)
         except SoclookError as exc:
             load_error = exc
-    setup, source = (None, None) if handler_id is not None else _chosen_setup(request, connection)
+    setup, source = (None, None) if handler_id is not None else chosen_setup(request, connection)
     form = HandlerForm(
         initial={"type": slug}, current=current, editing=handler_id is not None, source=source
     )
     return render(
         request,
-        f"{TEMPLATE}#type_fields",
+        f"{FORM_TEMPLATE}#type_fields",
         {
             "form": form,
             "connection": connection,
@@ -337,7 +307,7 @@ def _test_url(connection: Connection, handler_id: int | None) -> str:
 
 def _list_query(request: HtmxHttpRequest, connection: Connection) -> ListQuery:
     """The list the form was opened from, checked to be this connection's list."""
-    return _list_sent_from(request, connection)
+    return list_sent_from(request, connection)
 
 
 def _place_of_added(
@@ -355,7 +325,7 @@ def _place_of_added(
     number = handler_page_number(connection=connection, query=back, handler_id=handler_id)
     if number is not None:
         messages.success(request, said or _("Added “%(name)s”.") % {"name": name})
-        return _list_url(connection, replace(back, page=number), highlight=handler_id)
+        return list_url(connection, replace(back, page=number), highlight=handler_id)
     unfiltered = replace(back, page=1, type=None, is_enabled=None, search=None)
     number = handler_page_number(connection=connection, query=unfiltered, handler_id=handler_id)
     messages.success(
@@ -363,10 +333,10 @@ def _place_of_added(
         format_html(
             _('Added “{name}”. The filters in force hide it: <a href="{url}">show it</a>.'),
             name=name,
-            url=_list_url(connection, replace(unfiltered, page=number or 1), highlight=handler_id),
+            url=list_url(connection, replace(unfiltered, page=number or 1), highlight=handler_id),
         ),
     )
-    return _list_url(connection, back)
+    return list_url(connection, back)
 
 
 def _to_list(request: HtmxHttpRequest, url: str) -> HttpResponse:
@@ -375,82 +345,16 @@ def _to_list(request: HtmxHttpRequest, url: str) -> HttpResponse:
     return redirect(url)
 
 
-def _render_form(
-    request: HtmxHttpRequest,
-    *,
-    connection: Connection,
-    form: HandlerForm,
-    back: ListQuery,
-    handler_id: int | None = None,
-    current: Handler | None = None,
-    source: Handler | None = None,
-    duplicate_of: int | None = None,
-    service_error: SoclookError | None = None,
-    test_outcome: Outcome | None = None,
-    setup: SavedSetup | None = None,
-    same_place: str | None = None,
-) -> HttpResponse:
-    if source is not None:
-        duplicate_of = source.id
-    # A duplicate's secrets are on the server only, so a test from its form could not use
-    # them: it is tested from the list once saved.
-    test_url = None if duplicate_of is not None else _test_url(connection, handler_id)
-    if duplicate_of is not None:
-        action = reverse("handler_duplicate", args=[connection.pk, duplicate_of])
-        fields_url = reverse("handler_fields", args=[connection.pk])
-    elif handler_id is not None:
-        action = reverse("handler_edit", args=[connection.pk, handler_id])
-        fields_url = reverse("handler_edit_fields", args=[connection.pk, handler_id])
-        if current is not None:
-            fields_url += "?" + urlencode({"stored_type": current.type})
-    else:
-        action = reverse("handler_new", args=[connection.pk])
-        fields_url = reverse("handler_fields", args=[connection.pk])
-        if setup is not None:
-            fields_url += "?" + urlencode({"setup": setup.pk})
-    context: dict[str, Any] = {
-        "connection": connection,
-        "form": form,
-        "current": current,
-        "source": source,
-        "action": action,
-        "fields_url": fields_url,
-        "list_url": _list_url(connection, back),
-        "service_error": service_error,
-        "outcome_unknown": isinstance(service_error, OutcomeUnknown),
-        "handler_gone": isinstance(service_error, NotFound),
-        "test_url": test_url,
-        "test_outcome": test_outcome,
-        "setup": setup,
-        "setups": [] if handler_id is not None else _usable_setups(request, connection),
-        "same_place": same_place,
-    }
-    # Errors come back as a 200 so that htmx swaps the form in place.
-    template = f"{TEMPLATE}#form" if request.htmx else TEMPLATE
-    return render(request, template, context)
-
-
-def _usable_setups(request: HtmxHttpRequest, connection: Connection) -> list[SavedSetup]:
-    """The saved set-ups a new handler of `connection` may start from: those of its team the
-    person edits, and of other teams only where their secrets may go there."""
-    teams = [
-        team
-        for team in teams_where(request.user, role=Role.EDITOR)
-        if secrets_may_go(request.user, source_team_id=team.pk, destination=connection)
-    ]
-    return list(setup_list(teams=teams))
-
-
 def _render_load_error(
     request: HtmxHttpRequest, *, connection: Connection, back: ListQuery, error: SoclookError
 ) -> HttpResponse:
     return render(
         request,
-        TEMPLATE,
+        FORM_TEMPLATE,
         {
             "connection": connection,
             "load_error": error,
-            "list_url": _list_url(connection, back),
+            "list_url": list_url(connection, back),
             "retry_url": request.get_full_path(),
         },
     )

@@ -13,16 +13,15 @@ import math
 from dataclasses import dataclass, replace
 from functools import partial
 from typing import Any
-from urllib.parse import urlencode, urlsplit
+from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.http import HttpResponse, QueryDict
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.functional import SimpleLazyObject
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.gzip import gzip_page
@@ -55,16 +54,19 @@ from handlers_app.soclook.errors import (
 from handlers_app.soclook.types import filter_types, get_handler_type
 from handlers_app.testsend.service import tests_version
 from handlers_app.views.bulk import linked_flows
+from handlers_app.views.list_page import (
+    HIGHLIGHT_PARAM,
+    LIST_TEMPLATE,
+    back_query,
+    list_sent_from,
+    list_url,
+)
 
-TEMPLATE = "handlers_app/handler_list.html"
 DELETE_TEMPLATE = "handlers_app/handler_delete.html"
 MORE_TEMPLATE = "handlers_app/handler_more.html"
 FILTERS_FORM_ID = "handler-filters"
 # The status filter offers the usual state first.
 STATUS_FILTER_ORDER = (HandlerStatus.ENABLED, HandlerStatus.DISABLED, HandlerStatus.PENDING)
-DEFAULT_QUERY = ListQuery()
-# The list's address names the row just saved, to mark it (not part of the list's query).
-HIGHLIGHT_PARAM = "highlight"
 # The first click on a date column shows the newest first; on the name, A to Z.
 SORT_COLUMNS: dict[str, tuple[Any, str]] = {
     "name": (gettext_lazy("Name"), "ASC"),
@@ -84,55 +86,15 @@ class SortColumn:
 # --- the list's address ------------------------------------------------------------------------
 
 
-def _list_url(
-    connection: Connection,
-    query: ListQuery | None = None,
-    *,
-    refresh: bool = False,
-    highlight: int | None = None,
-) -> str:
-    url = connection.get_absolute_url()
-    params = query.to_params(omit_defaults=True) if query is not None else {}
-    if refresh:
-        params["refresh"] = "1"
-    if highlight is not None:
-        params[HIGHLIGHT_PARAM] = str(highlight)
-    return f"{url}?{urlencode(params)}" if params else url
-
-
 def _with_query(url: str, query: ListQuery) -> str:
     params = query.to_params(omit_defaults=True)
     return f"{url}?{urlencode(params)}" if params else url
 
 
-def _list_sent_from(request: HtmxHttpRequest, connection: Connection) -> ListQuery:
-    """The list a page was opened from, to go back to as it was: its form's `next` field, a
-    link's `?next=`, or else the Referer. A list row's Edit and Delete carry no `next`, which
-    would be the same on each of a page's rows (up to 1000): the browser names the list
-    they were clicked on, and with that header missing the plain list is the way back."""
-    candidate = request.POST.get("next") or request.GET.get("next") or ""
-    return _back_query(request, connection, candidate or request.headers.get("Referer", ""))
-
-
-def _back_query(request: HtmxHttpRequest, connection: Connection, candidate: str) -> ListQuery:
-    """The list query of the page a form was sent from (its `next` field), if it is safe. A
-    bare query ("?page=2", what a list row's links carry) is the list's own."""
-    if candidate.startswith("?"):
-        return ListQuery.from_params(QueryDict(candidate[1:]))
-    if not candidate or not url_has_allowed_host_and_scheme(
-        candidate, allowed_hosts={request.get_host()}, require_https=request.is_secure()
-    ):
-        return DEFAULT_QUERY
-    parts = urlsplit(candidate)
-    if parts.path != _list_url(connection):
-        return DEFAULT_QUERY
-    return ListQuery.from_params(QueryDict(parts.query))
-
-
 def _new_url(connection: Connection, query: ListQuery) -> str:
     """The add page, which comes back to this list (`next`) once the handler is added."""
     url = reverse("handler_new", args=[connection.pk])
-    return f"{url}?{urlencode({'next': _list_url(connection, query)})}"
+    return f"{url}?{urlencode({'next': list_url(connection, query)})}"
 
 
 # --- the table ---------------------------------------------------------------------------------
@@ -147,7 +109,7 @@ def _sort_columns(connection: Connection, query: ListQuery) -> dict[str, SortCol
         else:
             direction = "DESC" if current == "ASC" else "ASC"
             aria_sort = "ascending" if current == "ASC" else "descending"
-        url = _list_url(connection, replace(query, page=1, order_by=key, order_type=direction))
+        url = list_url(connection, replace(query, page=1, order_by=key, order_type=direction))
         columns[key] = SortColumn(key=key, label=label, url=url, aria_sort=aria_sort)
     return columns
 
@@ -191,10 +153,10 @@ def _table_context(
         "search_max_length": SEARCH_MAX_LENGTH,
         "snapshot_size": SNAPSHOT_SIZE,
         "params": query.to_params(omit_defaults=True),
-        "list_url": _list_url(connection),
-        "back_url": _list_url(connection, query),
-        "refresh_url": _list_url(connection, query, refresh=True),
-        "clear_url": _list_url(
+        "list_url": list_url(connection),
+        "back_url": list_url(connection, query),
+        "refresh_url": list_url(connection, query, refresh=True),
+        "clear_url": list_url(
             connection, replace(query, page=1, type=None, is_enabled=None, search=None)
         ),
         # The export takes the list's filter (and its order), not its page.
@@ -257,7 +219,7 @@ def _render_table(
     context["refresh_filters"] = request.htmx.trigger != FILTERS_FORM_ID
     # The add link in the page's header comes back to the list as it now is.
     context["refresh_add_link"] = True
-    response = render(request, f"{TEMPLATE}#table", context)
+    response = render(request, f"{LIST_TEMPLATE}#table", context)
     if push:
         # The address bar shows the list as it is (no empty fields, a page that exists), and
         # showing the same list again adds no history entry.
@@ -284,7 +246,7 @@ def handler_list(request: HtmxHttpRequest, connection_id: int) -> HttpResponse:
         return _render_table(request, access, query, push=True, refresh=refresh)
     highlight = _as_id(request.GET.get(HIGHLIGHT_PARAM))
     return render(
-        request, TEMPLATE, _table_context(access, query, refresh=refresh, highlight=highlight)
+        request, LIST_TEMPLATE, _table_context(access, query, refresh=refresh, highlight=highlight)
     )
 
 
@@ -299,7 +261,7 @@ def handler_toggle(request: HtmxHttpRequest, connection_id: int, handler_id: int
     second click on a stale page does not undo the first."""
     access = connection_for(request.user, connection_id, role=Role.EDITOR)
     connection = access.connection
-    query = _back_query(request, connection, request.POST.get("next", ""))
+    query = back_query(request, connection, request.POST.get("next", ""))
     enabled = request.POST.get("is_enabled") == "1"
     handler: Handler | None = None
     gone = False
@@ -318,21 +280,21 @@ def handler_toggle(request: HtmxHttpRequest, connection_id: int, handler_id: int
         messages.success(request, _switched_message(handler))
 
     if not request.htmx:
-        return redirect(_list_url(connection, query))
+        return redirect(list_url(connection, query))
     if gone:
         return HttpResponse("")
     context = {
         "connection": connection,
         "can_edit": True,
-        "list_url": _list_url(connection),
-        "back_url": _list_url(connection, query),
+        "list_url": list_url(connection),
+        "back_url": list_url(connection, query),
     }
     if handler is not None:
         last_changes = handler_last_changes(connection=connection, handler_ids=[handler.id])
         last_tests = handler_last_tests(connection=connection, handler_ids=[handler.id])
         return render(
             request,
-            f"{TEMPLATE}#row",
+            f"{LIST_TEMPLATE}#row",
             {**context, "handler": handler, "last_changes": last_changes, "last_tests": last_tests},
         )
     # The record could not be read, so only the switch is re-rendered, as it was before.
@@ -345,7 +307,7 @@ def handler_toggle(request: HtmxHttpRequest, connection_id: int, handler_id: int
         created=None,
         last_changed=None,
     )
-    response = render(request, f"{TEMPLATE}#switch", {**context, "handler": previous})
+    response = render(request, f"{LIST_TEMPLATE}#switch", {**context, "handler": previous})
     return retarget(response, f"#status-{handler_id}")
 
 
@@ -365,7 +327,7 @@ def handler_remove(request: HtmxHttpRequest, connection_id: int, handler_id: int
     """GET asks to confirm (a dialog with htmx, a page without); POST deletes."""
     access = connection_for(request.user, connection_id, role=Role.EDITOR)
     connection = access.connection
-    query = _list_sent_from(request, connection)
+    query = list_sent_from(request, connection)
     if request.method == "GET":
         return _confirm_delete(request, access, handler_id, query)
 
@@ -383,7 +345,7 @@ def handler_remove(request: HtmxHttpRequest, connection_id: int, handler_id: int
                 request, _("The handler was not deleted: %(reason)s") % {"reason": exc.message}
             )
         if not request.htmx:
-            return redirect(_list_url(connection, query))
+            return redirect(list_url(connection, query))
         response = HttpResponse("")
         trigger_client_event(response, "closeModal")
         return reswap(response, "none")
@@ -391,7 +353,7 @@ def handler_remove(request: HtmxHttpRequest, connection_id: int, handler_id: int
         messages.success(request, _("Deleted “%(name)s”.") % {"name": current.name})
 
     if not request.htmx:
-        return redirect(_list_url(connection, query))
+        return redirect(list_url(connection, query))
     response = _render_table(request, access, query, push=False)
     trigger_client_event(response, "closeModal")
     return response
@@ -405,14 +367,14 @@ def handler_more(request: HtmxHttpRequest, connection_id: int, handler_id: int) 
     cannot say, the actions are offered all the same, and each reports for itself."""
     access = connection_for(request.user, connection_id, role=Role.EDITOR)
     connection = access.connection
-    query = _list_sent_from(request, connection)
+    query = list_sent_from(request, connection)
     handler: Handler | None = None
     try:
         handler = handler_get(connection=connection, handler_id=handler_id)
     except NotFound as exc:
         messages.warning(request, exc.message)
         if not request.htmx:
-            return redirect(_list_url(connection, query))
+            return redirect(list_url(connection, query))
         response = _render_table(request, access, query, push=False)
         trigger_client_event(response, "closeModal")
         return reswap(retarget(response, "#handler-table"), "outerHTML")
@@ -422,7 +384,7 @@ def handler_more(request: HtmxHttpRequest, connection_id: int, handler_id: int) 
         "connection": connection,
         "handler": handler,
         "handler_id": handler_id,
-        "back_url": _list_url(connection, query),
+        "back_url": list_url(connection, query),
         "savable": handler is None or handler.handler_type.is_known,
     }
     template = f"{MORE_TEMPLATE}#dialog" if request.htmx else MORE_TEMPLATE
@@ -440,7 +402,7 @@ def _confirm_delete(
     except NotFound as exc:
         messages.warning(request, exc.message)
         if not request.htmx:
-            return redirect(_list_url(connection, query))
+            return redirect(list_url(connection, query))
         response = _render_table(request, access, query, push=False)
         response = retarget(response, "#handler-table")
         return reswap(response, "outerHTML")
@@ -451,7 +413,7 @@ def _confirm_delete(
         "handler": handler,
         "handler_id": handler_id,
         "error": error,
-        "back_url": _list_url(connection, query),
+        "back_url": list_url(connection, query),
         "action": reverse("handler_delete", args=[connection.pk, handler_id]),
     }
     template = f"{DELETE_TEMPLATE}#dialog" if request.htmx else DELETE_TEMPLATE

@@ -36,7 +36,7 @@ from handlers_app.batches import (
     job_waiting_seconds,
 )
 from handlers_app.csv_files import csv_response
-from handlers_app.forms import HandlerImportForm
+from handlers_app.forms.imports import HandlerImportForm
 from handlers_app.http import HtmxHttpRequest
 from handlers_app.imports.jobs import import_job_create, import_jobs_recent, preview_expired
 from handlers_app.imports.reading import ParsedRow, template_rows

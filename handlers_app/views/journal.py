@@ -15,7 +15,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from handlers_app.access import connection_for, memberships_of
 from handlers_app.crypto import DecryptionError
-from handlers_app.forms import JournalFilterForm
+from handlers_app.forms.journal import JournalFilterForm
 from handlers_app.http import HtmxHttpRequest
 from handlers_app.journal.diff import ChangeLine, change_lines, handler_changes
 from handlers_app.journal.export import journal_csv

@@ -21,7 +21,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 from handlers_app.access import connection_for, connections_where, setup_for, team_for
 from handlers_app.batches import SelectionInvalid, selection_from_params, selection_handlers
 from handlers_app.crypto import DecryptionError
-from handlers_app.forms import SetupApplyForm, SetupForm, SetupSaveForm
+from handlers_app.forms.setups import SetupApplyForm, SetupForm, SetupSaveForm
 from handlers_app.http import HtmxHttpRequest
 from handlers_app.models import Membership, Role, SavedSetup
 from handlers_app.presets import (

@@ -36,7 +36,7 @@ from handlers_app.batches import (
     selection_from_params,
     selection_handlers,
 )
-from handlers_app.forms import CopyDestinationForm
+from handlers_app.forms.copying import CopyDestinationForm
 from handlers_app.http import HtmxHttpRequest
 from handlers_app.models import Connection, Role
 from handlers_app.sharing import copy_job_create, copy_plan

@@ -19,7 +19,8 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from django_htmx.http import HttpResponseClientRedirect
 
 from handlers_app.access import team_for
-from handlers_app.forms import InvitationForm, InvitationSignupForm, MemberRoleForm, TeamForm
+from handlers_app.forms.accounts import InvitationSignupForm
+from handlers_app.forms.teams import InvitationForm, MemberRoleForm, TeamForm
 from handlers_app.http import HtmxHttpRequest
 from handlers_app.models import Invitation, Membership, Role, Team
 from handlers_app.teams import (

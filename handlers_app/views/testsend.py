@@ -20,7 +20,7 @@ from django.views.decorators.http import require_POST
 from django_htmx.http import reswap
 
 from handlers_app.access import connection_for
-from handlers_app.forms import HandlerForm
+from handlers_app.forms.handlers import HandlerForm
 from handlers_app.http import HtmxHttpRequest
 from handlers_app.journal.queries import handler_last_changes, handler_last_tests
 from handlers_app.models import Connection, Role, SavedSetup
@@ -31,10 +31,8 @@ from handlers_app.soclook import Handler
 from handlers_app.soclook.errors import NotFound, SoclookError
 from handlers_app.testsend.outcomes import Outcome, Result
 from handlers_app.testsend.service import handler_test_send
-from handlers_app.views.handler_forms import TEMPLATE as FORM_TEMPLATE
-from handlers_app.views.handler_forms import _chosen_setup, _render_form
-from handlers_app.views.handlers import TEMPLATE as LIST_TEMPLATE
-from handlers_app.views.handlers import _back_query, _list_url
+from handlers_app.views.form_page import FORM_TEMPLATE, chosen_setup, render_form
+from handlers_app.views.list_page import LIST_TEMPLATE, back_query, list_url
 
 
 @login_required
@@ -43,7 +41,7 @@ def handler_form_test(request: HtmxHttpRequest, connection_id: int) -> HttpRespo
     """A test with what is typed into the create form; started from a saved set-up, a secret
     left empty is the set-up's."""
     connection = connection_for(request.user, connection_id, role=Role.EDITOR).connection
-    setup, source = _chosen_setup(request, connection)
+    setup, source = chosen_setup(request, connection)
     form = HandlerForm(request.POST, source=source)
     outcome = _test_typed(request, connection=connection, form=form, current=None, setup=setup)
     return _form_answer(request, connection=connection, form=form, outcome=outcome, setup=setup)
@@ -85,7 +83,7 @@ def handler_test(request: HtmxHttpRequest, connection_id: int, handler_id: int) 
     """A test with the settings stored in Soclook, from a row of the list."""
     access = connection_for(request.user, connection_id, role=Role.EDITOR)
     connection = access.connection
-    query = _back_query(request, connection, request.POST.get("next", ""))
+    query = back_query(request, connection, request.POST.get("next", ""))
     handler: Handler | None = None
     try:
         handler = handler_get(connection=connection, handler_id=handler_id)
@@ -94,7 +92,7 @@ def handler_test(request: HtmxHttpRequest, connection_id: int, handler_id: int) 
         if request.htmx:
             # Gone from Soclook: its row leaves the list.
             return HttpResponse("")
-        return redirect(_list_url(connection, query))
+        return redirect(list_url(connection, query))
     except SoclookError as exc:
         outcome = _could_not_load(exc)
     else:
@@ -110,7 +108,7 @@ def handler_test(request: HtmxHttpRequest, connection_id: int, handler_id: int) 
     if not request.htmx or handler is None:
         _as_message(request, outcome, handler)
         if not request.htmx:
-            return redirect(_list_url(connection, query))
+            return redirect(list_url(connection, query))
         return reswap(HttpResponse(""), "none")
     return render(
         request,
@@ -118,8 +116,8 @@ def handler_test(request: HtmxHttpRequest, connection_id: int, handler_id: int) 
         {
             "connection": connection,
             "can_edit": True,
-            "list_url": _list_url(connection),
-            "back_url": _list_url(connection, query),
+            "list_url": list_url(connection),
+            "back_url": list_url(connection, query),
             "handler": handler,
             "last_changes": handler_last_changes(connection=connection, handler_ids=[handler.id]),
             "last_tests": handler_last_tests(connection=connection, handler_ids=[handler.id]),
@@ -178,11 +176,11 @@ def _form_answer(
 ) -> HttpResponse:
     if request.htmx:
         return render(request, f"{FORM_TEMPLATE}#test_result", {"test_outcome": outcome})
-    return _render_form(
+    return render_form(
         request,
         connection=connection,
         form=form,
-        back=_back_query(request, connection, request.POST.get("next", "")),
+        back=back_query(request, connection, request.POST.get("next", "")),
         handler_id=handler_id,
         current=current,
         test_outcome=outcome,
