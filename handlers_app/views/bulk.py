@@ -45,6 +45,9 @@ from handlers_app.soclook import ListQuery
 from handlers_app.soclook.errors import SoclookError
 
 CONFIRM_TEMPLATE = "handlers_app/bulk_confirm.html"
+# The jobs this session stopped (the newest few), so that the job page says who did.
+STOPPED_HERE_KEY = "bulk_jobs_stopped"
+STOPPED_HERE_KEPT = 20
 JOB_TEMPLATE = "handlers_app/bulk_job.html"
 
 # The bulk bar's actions that belong to other pages: the route each opens, and its label.
@@ -146,6 +149,7 @@ def handler_bulk_job(request: HtmxHttpRequest, connection_id: int, job_id: int) 
     template = f"{JOB_TEMPLATE}#progress" if request.htmx else JOB_TEMPLATE
     context = _job_context(connection, job)
     context["destination"] = _destination_seen_by(request.user, job)
+    context["stopped_by_you"] = job.pk in request.session.get(STOPPED_HERE_KEY, [])
     return render(request, template, context)
 
 
@@ -156,6 +160,9 @@ def handler_bulk_cancel(request: HtmxHttpRequest, connection_id: int, job_id: in
     job = _job_for(connection, job_id)
     if job.is_active:
         bulk_job_stop(job=job)
+        # Whoever stopped it is told "You stopped it", the rest of the team "Someone on the team".
+        stopped = request.session.get(STOPPED_HERE_KEY, [])
+        request.session[STOPPED_HERE_KEY] = [*stopped, job.pk][-STOPPED_HERE_KEPT:]
         messages.info(request, _("Cancelled: the handlers not reached yet are left as they were."))
     return redirect(_job_url(job))
 
@@ -199,6 +206,8 @@ def _job_context(connection: Connection, job: BulkJob) -> dict[str, Any]:
         "counts": counts,
         "total": total,
         "settled": total - open_count,
+        # The handlers the job reached: a stopped job's "not sent" ones never were.
+        "reached": total - open_count - counts[BulkItemOutcome.NOT_SENT],
         "waiting_seconds": waiting_seconds,
         "stalled": bulk_job_stalled(job),
         "job_url": _job_url(job),
