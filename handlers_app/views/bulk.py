@@ -43,6 +43,7 @@ from handlers_app.http import HtmxHttpRequest
 from handlers_app.models import BulkAction, BulkItemOutcome, BulkJob, Connection, Role
 from handlers_app.soclook import ListQuery
 from handlers_app.soclook.errors import SoclookError
+from handlers_app.views.list_place import list_at, place_from, place_of, with_place
 
 CONFIRM_TEMPLATE = "handlers_app/bulk_confirm.html"
 # The jobs this session stopped (the newest few), so that the job page says who did.
@@ -57,6 +58,8 @@ LINKED_FLOWS: dict[str, tuple[str, Any]] = {
     "export": ("handler_export", gettext_lazy("Export")),
     "save_presets": ("setup_save_many", gettext_lazy("Save as set-ups")),
 }
+
+FLOWS_WITH_PAGES = ("copy", "save_presets")
 
 
 def linked_flows(connection: Connection) -> list[tuple[str, Any]]:
@@ -92,7 +95,11 @@ def handler_bulk(request: HtmxHttpRequest, connection_id: int) -> HttpResponse:
         url = _flow_url(LINKED_FLOWS[action_name][0], connection)
         if url is None:
             raise Http404
-        return redirect(f"{url}?{urlencode(selection.to_params(), safe=',')}")
+        url = f"{url}?{urlencode(selection.to_params(), safe=',')}"
+        if action_name in FLOWS_WITH_PAGES:
+            # Their pages lead back to the list as it was (an export is only a download).
+            url = with_place(url, place_of(ListQuery.from_params(params)))
+        return redirect(url)
     if action_name not in BulkAction.values:
         messages.warning(request, _("Choose what to do with the ticked handlers."))
         return redirect(_back_url(connection, params))
@@ -121,7 +128,7 @@ def handler_bulk(request: HtmxHttpRequest, connection_id: int) -> HttpResponse:
             connection=connection, user=request.user, action=action, handlers=to_change
         )
         bulk_job_start(job=job)
-        return redirect(_job_url(job))
+        return redirect(with_place(_job_url(job), place_of(ListQuery.from_params(params))))
     return render(
         request,
         CONFIRM_TEMPLATE,
@@ -147,7 +154,7 @@ def handler_bulk_job(request: HtmxHttpRequest, connection_id: int, job_id: int) 
     job = _job_for(connection, job_id)
     bulk_job_mark_list_refreshed(job=job)
     template = f"{JOB_TEMPLATE}#progress" if request.htmx else JOB_TEMPLATE
-    context = _job_context(connection, job)
+    context = _job_context(connection, job, place=place_from(request.GET))
     context["destination"] = _destination_seen_by(request.user, job)
     context["stopped_by_you"] = job.pk in request.session.get(STOPPED_HERE_KEY, [])
     return render(request, template, context)
@@ -164,7 +171,7 @@ def handler_bulk_cancel(request: HtmxHttpRequest, connection_id: int, job_id: in
         stopped = request.session.get(STOPPED_HERE_KEY, [])
         request.session[STOPPED_HERE_KEY] = [*stopped, job.pk][-STOPPED_HERE_KEPT:]
         messages.info(request, _("Cancelled: the handlers not reached yet are left as they were."))
-    return redirect(_job_url(job))
+    return redirect(with_place(_job_url(job), place_from(request.GET)))
 
 
 def _destination_seen_by(user: Any, job: BulkJob) -> Connection | None:
@@ -189,7 +196,8 @@ def _job_for(connection: Connection, job_id: int) -> BulkJob:
     return job
 
 
-def _job_context(connection: Connection, job: BulkJob) -> dict[str, Any]:
+def _job_context(connection: Connection, job: BulkJob, *, place: str = "") -> dict[str, Any]:
+    """What a job's page shows; `place` is the list it was started from (list_place)."""
     counts = bulk_job_counts(job)
     total = sum(counts.values())
     open_count = counts[BulkItemOutcome.PENDING] + counts[BulkItemOutcome.SENDING]
@@ -210,9 +218,11 @@ def _job_context(connection: Connection, job: BulkJob) -> dict[str, Any]:
         "reached": total - open_count - counts[BulkItemOutcome.NOT_SENT],
         "waiting_seconds": waiting_seconds,
         "stalled": bulk_job_stalled(job),
-        "job_url": _job_url(job),
-        "cancel_url": reverse("handler_bulk_cancel", args=[connection.pk, job.pk]),
-        "list_url": connection.get_absolute_url(),
+        "job_url": with_place(_job_url(job), place),
+        "cancel_url": with_place(
+            reverse("handler_bulk_cancel", args=[connection.pk, job.pk]), place
+        ),
+        "list_url": list_at(connection, place),
     }
 
 

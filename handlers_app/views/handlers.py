@@ -55,6 +55,7 @@ from handlers_app.soclook.errors import (
 from handlers_app.soclook.types import filter_types, get_handler_type
 from handlers_app.testsend.service import tests_version
 from handlers_app.views.bulk import linked_flows
+from handlers_app.views.list_place import place_of
 
 TEMPLATE = "handlers_app/handler_list.html"
 DELETE_TEMPLATE = "handlers_app/handler_delete.html"
@@ -483,6 +484,8 @@ def handler_more(request: HtmxHttpRequest, connection_id: int, handler_id: int) 
         "handler": handler,
         "handler_id": handler_id,
         "back_url": _list_url(connection, query),
+        # The flows it leads to come back to the list as it was (views/list_place.py).
+        "place": place_of(query),
         "savable": handler is None or handler.handler_type.is_known,
     }
     template = f"{MORE_TEMPLATE}#dialog" if request.htmx else MORE_TEMPLATE

@@ -42,6 +42,7 @@ from handlers_app.sharing import (
 )
 from handlers_app.soclook import Handler
 from handlers_app.soclook.errors import SoclookError
+from handlers_app.views.list_place import NEXT_PARAM, list_at, place_from, with_place
 
 TEMPLATE = "handlers_app/handler_copy.html"
 
@@ -57,13 +58,18 @@ def handlers_copy_view(request: HtmxHttpRequest, connection_id: int) -> HttpResp
     form = CopyDestinationForm(
         params if "destination" in params else None, destinations=destinations
     )
+    # The list it came from, to go back to as it was (its filter, order and page).
+    place = place_from(params)
+    selection_params = selection.to_params() if selection else {}
+    if place:
+        selection_params = {**selection_params, NEXT_PARAM: place}
     context: dict[str, Any] = {
         "connection": connection,
         "form": form,
         "has_destinations": destinations.exists(),
-        "selection_params": selection.to_params() if selection else {},
+        "selection_params": selection_params,
         "action": reverse("handlers_copy", args=[connection.pk]),
-        "list_url": connection.get_absolute_url(),
+        "list_url": list_at(connection, place),
         "max_handlers": BULK_MAX_HANDLERS,
         "run_at_once_up_to": RUN_AT_ONCE_UP_TO,
     }
@@ -92,7 +98,8 @@ def handlers_copy_view(request: HtmxHttpRequest, connection_id: int) -> HttpResp
     if request.method == "GET":
         return _render(request, context, plan=plan)
     if sum(not item.skipped for item in plan) > RUN_AT_ONCE_UP_TO:
-        return _copy_in_background(request, connection, destination, plan)
+        response = _copy_in_background(request, connection, destination, plan)
+        return redirect(with_place(response.url, place))
     results = handlers_copy(destination=destination, user=request.user, plan=plan)
     counts = {outcome: 0 for outcome in CopyOutcome}
     for result in results:
