@@ -119,5 +119,8 @@ def test_a_swapped_row_or_filter_form_does_not_carry_over_an_empty_inline_style(
     expect(page.locator("#handler-table-summary")).to_contain_text("Showing 26")
     page.get_by_role("link", name="Name", exact=True).click()
     expect(page.locator("th[aria-sort]")).to_have_attribute("aria-sort", "ascending")
+    page.evaluate(leave_empty_style, "#sort-select")
+    page.get_by_label("Sort by").select_option("status:ASC")
+    expect(page.locator("th[aria-sort]")).to_contain_text("Status")
     assert page.evaluate("window.cspViolations") == []
     assert [text for text in console if "Content Security Policy" in text] == []

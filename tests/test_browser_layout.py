@@ -61,6 +61,21 @@ FOCUSABLE_OUT_OF_VIEW = """() => {
 }"""
 
 
+# On a phone, the list's controls a finger aims at that are smaller than 44 by 44 px.
+SMALL_TOUCH_TARGETS = """() => {
+  const small = [];
+  const targets = ".pagination .page-link, #handler-table tbody .actions > *,"
+    + " #handler-table tbody [id^=status-] > button, .bulk-bar .btn, #sort-select";
+  document.querySelectorAll(targets).forEach((el) => {
+    const box = el.getBoundingClientRect();
+    if (box.width && (box.width < 44 || box.height < 44)) {
+      small.push(`${el.id || el.textContent.trim()} ${box.width}x${box.height}`);
+    }
+  });
+  return small;
+}"""
+
+
 def set_language(page: Page, language: str) -> None:
     page.context.add_cookies(
         [{"name": settings.LANGUAGE_COOKIE_NAME, "value": language, "url": page.url}]
@@ -193,6 +208,8 @@ def test_every_page_fits_the_window_for_a_staff_account(
             screenshot(page, f"layout-staff-{name}-{width}-{language}")
         if name == "list":
             expect(page.locator("#sort-select")).to_be_visible()
+            if width <= 390:
+                assert page.evaluate(SMALL_TOUCH_TARGETS) == []
     # The top bar opened on a narrow screen fits too.
     toggler = page.locator(".navbar-toggler")
     if toggler.is_visible():
