@@ -199,6 +199,8 @@ LANGUAGE_COOKIE_HTTPONLY = True
 LANGUAGE_COOKIE_SAMESITE = "Lax"
 TIME_ZONE = env.str("TIME_ZONE", default="UTC")
 USE_I18N = True
+# One date format per language on every page (dashboard/formats/<language>/formats.py).
+FORMAT_MODULE_PATH = ["dashboard.formats"]
 USE_TZ = True
 
 STATIC_URL = "static/"

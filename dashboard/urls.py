@@ -33,3 +33,8 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
 ]
+
+# The dashboard's own error pages (handlers_app/views/errors.py).
+handler403 = "handlers_app.views.errors.permission_denied"
+handler404 = "handlers_app.views.errors.page_not_found"
+handler500 = "handlers_app.views.errors.server_error"

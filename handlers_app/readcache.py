@@ -531,6 +531,8 @@ def _searched_text(row: _Row) -> str:
 def _sort_key(order_by: str | None) -> Callable[[_Row], Any]:
     if order_by == "name":
         return lambda row: (row.name.casefold(), row.id)
+    if order_by in ("type", "status"):
+        return lambda row: (getattr(row, order_by), row.id)
     if order_by in ("datetime", "last_datetime"):
         column = "created" if order_by == "datetime" else "last_changed"
 

@@ -44,7 +44,7 @@ def test_an_editor_switches_off_several_handlers_and_watches_the_progress(
         box = rows.nth(index).locator("input[name=ids]")
         box.check()
         ticked.append(int(box.get_attribute("value")))
-    expect(page.locator("#bulk-count")).to_have_text(f"({COUNT} ticked)")
+    expect(page.locator("#bulk-count")).to_have_text(f"Selected: {COUNT}")
     page.get_by_role("button", name="Switch off", exact=True).click()
 
     expect(page.locator("#bulk-summary")).to_contain_text(f"{COUNT} handlers will be switched off.")
@@ -88,14 +88,34 @@ def test_select_this_page_ticks_every_row_and_survives_a_page_change(
     expect(boxes).to_have_count(25)
     for index in range(25):
         expect(boxes.nth(index)).to_be_checked()
-    expect(page.locator("#bulk-count")).to_have_text("(25 ticked)")
+    expect(page.locator("#bulk-count")).to_have_text("Selected: 25")
 
     page.locator("#page-next").click()
     expect(page.locator("input[name=ids]")).to_have_count(15)
-    expect(page.locator("#bulk-count")).to_have_text("(0 ticked)")
+    expect(page.locator("#bulk-count")).to_have_text("Selected: 0")
     expect(page.get_by_label("Select this page")).not_to_be_checked()
     page.locator("input[name=ids]").first.check()
-    expect(page.locator("#bulk-count")).to_have_text("(1 ticked)")
+    expect(page.locator("#bulk-count")).to_have_text("Selected: 1")
+
+    # "Select all" chooses every handler of the list, and the bar says so.
+    page.locator("#bulk-all").check()
+    expect(page.locator("#bulk-count")).to_have_text("Selected: all 40")
+    page.locator("#bulk-all").uncheck()
+    expect(page.locator("#bulk-count")).to_have_text("Selected: 1")
+
+
+def test_the_bulk_bar_stays_in_view_while_rows_further_down_are_ticked(
+    page, editor: User, connection: Connection, sandbox: Sandbox
+) -> None:
+    page.set_viewport_size({"width": 390, "height": 800})
+    sign_in(page, editor)
+    page.goto(reverse("handler_list", args=[connection.pk]))
+    row = page.locator("input[name=ids]").nth(15)
+    row.check()
+    bar = page.locator("#bulk-form").bounding_box()
+    assert bar is not None and 0 <= bar["y"] < 800, bar
+    expect(page.locator("#bulk-count")).to_be_in_viewport()
+    expect(page.locator("#bulk-disable")).to_be_in_viewport()
 
 
 @pytest.mark.parametrize("language", ["en", "ru"])

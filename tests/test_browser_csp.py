@@ -90,3 +90,37 @@ def test_a_reload_of_the_table_shows_one_indicator(
     assert visible_indicators == 1
     release[0].continue_()
     expect(page.locator("#handler-table-summary")).to_contain_text("Showing 26")
+
+
+def test_a_swapped_row_or_filter_form_does_not_carry_over_an_empty_inline_style(
+    page: Page, editor: User, connection: Connection, sandbox, api_key: str
+) -> None:
+    """A script (Bootstrap's, a browser extension's) may leave `style=""` on an element through
+    the style object, which the policy allows; htmx must not write it back as an attribute
+    when it swaps in the element's new version, which the policy refuses."""
+    console: list[str] = []
+    page.on("console", lambda message: console.append(message.text))
+    page.add_init_script(RECORD_VIOLATIONS)
+    handler = sandbox.handlers(api_key)[2]
+    sign_in(page, editor)
+    page.goto(reverse("handler_list", args=[connection.pk]))
+    leave_empty_style = """(selector) => {
+      const el = document.querySelector(selector);
+      el.style.color = "red";
+      el.style.color = "";
+    }"""
+    page.evaluate(leave_empty_style, f"#handler-{handler['id']}")
+    switch = page.get_by_role("button", name=f"Enable {handler['name']}", exact=True)
+    switch.click()
+    expect(switch).to_have_attribute("aria-pressed", "false")
+    page.evaluate(leave_empty_style, "#filter-type")
+    page.evaluate(leave_empty_style, "#handler-table")
+    page.get_by_role("link", name="Next page").click()
+    expect(page.locator("#handler-table-summary")).to_contain_text("Showing 26")
+    page.get_by_role("link", name="Name", exact=True).click()
+    expect(page.locator("th[aria-sort]")).to_have_attribute("aria-sort", "ascending")
+    page.evaluate(leave_empty_style, "#sort-select")
+    page.get_by_label("Sort by").select_option("status:ASC")
+    expect(page.locator("th[aria-sort]")).to_contain_text("Status")
+    assert page.evaluate("window.cspViolations") == []
+    assert [text for text in console if "Content Security Policy" in text] == []

@@ -10,12 +10,12 @@ from django.urls import reverse
 from django.utils import timezone
 from playwright.sync_api import Page, expect
 
-from handlers_app.models import Connection, JournalAction, JournalEntry
+from handlers_app.models import Connection, JournalAction, JournalEntry, SavedSetup
 from tests.helpers import ARTIFACTS, screenshot, sign_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
-WIDTHS = [390, 1024, 1280, 1920]
+WIDTHS = [360, 390, 768, 1024, 1366, 1920]
 LANGUAGES = ["en", "ru"]
 
 # Every element that could scroll sideways: the page itself and each table with its wrapper.
@@ -42,6 +42,37 @@ ACTIONS_OUT_OF_VIEW = """() => {
     });
   });
   return out;
+}"""
+
+
+# Every control a person can reach with Tab that lies (even in part) outside the window.
+FOCUSABLE_OUT_OF_VIEW = """() => {
+  const out = [];
+  const controls = "a[href], button, input:not([type=hidden]), select, textarea, [tabindex='0']";
+  document.querySelectorAll(controls).forEach((el) => {
+    if (el.disabled || el.closest("[hidden], .modal:not(.show), .collapse:not(.show)")) return;
+    const box = el.getBoundingClientRect();
+    if (!el.getClientRects().length || el.matches(".visually-hidden-focusable")) return;
+    if (box.left < -1 || box.right > window.innerWidth + 1) {
+      out.push(`${el.tagName}#${el.id} ${el.textContent.trim().slice(0, 30)} ${box.left}`);
+    }
+  });
+  return out;
+}"""
+
+
+# On a phone, the list's controls a finger aims at that are smaller than 44 by 44 px.
+SMALL_TOUCH_TARGETS = """() => {
+  const small = [];
+  const targets = ".pagination .page-link, #handler-table tbody .actions > *,"
+    + " #handler-table tbody [id^=status-] > button, .bulk-bar .btn, #sort-select";
+  document.querySelectorAll(targets).forEach((el) => {
+    const box = el.getBoundingClientRect();
+    if (box.width && (box.width < 44 || box.height < 44)) {
+      small.push(`${el.id || el.textContent.trim()} ${box.width}x${box.height}`);
+    }
+  });
+  return small;
 }"""
 
 
@@ -117,3 +148,72 @@ def test_the_list_and_journal_fit_the_window(
     expect(page.locator("#journal-table tbody tr").first).to_be_visible()
     screenshot(page, f"layout-journal-{width}-{language}")
     assert page.evaluate(OVERFLOWS) == []
+
+
+@pytest.fixture
+def saved_setup(connection: Connection, owner: User) -> SavedSetup:
+    setup = SavedSetup(
+        team=connection.team, name="Duty bot for the night shift", type="telegram", created_by=owner
+    )
+    setup.set_settings({"telegram": "123:AAHlayout", "telegram_chat_id": "-1001234567890"})
+    setup.save()
+    return setup
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+@pytest.mark.parametrize("width", WIDTHS)
+def test_every_page_fits_the_window_for_a_staff_account(
+    page: Page,
+    owner: User,
+    editor: User,
+    viewer: User,
+    connection: Connection,
+    sandbox,
+    api_key: str,
+    journal_entries: None,
+    saved_setup: SavedSetup,
+    width: int,
+    language: str,
+) -> None:
+    """The top bar (with Operations and Admin), the list, the forms, the journal, the team with
+    its members and the set-ups: no sideways scrolling, no control out of view, the language
+    switcher showing its words, and the list's order chosen on every width."""
+    owner.is_staff = True
+    owner.save()
+    page.set_viewport_size({"width": width, "height": 900})
+    sign_in(page, owner)
+    set_language(page, language)
+    handler_id = sandbox.handlers(api_key)[0]["id"]
+    pages = {
+        "home": reverse("home"),
+        "list": reverse("handler_list", args=[connection.pk]),
+        "new": reverse("handler_new", args=[connection.pk]),
+        "edit": reverse("handler_edit", args=[connection.pk, handler_id]),
+        "journal": reverse("journal"),
+        "team": reverse("team_detail", args=[connection.team_id]),
+        "setups": reverse("setup_list", args=[connection.team_id]),
+        "ops": reverse("ops"),
+        "connection": reverse("connection_edit", args=[connection.pk]),
+    }
+    for name, url in pages.items():
+        page.goto(url)
+        expect(page.locator("html")).to_have_attribute("lang", language)
+        assert page.evaluate(OVERFLOWS) == [], name
+        assert page.evaluate(FOCUSABLE_OUT_OF_VIEW) == [], name
+        switcher = page.locator("#language-select")
+        if switcher.is_visible():
+            box = switcher.bounding_box()
+            assert box is not None and box["width"] >= 80, (name, box)
+        if name in ("list", "team") and width in (390, 1366):
+            screenshot(page, f"layout-staff-{name}-{width}-{language}")
+        if name == "list":
+            expect(page.locator("#sort-select")).to_be_visible()
+            if width <= 390:
+                assert page.evaluate(SMALL_TOUCH_TARGETS) == []
+    # The top bar opened on a narrow screen fits too.
+    toggler = page.locator(".navbar-toggler")
+    if toggler.is_visible():
+        toggler.click()
+        expect(page.locator("#main-nav")).to_be_visible()
+        assert page.evaluate(OVERFLOWS) == []
+        assert page.evaluate(FOCUSABLE_OUT_OF_VIEW) == []

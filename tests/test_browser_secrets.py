@@ -3,6 +3,8 @@ a secret and stays in view."""
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from django.contrib.auth.models import User
 from django.urls import reverse
@@ -33,11 +35,17 @@ def test_every_secret_field_is_a_password_box_with_a_show_button(
         if handler_type.slug == "x":
             box = page.locator("#id_x_access_token")
             box.fill("1234567890-abcdefghijkl")
-            page.get_by_role("button", name="Show Access token", exact=True).click()
+            # The label names the box alone; the button says what it does, and for which field.
+            expect(page.get_by_label("Access token").locator("xpath=self::button")).to_have_count(0)
+            show = page.locator("button[aria-controls=id_x_access_token]")
+            expect(show).to_have_accessible_name("Show the secret")
+            expect(show).to_have_accessible_description(re.compile(r"^Access token\b"))
+            show.click()
             expect(box).to_have_attribute("type", "text")
             expect(box).to_have_value("1234567890-abcdefghijkl")
             screenshot(page, "secrets-x-form")
-            page.get_by_role("button", name="Hide Access token", exact=True).click()
+            expect(show).to_have_accessible_name("Hide the secret")
+            show.click()
             expect(box).to_have_attribute("type", "password")
 
 

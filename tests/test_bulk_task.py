@@ -158,7 +158,7 @@ def test_a_large_selection_runs_in_the_background_with_a_progress_page(
 @pytest.mark.django_db(transaction=True)
 @pytest.mark.usefixtures("database_tasks")
 def test_cancelling_a_queued_job_sends_nothing(
-    editor: User, connection: Connection, api_key: str, sandbox: Sandbox
+    editor: User, owner: User, connection: Connection, api_key: str, sandbox: Sandbox
 ) -> None:
     client = client_for(editor)
     ids = [h["id"] for h in sandbox.handlers(api_key) if h["is_enabled"] == 1][:8]
@@ -173,7 +173,13 @@ def test_cancelling_a_queued_job_sends_nothing(
     assert job.status == JobStatus.STOPPED
     assert set(job.items.values_list("outcome", flat=True)) == {ItemOutcome.NOT_SENT}
     assert [r for r in sandbox.requests if r.method == "POST"] == []
-    assert "It stopped: Someone on the team stopped it." in job_page(client, job)
+    # The person who stopped it is told so; a colleague, that someone on the team did.
+    page = job_page(client, job)
+    assert "It stopped: You stopped it." in page
+    # None of the 8 was reached: the bar is empty, not full.
+    assert '<progress id="bulk-bar" class="w-100" value="0" max="8">' in page
+    assert "0 of 8" in page
+    assert "It stopped: Someone on the team stopped it." in job_page(client_for(owner), job)
 
 
 @pytest.mark.django_db(transaction=True)

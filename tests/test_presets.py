@@ -81,7 +81,8 @@ def test_a_handler_is_saved_as_a_setup_with_its_secrets_sealed(
 
     assert handler["settings"]["telegram"] not in page.content.decode()
     assert response.status_code == 302
-    assert response["Location"] == reverse("setup_list", args=[connection.team_id])
+    # Back to the list it was saved from.
+    assert response["Location"] == reverse("handler_list", args=[connection.pk])
     saved = SavedSetup.objects.get()
     assert (saved.name, saved.type, saved.created_by) == ("Support bot", "telegram", editor)
     assert saved.settings == {

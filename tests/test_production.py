@@ -386,4 +386,7 @@ def test_pages_load_without_content_security_policy_violations(
     page.goto(reverse("handler_new", args=[connection.pk]))
     page.get_by_text("Telegram", exact=True).click()
     page.get_by_label("Bot token").wait_for()
+    # The show/hide button beside it is named otherwise, so the label finds the box alone.
+    page.locator("button[aria-controls=id_telegram]").wait_for()
+    assert page.get_by_label("Bot token").count() == 1
     assert not [p for p in problems if "Content Security Policy" in p], problems

@@ -19,6 +19,7 @@ from django.utils.translation import gettext_lazy
 from .types import NAME_MAX_LENGTH, HandlerType, get_handler_type
 
 __all__ = [
+    "LIST_ORDER_BY_CHOICES",
     "MAX_PAGE",
     "ORDER_BY_CHOICES",
     "ORDER_TYPES",
@@ -32,6 +33,10 @@ __all__ = [
 
 RESULTS_PER_PAGE_CHOICES = (10, 25, 50, 100, 250, 500, 1000)
 ORDER_BY_CHOICES = ("notification_handler_id", "datetime", "last_datetime", "name")
+# The list also sorts by type and status, which the service cannot: those orders are cut from a
+# whole account's snapshot (readcache), and the service is asked in its default order.
+LOCAL_ORDER_BY_CHOICES = ("type", "status")
+LIST_ORDER_BY_CHOICES = ORDER_BY_CHOICES + LOCAL_ORDER_BY_CHOICES
 ORDER_TYPES = ("ASC", "DESC")
 # The service keeps at most NAME_MAX_LENGTH characters of a name: a longer search never matches.
 SEARCH_MAX_LENGTH = NAME_MAX_LENGTH
@@ -121,8 +126,8 @@ class ListQuery:
             raise ValueError(f"results_per_page must be one of {RESULTS_PER_PAGE_CHOICES}")
         if self.is_enabled is not None and self.is_enabled not in HandlerStatus.values:
             raise ValueError("is_enabled must be 0, 1 or 2")
-        if self.order_by is not None and self.order_by not in ORDER_BY_CHOICES:
-            raise ValueError(f"order_by must be one of {ORDER_BY_CHOICES}")
+        if self.order_by is not None and self.order_by not in LIST_ORDER_BY_CHOICES:
+            raise ValueError(f"order_by must be one of {LIST_ORDER_BY_CHOICES}")
         if self.order_type is not None and self.order_type not in ORDER_TYPES:
             raise ValueError(f"order_type must be one of {ORDER_TYPES}")
 
@@ -144,7 +149,7 @@ class ListQuery:
             type=type_ if _TYPE_SLUG_RE.fullmatch(type_) else None,
             is_enabled=status if status in HandlerStatus.values else None,
             search=search or None,
-            order_by=order_by if order_by in ORDER_BY_CHOICES else None,
+            order_by=order_by if order_by in LIST_ORDER_BY_CHOICES else None,
             order_type=order_type if order_type in ORDER_TYPES else None,
         )
 
@@ -156,6 +161,9 @@ class ListQuery:
         for item in fields(self):
             value = getattr(self, item.name)
             if value is None or value == "" or (omit_defaults and value == item.default):
+                continue
+            local_order = self.order_by in LOCAL_ORDER_BY_CHOICES
+            if item.name in ("order_by", "order_type") and local_order and not omit_defaults:
                 continue
             params[item.name] = str(value)
             if item.name == "search" and not omit_defaults:

@@ -45,6 +45,7 @@ from handlers_app.http import HtmxHttpRequest
 from handlers_app.models import Connection, Role
 from handlers_app.soclook import ListQuery
 from handlers_app.soclook.errors import SoclookError
+from handlers_app.views.list_place import list_at, place_from, place_of, with_place
 
 CONFIRM_TEMPLATE = "handlers_app/bulk_confirm.html"
 JOB_TEMPLATE = "handlers_app/bulk_job.html"
@@ -56,6 +57,8 @@ LINKED_FLOWS: dict[str, tuple[str, Any]] = {
     "export": ("handler_export", gettext_lazy("Export")),
     "save_presets": ("setup_save_many", gettext_lazy("Save as set-ups")),
 }
+
+FLOWS_WITH_PAGES = ("copy", "save_presets")
 
 
 def linked_flows(connection: Connection) -> list[tuple[str, Any]]:
@@ -95,7 +98,11 @@ def handler_bulk(request: HtmxHttpRequest, connection_id: int) -> HttpResponse:
         url = _flow_url(LINKED_FLOWS[action_name][0], connection)
         if url is None:
             raise Http404
-        return redirect(f"{url}?{urlencode(selection.to_params(), safe=',')}")
+        url = f"{url}?{urlencode(selection.to_params(), safe=',')}"
+        if action_name in FLOWS_WITH_PAGES:
+            # Their pages lead back to the list as it was (an export is only a download).
+            url = with_place(url, place_of(ListQuery.from_params(params)))
+        return redirect(url)
     if action_name not in BULK_ACTIONS:
         messages.warning(request, _("Choose what to do with the ticked handlers."))
         return redirect(_back_url(connection, params))
@@ -124,7 +131,7 @@ def handler_bulk(request: HtmxHttpRequest, connection_id: int) -> HttpResponse:
             connection=connection, user=request.user, action=action, handlers=to_change
         )
         job_start(job=job)
-        return redirect(_job_url(job))
+        return redirect(with_place(_job_url(job), place_of(ListQuery.from_params(params))))
     return render(
         request,
         CONFIRM_TEMPLATE,
@@ -150,8 +157,12 @@ def handler_bulk_job(request: HtmxHttpRequest, connection_id: int, job_id: int) 
     job = _job_for(connection, job_id)
     job_mark_list_refreshed(job=job)
     template = f"{JOB_TEMPLATE}#progress" if request.htmx else JOB_TEMPLATE
-    context = _job_context(connection, job)
+    context = _job_context(connection, job, place=place_from(request.GET))
     context["destination"] = _destination_seen_by(request.user, job)
+    # Whoever stopped it is told "You stopped it", the rest of the team "Someone on the team".
+    context["stopped_by_you"] = (
+        job.stopped_by_id is not None and job.stopped_by_id == request.user.pk
+    )
     return render(request, template, context)
 
 
@@ -163,7 +174,7 @@ def handler_bulk_cancel(request: HtmxHttpRequest, connection_id: int, job_id: in
     if job.is_active:
         job_stop(job=job, user=request.user)
         messages.info(request, _("Cancelled: the handlers not reached yet are left as they were."))
-    return redirect(_job_url(job))
+    return redirect(with_place(_job_url(job), place_from(request.GET)))
 
 
 def _destination_seen_by(user: Any, job: Job) -> Connection | None:
@@ -189,7 +200,8 @@ def _job_for(connection: Connection, job_id: int) -> Job:
     return job
 
 
-def _job_context(connection: Connection, job: Job) -> dict[str, Any]:
+def _job_context(connection: Connection, job: Job, *, place: str = "") -> dict[str, Any]:
+    """What a job's page shows; `place` is the list it was started from (list_place)."""
     counts = job_counts(job)
     total = sum(counts.values())
     open_count = counts[ItemOutcome.PENDING] + counts[ItemOutcome.SENDING]
@@ -200,11 +212,15 @@ def _job_context(connection: Connection, job: Job) -> dict[str, Any]:
         "counts": counts,
         "total": total,
         "settled": total - open_count,
+        # The handlers the job reached: a stopped job's "not sent" ones never were.
+        "reached": total - open_count - counts[ItemOutcome.NOT_SENT],
         "waiting_seconds": job_waiting_seconds(job),
         "stalled": job_stalled(job),
-        "job_url": _job_url(job),
-        "cancel_url": reverse("handler_bulk_cancel", args=[connection.pk, job.pk]),
-        "list_url": connection.get_absolute_url(),
+        "job_url": with_place(_job_url(job), place),
+        "cancel_url": with_place(
+            reverse("handler_bulk_cancel", args=[connection.pk, job.pk]), place
+        ),
+        "list_url": list_at(connection, place),
     }
 
 

@@ -18,7 +18,7 @@ from urllib.parse import urlencode
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.http import HttpResponse
+from django.http import HttpResponse, QueryDict
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.functional import SimpleLazyObject
@@ -61,6 +61,7 @@ from handlers_app.views.list_page import (
     list_sent_from,
     list_url,
 )
+from handlers_app.views.list_place import place_of
 
 DELETE_TEMPLATE = "handlers_app/handler_delete.html"
 MORE_TEMPLATE = "handlers_app/handler_more.html"
@@ -70,9 +71,26 @@ STATUS_FILTER_ORDER = (HandlerStatus.ENABLED, HandlerStatus.DISABLED, HandlerSta
 # The first click on a date column shows the newest first; on the name, A to Z.
 SORT_COLUMNS: dict[str, tuple[Any, str]] = {
     "name": (gettext_lazy("Name"), "ASC"),
+    "type": (gettext_lazy("Type"), "ASC"),
+    "status": (gettext_lazy("Status"), "ASC"),
     "datetime": (gettext_lazy("Created"), "DESC"),
     "last_datetime": (gettext_lazy("Last change"), "DESC"),
 }
+# The sort selector (on every width; phones have no column headers): one choice per order, as
+# `sort=<order_by>:<order_type>`, which wins over order_by and order_type when both are sent.
+SORT_PARAM = "sort"
+SORT_CHOICES: tuple[tuple[str, str, Any], ...] = (
+    ("name", "ASC", gettext_lazy("Name, A to Z")),
+    ("name", "DESC", gettext_lazy("Name, Z to A")),
+    ("type", "ASC", gettext_lazy("Type")),
+    ("status", "ASC", gettext_lazy("Status")),
+    ("datetime", "DESC", gettext_lazy("Newest first")),
+    ("last_datetime", "DESC", gettext_lazy("Last changed first")),
+)
+# Without an order the service lists handlers as they were added.
+DEFAULT_SORT_LABEL = gettext_lazy("Oldest first")
+# Type and status are sorted from a whole account's snapshot; the service cannot sort by them.
+LOCAL_SORTS = ("type", "status")
 
 
 @dataclass(frozen=True)
@@ -100,10 +118,43 @@ def _new_url(connection: Connection, query: ListQuery) -> str:
 # --- the table ---------------------------------------------------------------------------------
 
 
-def _sort_columns(connection: Connection, query: ListQuery) -> dict[str, SortColumn]:
+def _sorted_as_asked(query: ListQuery, page: HandlerPage | None) -> bool:
+    """Whether the rows are in the order asked: an account too big to be held whole comes
+    from the service, which sorts neither by type nor by status."""
+    local = query.order_by in LOCAL_SORTS
+    return not local or getattr(page, "account_types", None) is not None
+
+
+def _sort_choices(query: ListQuery, *, local: bool) -> list[tuple[str, Any, bool]]:
+    """The sort selector's options: (value, label, selected)."""
+    current = f"{query.order_by}:{query.order_type or 'ASC'}" if query.order_by else ""
+    return [
+        (f"{key}:{direction}", label, f"{key}:{direction}" == current)
+        for key, direction, label in SORT_CHOICES
+        if local or key not in LOCAL_SORTS
+    ]
+
+
+def _params_with_sort(params: QueryDict) -> QueryDict:
+    """The list's query string, the sort selector's choice (`sort`) spelled as order_by and
+    order_type."""
+    chosen = params.get(SORT_PARAM, "")
+    key, _sep, direction = chosen.partition(":")
+    if not any(key == k and direction == d for k, d, _label in SORT_CHOICES):
+        return params
+    params = params.copy()
+    params.pop(SORT_PARAM)
+    params["order_by"], params["order_type"] = key, direction
+    return params
+
+
+def _sort_columns(
+    connection: Connection, query: ListQuery, *, sorted_as_asked: bool = True
+) -> dict[str, SortColumn]:
     columns = {}
     for key, (label, first_direction) in SORT_COLUMNS.items():
-        current = (query.order_type or "ASC") if query.order_by == key else None
+        asked = query.order_by == key and sorted_as_asked
+        current = (query.order_type or "ASC") if asked else None
         if current is None:
             direction, aria_sort = first_direction, ""
         else:
@@ -177,7 +228,14 @@ def _table_context(
         ),
         "status_choices": [(status.value, status.label) for status in STATUS_FILTER_ORDER],
         "per_page_choices": RESULTS_PER_PAGE_CHOICES,
-        "sort_columns": _sort_columns(connection, query),
+        "sort_columns": _sort_columns(
+            connection, query, sorted_as_asked=_sorted_as_asked(query, page)
+        ),
+        "sort_choices": _sort_choices(
+            query, local=page is not None and page.account_types is not None
+        ),
+        "sort_local": page is not None and page.account_types is not None,
+        "default_sort_label": DEFAULT_SORT_LABEL,
         "filter_type_label": get_handler_type(query.type).label if query.type else "",
         "filter_status_label": (
             HandlerStatus(query.is_enabled).label if query.is_enabled is not None else ""
@@ -240,10 +298,13 @@ def _render_table(
 @gzip_page
 def handler_list(request: HtmxHttpRequest, connection_id: int) -> HttpResponse:
     access = connection_for(request.user, connection_id)
-    query = ListQuery.from_params(request.GET)
+    query = ListQuery.from_params(_params_with_sort(request.GET))
     refresh = request.GET.get("refresh") == "1"
     if request.htmx and not request.htmx.history_restore_request and not request.htmx.boosted:
         return _render_table(request, access, query, push=True, refresh=refresh)
+    if SORT_PARAM in request.GET:
+        # Sent by the filters' form without JavaScript: the address says the order plainly.
+        return redirect(list_url(access.connection, query))
     highlight = _as_id(request.GET.get(HIGHLIGHT_PARAM))
     return render(
         request, LIST_TEMPLATE, _table_context(access, query, refresh=refresh, highlight=highlight)
@@ -385,6 +446,8 @@ def handler_more(request: HtmxHttpRequest, connection_id: int, handler_id: int) 
         "handler": handler,
         "handler_id": handler_id,
         "back_url": list_url(connection, query),
+        # The flows it leads to come back to the list as it was (views/list_place.py).
+        "place": place_of(query),
         "savable": handler is None or handler.handler_type.is_known,
     }
     template = f"{MORE_TEMPLATE}#dialog" if request.htmx else MORE_TEMPLATE

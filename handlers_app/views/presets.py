@@ -38,6 +38,7 @@ from handlers_app.presets import (
 from handlers_app.secret_flow import secrets_may_go
 from handlers_app.selectors import handler_get
 from handlers_app.soclook.errors import SoclookError
+from handlers_app.views.list_place import list_at, place_from
 
 UNREADABLE = gettext_lazy(
     "The settings of this set-up can no longer be read: the encryption key they were saved "
@@ -80,11 +81,16 @@ def setup_save(request: HtmxHttpRequest, connection_id: int, handler_id: int) ->
             _("Saved “%(name)s” as a set-up of %(team)s.")
             % {"name": setup.name, "team": connection.team.name},
         )
-        return redirect("setup_list", team_id=connection.team_id)
+        return redirect(list_at(connection, place_from(request.POST)))
     return render(
         request,
         "handlers_app/setup_save.html",
-        {"connection": connection, "handler": current, "form": form},
+        {
+            "connection": connection,
+            "handler": current,
+            "form": form,
+            "place": place_from(request.POST or request.GET),
+        },
     )
 
 
@@ -145,7 +151,7 @@ def setup_save_many(request: HtmxHttpRequest, connection_id: int) -> HttpRespons
             )
             % {"count": len(found), "team": connection.team.name},
         )
-        return redirect("setup_list", team_id=connection.team_id)
+        return redirect(list_at(connection, place_from(request.POST)))
     return render(
         request,
         "handlers_app/setup_save_many.html",
@@ -154,6 +160,7 @@ def setup_save_many(request: HtmxHttpRequest, connection_id: int) -> HttpRespons
             "handlers": found,
             "problems": problems,
             "ids": ",".join(str(h.id) for h in found),
+            "place": place_from(request.POST or request.GET),
         },
     )
 

@@ -42,6 +42,7 @@ from handlers_app.models import Connection, Role
 from handlers_app.sharing import copy_job_create, copy_plan
 from handlers_app.soclook import Handler
 from handlers_app.soclook.errors import SoclookError
+from handlers_app.views.list_place import NEXT_PARAM, list_at, place_from, with_place
 
 TEMPLATE = "handlers_app/handler_copy.html"
 
@@ -62,13 +63,18 @@ def handlers_copy_view(request: HtmxHttpRequest, connection_id: int) -> HttpResp
     form = CopyDestinationForm(
         params if "destination" in params else None, destinations=destinations
     )
+    # The list it came from, to go back to as it was (its filter, order and page).
+    place = place_from(params)
+    selection_params = selection.to_params() if selection else {}
+    if place:
+        selection_params = {**selection_params, NEXT_PARAM: place}
     context: dict[str, Any] = {
         "connection": connection,
         "form": form,
         "has_destinations": destinations.exists(),
-        "selection_params": selection.to_params() if selection else {},
+        "selection_params": selection_params,
         "action": reverse("handlers_copy", args=[connection.pk]),
-        "list_url": connection.get_absolute_url(),
+        "list_url": list_at(connection, place),
         "max_handlers": MAX_SELECTED,
         "run_at_once_up_to": RUN_AT_ONCE_UP_TO,
     }
@@ -102,7 +108,9 @@ def handlers_copy_view(request: HtmxHttpRequest, connection_id: int) -> HttpResp
     in_background = sum(item.will_add for item in plan) > RUN_AT_ONCE_UP_TO
     if in_background or job.status != JobStatus.FINISHED:
         # In the background, or stopped (Soclook down, the budget): its page says how far it got.
-        return redirect("handler_bulk_job", connection.pk, job.pk)
+        return redirect(
+            with_place(reverse("handler_bulk_job", args=[connection.pk, job.pk]), place)
+        )
     return _render(
         request, context, **_results(job, plan), destination_url=destination.get_absolute_url()
     )

@@ -20,19 +20,25 @@
   document.documentElement.classList.add("js");
 
   // A secret's password box (data-reveal) gets a button that shows what was typed, and hides it
-  // again: a long token is easier to check than to type blind.
+  // again: a long token is easier to check than to type blind. The button is named "Show the
+  // secret" and described by the field's label: a name holding the label's words would make
+  // the label name two controls ("Bot token" and "Show Bot token").
   function addRevealButtons(root) {
     root.querySelectorAll("input[data-reveal]:not([data-reveal-ready])").forEach(function (input) {
       var labels = document.body.dataset;
-      var field = input.labels && input.labels[0] ? input.labels[0].textContent.replace(/\*/g, "").trim() : "";
+      var label = input.labels && input.labels[0];
       var button = document.createElement("button");
       button.type = "button";
       button.className = "btn btn-link btn-sm px-0 reveal-button";
       button.setAttribute("aria-controls", input.id);
+      if (label) {
+        label.id = label.id || input.id + "-label";
+        button.setAttribute("aria-describedby", label.id);
+      }
       var show = function (shown) {
         input.type = shown ? "text" : "password";
         button.textContent = shown ? labels.hideLabel : labels.showLabel;
-        button.setAttribute("aria-label", button.textContent + " " + field);
+        button.setAttribute("aria-label", shown ? labels.hideSecretLabel : labels.showSecretLabel);
       };
       button.addEventListener("click", function () { show(input.type === "password"); });
       show(false);

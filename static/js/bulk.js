@@ -1,5 +1,5 @@
 // The list's bulk bar, enhanced: "Select this page" ticks every row, and the bar says how many
-// are ticked. Delegated from the document, so it keeps working after htmx swaps the table.
+// are selected ("Selected: 3", or "Selected: all 59" with "Select all" ticked). Delegated from the document, so it keeps working after htmx swaps the table.
 // Without JavaScript the rows' own checkboxes and "select all matching" do the same job.
 (function () {
   "use strict";
@@ -14,7 +14,13 @@
     if (!count || !page) { return; }
     var boxes = rows();
     var ticked = Array.prototype.filter.call(boxes, function (box) { return box.checked; });
-    count.textContent = count.dataset.template.replace("__count__", String(ticked.length));
+    // "Select all N" chooses every handler the list's filter matches, not only this page's.
+    var all = document.getElementById("bulk-all");
+    if (all && all.checked) {
+      count.textContent = count.dataset.allTemplate.replace("__count__", all.dataset.total);
+    } else {
+      count.textContent = count.dataset.template.replace("__count__", String(ticked.length));
+    }
     page.checked = boxes.length > 0 && ticked.length === boxes.length;
     page.indeterminate = ticked.length > 0 && ticked.length < boxes.length;
   }
@@ -24,7 +30,7 @@
     if (target.id === "bulk-page") {
       rows().forEach(function (box) { box.checked = target.checked; });
     }
-    if (target.id === "bulk-page" || (target.name === "ids" && target.form && target.form.id === "bulk-form")) {
+    if (target.id === "bulk-page" || target.id === "bulk-all" || (target.name === "ids" && target.form && target.form.id === "bulk-form")) {
       update();
     }
   });
