@@ -12,7 +12,7 @@ from django.contrib.auth.models import User
 from django.test import Client
 from django.urls import reverse
 
-from handlers_app.models import Connection, ImportRowOutcome
+from handlers_app.models import Connection, ItemOutcome
 from handlers_app.sandbox import Sandbox
 from tests.helpers import client_for
 from tests.imports_support import csv_upload, import_url, latest_job, row_html
@@ -122,10 +122,10 @@ def test_an_import_leaves_out_rows_sending_where_a_handler_already_does(
     response = client.post(import_url(connection), {"file": csv_upload(content)}, follow=True)
 
     page = response.content.decode()
-    rows = {row.number: row for row in latest_job().rows.all()}
-    assert rows[2].outcome == ImportRowOutcome.SKIPPED
-    assert rows[3].outcome == ImportRowOutcome.PENDING
-    assert rows[4].outcome == ImportRowOutcome.SKIPPED
+    rows = {row.position: row for row in latest_job().items.all()}
+    assert rows[2].outcome == ItemOutcome.SKIPPED
+    assert rows[3].outcome == ItemOutcome.PENDING
+    assert rows[4].outcome == ItemOutcome.SKIPPED
     assert "Left out: “Support channel” already sends to the same place." in text_of(
         row_html(page, 2)
     )
@@ -139,8 +139,8 @@ def test_an_import_adds_them_all_when_asked_to(
 
     client.post(import_url(connection), {"file": csv_upload(content), "same_place_ok": "on"})
 
-    (row,) = latest_job().rows.all()
-    assert row.outcome == ImportRowOutcome.PENDING
+    (row,) = latest_job().items.all()
+    assert row.outcome == ItemOutcome.PENDING
 
 
 def test_why_a_row_is_left_out_reads_in_the_language_of_whoever_looks(

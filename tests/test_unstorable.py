@@ -15,7 +15,7 @@ from django.contrib.auth.models import User
 from django.test import Client
 from django.urls import reverse
 
-from handlers_app.models import Connection, ImportJob, ImportRowOutcome
+from handlers_app.models import Connection, ItemOutcome, Job
 from handlers_app.sandbox import Sandbox
 from tests.helpers import client_for
 from tests.imports_support import csv_upload, import_url, latest_job, row_html
@@ -61,7 +61,7 @@ def test_a_json_file_nested_100000_levels_deep_is_refused_in_plain_words(
     assert english.status_code == russian.status_code == 200
     assert "nested too deeply to be an export of this dashboard" in text_of(english.text)
     assert "слишком глубоко вложен" in text_of(russian.text)
-    assert not ImportJob.objects.exists()
+    assert not Job.objects.exists()
 
 
 @pytest.mark.parametrize("escape", ["\\u0000", "\\ud800"])
@@ -77,8 +77,8 @@ def test_a_name_that_cannot_be_stored_is_a_problem_of_its_row_alone(
 
     assert response.status_code == 200
     assert "в нём есть символ, который нельзя сохранить" in text_of(row_html(response.text, 1))
-    rows = list(latest_job().rows.order_by("number"))
-    assert [row.outcome for row in rows] == [ImportRowOutcome.SKIPPED, ImportRowOutcome.PENDING]
+    rows = list(latest_job().items.order_by("position"))
+    assert [row.outcome for row in rows] == [ItemOutcome.SKIPPED, ItemOutcome.PENDING]
     assert [r for r in sandbox.requests if r.method == "POST"] == []
 
 
@@ -96,7 +96,7 @@ def test_a_setting_or_a_column_that_cannot_be_stored_is_refused_with_its_row(
     assert response.status_code == 200
     assert UNSTORABLE_EN in text_of(row_html(response.text, 1))
     assert "does not use them" in text_of(row_html(response.text, 2))
-    stored = json.dumps(list(latest_job().rows.values_list("problems", "name")))
+    stored = json.dumps(list(latest_job().items.values_list("problems", "name")))
     assert "\\u0000" not in stored
     assert "\\ud800" not in stored
 
