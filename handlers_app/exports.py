@@ -1,6 +1,6 @@
 """Exporting a connection's handlers: which handlers (a selection of handlers_app.batches:
-ids, the list's filter, or all), and the file (a versioned JSON document, or CSV with the form's
-labels as its columns).
+ids, the list's filter, or all), and the file (a versioned JSON document, or CSV with the
+form's labels as its columns).
 
 Reads go through the read cache: an account of at most EXPORT_MAX_HANDLERS handlers is one
 snapshot, so an export costs at most one request to Soclook, and none while the list is fresh.

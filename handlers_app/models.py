@@ -486,7 +486,7 @@ class JobItem(models.Model):
 
     @property
     def problem_texts(self) -> list[str]:
-        """`problems` in the reader's language (handlers_app.imports.problems)."""
+        """An import row's `problems` in the reader's language (handlers_app.imports.problems)."""
         return [problem_text(problem) for problem in self.problems]
 
 

@@ -367,8 +367,8 @@ def test_malformed_journal_filters_answer_without_a_server_error(
 TOO_LONG = "x" * 100_000
 AT_MOST = "Ensure this value has at most"
 NULL = "Null characters are not allowed."
-# The handler form's own words for what cannot be stored (NUL, a lone surrogate).
-UNSTORABLE = "holds a character that cannot be stored"
+# The handler forms say it in plain words (handlers_app.soclook.types.fields).
+UNSTORABLE = "This holds a character that cannot be stored"
 
 
 def form_cases(ours: dict[str, int]) -> list[tuple[str, dict[str, Any], str]]:

@@ -2,7 +2,6 @@
 
 - `reading`: read an uploaded file and check every row against the type registry (no request
   to the service, no database);
-- `columns`: a file's columns, by API name or by label in any of the dashboard's languages;
 - `problems`: what is wrong with a row, kept as a code and said in the reader's language;
 - `jobs`: keep the checked rows as a job of handlers_app.batches waiting for confirmation,
   start it, stop it, list it;

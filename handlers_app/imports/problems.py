@@ -1,5 +1,5 @@
 """What is wrong with a row of an imported file, kept as a code and its values, never as a
-sentence: a row checked in English is read later in Russian (`ImportRow.problems` is JSON).
+sentence: a row checked in English is read later in Russian (`JobItem.problems` is JSON).
 
 `Problem(code, **params)` is a dict ({"code": ..., "params": {...}}), stored as it is; `str()` of
 it, or `problem_text()` of what a row stored, says it in the active language. Rows stored before

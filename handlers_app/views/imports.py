@@ -2,11 +2,10 @@
 
 Only editors reach these pages. The file is checked against the type registry, and its rows
 against the connection's list (read once, from the cache when it can: handlers_app.same_place);
-the handlers are created by a background task (handlers_app.imports). A preview is its
-uploader's own; the jobs are the team's. While a job runs its page polls itself with htmx
-(`#progress`); without JavaScript it has a Refresh link. A page ends no job: one whose worker
-went away is queued again by housekeeping (`manage.py jobs_housekeeping`), and its page says so
-meanwhile.
+the handlers are created by a job of handlers_app.batches. A preview is its uploader's own; the
+jobs are the team's. While a job runs its page polls itself with htmx (`#progress`); without
+JavaScript it has a Refresh link. A page ends no job: one whose worker went away is queued again
+by housekeeping (`manage.py jobs_housekeeping`), and its page says so meanwhile.
 """
 
 from __future__ import annotations
