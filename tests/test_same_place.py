@@ -12,7 +12,7 @@ from django.contrib.auth.models import User
 from django.test import Client
 from django.urls import reverse
 
-from handlers_app.models import Connection, ItemOutcome
+from handlers_app.models import Connection, ItemOutcome, Job, JobAction, JobItem, JobStatus
 from handlers_app.sandbox import Sandbox
 from tests.helpers import client_for
 from tests.imports_support import csv_upload, import_url, latest_job, row_html
@@ -130,6 +130,8 @@ def test_an_import_leaves_out_rows_sending_where_a_handler_already_does(
         row_html(page, 2)
     )
     assert "Left out: row 3 of the file sends to the same place." in text_of(row_html(page, 4))
+    assert "Already there" in text_of(row_html(page, 2))
+    assert "Has problems" not in text_of(row_html(page, 2))
 
 
 def test_an_import_adds_them_all_when_asked_to(
@@ -155,3 +157,22 @@ def test_why_a_row_is_left_out_reads_in_the_language_of_whoever_looks(
     ).content.decode()
 
     assert "«Support channel» уже отправляет туда же" in text_of(row_html(page, 2))
+
+
+def test_a_bulk_item_found_already_as_asked_says_so_plainly(
+    client: Client, connection: Connection, editor: User
+) -> None:
+    job = Job.objects.create(
+        connection=connection,
+        created_by=editor,
+        action=JobAction.DISABLE,
+        status=JobStatus.FINISHED,
+    )
+    JobItem.objects.create(
+        job=job, position=1, handler_id=7, name="Night duty", outcome=ItemOutcome.UNCHANGED
+    )
+
+    page = client.get(reverse("handler_bulk_job", args=[connection.pk, job.pk]))
+
+    assert "No change needed" in text_of(page.text)
+    assert "Already so" not in text_of(page.text)
