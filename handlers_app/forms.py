@@ -12,6 +12,7 @@ from django.utils.html import conditional_escape, format_html
 from django.utils.translation import gettext_lazy as _
 
 from handlers_app import outbound, service_time
+from handlers_app.clients import soclook_policy
 from handlers_app.first_run import SETUP_CODE_MAX_LENGTH
 from handlers_app.imports.reading import (
     MAX_FILE_MEGABYTES,
@@ -22,7 +23,7 @@ from handlers_app.imports.reading import (
 )
 from handlers_app.journal.queries import JournalFilter
 from handlers_app.models import Connection, JournalAction, JournalEntry, Role, Team
-from handlers_app.soclook import Handler, soclook_policy
+from handlers_app.soclook import Handler
 from handlers_app.soclook.types import (
     HANDLER_TYPES,
     MASK,

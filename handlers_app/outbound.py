@@ -204,11 +204,13 @@ class TimedOut(OutboundError):
 
 class Unreachable(OutboundError):
     """Any failure to reach an address inside an allowed private network, in one message:
-    a refused port, a timeout and a garbled answer must not tell apart what listens there."""
+    a refused port, a timeout and a garbled answer must not tell apart what listens there.
+    `reason` is the failure itself, for the code (a retry) and never for a page."""
 
-    def __init__(self, *, request_sent: bool) -> None:
+    def __init__(self, reason: OutboundError) -> None:
         super().__init__()
-        self.request_sent = request_sent  # type: ignore[misc]
+        self.reason = reason
+        self.request_sent = reason.request_sent  # type: ignore[misc]
 
 
 class BrokenAnswer(OutboundError):
@@ -358,7 +360,7 @@ def send(
         raise  # an answer came: it tells no more than any answer would
     except OutboundError as exc:
         if any(_classify(address) == _PRIVATE for address in target.addresses):
-            raise Unreachable(request_sent=exc.request_sent) from exc
+            raise Unreachable(exc) from exc
         raise
 
 

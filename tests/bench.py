@@ -264,7 +264,8 @@ class Bench:
         """
         from django.core.cache import cache
 
-        from handlers_app.soclook import ListQuery, SoclookClient
+        from handlers_app.soclook import ListQuery
+        from handlers_app.soclook.client import SoclookClient
 
         n = self.args.samples
         for size, query, tail in (

@@ -40,7 +40,6 @@ from handlers_app.outbound import (
     UserInfoRefused,
     check,
     fetch,
-    send,
 )
 
 PUBLIC_V4 = "93.184.215.14"
