@@ -309,6 +309,7 @@ class _CheckedConnectionMixin:
 
     host: str
     port: int
+    sock: socket.socket | None
 
     def _new_conn(self) -> socket.socket:
         call = _current.get()
@@ -334,12 +335,12 @@ class _CheckedConnectionMixin:
 
     def request(self, *args: Any, **kwargs: Any) -> None:
         call = _current.get()
-        made = getattr(self, "_requests_made", 0)
         # A closed connection reconnects inside `request()`: only an open one was kept.
-        call.reused = made > 0 and getattr(self, "sock", None) is not None
+        made = getattr(self, "_requests_made", 0) if self.sock is not None else 0
+        call.reused = made > 0
         call.sent = True
-        self._requests_made = made + 1
         super().request(*args, **kwargs)  # type: ignore[misc]
+        self._requests_made = made + 1
 
 
 class _Connection(_CheckedConnectionMixin, HTTPConnection):
