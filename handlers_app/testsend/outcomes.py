@@ -22,6 +22,8 @@ from django.utils.functional import Promise
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from handlers_app.in_flight import BUSY_MESSAGE
+
 __all__ = ["EXCERPT_LENGTH", "REASONS", "Outcome", "Reason", "Result", "excerpt_of"]
 
 EXCERPT_LENGTH = 160
@@ -318,6 +320,7 @@ REASONS: dict[str, Reason] = {
     ),
     # --- not tried ---
     "explained": Reason(_NOT_SENT, "%(why)s"),
+    "in_flight": Reason(_NOT_SENT, BUSY_MESSAGE),
     "stored_unavailable": Reason(
         _NOT_SENT,
         _("The settings stored in Soclook could not be loaded: %(why)s"),
