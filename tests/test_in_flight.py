@@ -10,7 +10,7 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 
 import pytest
 from django.contrib.auth.models import User
@@ -19,6 +19,7 @@ from django.core.cache import cache
 from handlers_app.in_flight import PER_PERSON, Busy, outbound_turn
 from handlers_app.models import Connection
 from handlers_app.sandbox.server import Fault
+from handlers_app.soclook import SoclookError
 from handlers_app.soclook.client import SoclookClient
 from tests.helpers import client_for
 from tests.test_testsend import EN, RU, send_test
@@ -29,15 +30,16 @@ WAIT_RU = "У вас уже идут 2 проверки или тестовые 
 
 @contextmanager
 def two_checks_under_way(sandbox, user: User, api_key: str) -> Iterator[None]:
-    """Two calls to a sandbox that answers each after a while, each holding one of `user`'s
-    places while it waits."""
-    sandbox.slow_seconds = 2.0
+    """Two calls to a sandbox that keeps them waiting, each holding one of `user`'s places; at
+    the end the sandbox is reset, which cuts them off (and forgets its accounts)."""
+    sandbox.slow_seconds = 60.0
     sandbox.add_fault(Fault("slow", count=PER_PERSON))
     before = len(sandbox.requests)
 
     def check() -> None:
-        with outbound_turn(user_id=user.pk, seconds=5):
-            SoclookClient(base_url=sandbox.base_url, api_key=api_key, timeout=5).list_handlers()
+        client = SoclookClient(base_url=sandbox.base_url, api_key=api_key, timeout=60)
+        with outbound_turn(user_id=user.pk, seconds=60), suppress(SoclookError):
+            client.list_handlers()
 
     threads = [threading.Thread(target=check) for _ in range(PER_PERSON)]
     for thread in threads:
@@ -47,6 +49,7 @@ def two_checks_under_way(sandbox, user: User, api_key: str) -> Iterator[None]:
     try:
         yield
     finally:
+        sandbox.reset()
         for thread in threads:
             thread.join()
 
@@ -66,6 +69,7 @@ def test_a_third_check_at_once_is_told_to_wait_and_sends_nothing(
     assert 'value="Production"' in response.text
     assert not Connection.objects.exists()
     # Once they are over, the check goes through.
+    form["api_key"] = sandbox.add_account(seed=1)
     assert client.post("/connections/new/", form).status_code == 302
 
 
