@@ -389,7 +389,7 @@ def test_pages_load_without_content_security_policy_violations(
     assert not [p for p in problems if "Content Security Policy" in p], problems
 
 
-# --- gunicorn, wherever it is started from the project's folder ----------------------------------
+# --- gunicorn, wherever it is started from the project's folder --------------------------------
 
 _PRINT_GUNICORN = """
 import json, sys
