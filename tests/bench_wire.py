@@ -276,6 +276,10 @@ class _Done:
     status_code: int = 200
 
 
+def _nonzero(counts: dict[str, int]) -> str:
+    return ", ".join(f"{name} {count}" for name, count in counts.items() if count)
+
+
 def _ok(client: Any, query: Any) -> _Done:
     client.list_handlers(query)
     return _Done()
@@ -320,7 +324,9 @@ class WireBench:
         list_url = f"/connections/{connection.pk}/handlers/"
         refresh_url = list_url + "?refresh=1"
         cache.clear()
-        client.get(list_url)  # the first connection and handshake of this worker
+        first = self._time(
+            stand_in, "first call of this worker", 1, lambda: client.get(list_url), 1
+        )
         records = self.bench.sandbox.handlers(key)
         email = next(r for r in records if r["type"] == "email" and r["is_enabled"] == 1)
         switchable = next(r for r in records if r["is_enabled"] == 1 and r["id"] != email["id"])
@@ -369,7 +375,8 @@ class WireBench:
             self._time(stand_in, "update", 1, update),
             self._time(stand_in, "create (+ list)", 2, create),
         ]
-        lines = [self._line(measured[0], target=None)]
+        lines = [self._line(first, target=None), self._calibration(stand_in)]
+        lines.append(self._line(measured[0], target=None))
         lines += [self._line(m, target=SINGLE_CALL_RATIO_TARGET) for m in measured[1:4]]
         lines.append(self._line(measured[4], target=None))
         lines.append(self._copy(stand_in))
@@ -386,17 +393,49 @@ class WireBench:
         return connection, key
 
     def _time(
-        self, stand_in: RemoteStandIn, label: str, round_trips: int, action: Callable[[], Any]
+        self,
+        stand_in: RemoteStandIn,
+        label: str,
+        round_trips: int,
+        action: Callable[[], Any],
+        samples: int | None = None,
     ) -> Measured:
+        samples = samples or self.samples
         before = stand_in.counts.copy()
         times = []
-        for _ in range(self.samples):
+        for _ in range(samples):
             started = time.perf_counter()
             response = action()
             times.append((time.perf_counter() - started) * 1000)
             if response.status_code not in (200, 302):
                 raise SystemExit(f"bench: '{label}' over the wire answered {response.status_code}")
-        return Measured(label, times, round_trips, stand_in.counts.since(before), self.samples)
+        return Measured(label, times, round_trips, stand_in.counts.since(before), samples)
+
+    def _calibration(self, stand_in: RemoteStandIn) -> tuple[str, str, str, bool | None]:
+        """The stand-in's own floor: a request the sandbox answers at once (a 404), sent again
+        and again on one kept TLS connection by the standard library, without the dashboard."""
+        import http.client
+
+        context = ssl.create_default_context(cafile=stand_in.certificate)
+        host, port = stand_in.url.split("//", 1)[1].split("/", 1)[0].rsplit(":", 1)
+        connection = http.client.HTTPSConnection(host, int(port), context=context, timeout=10)
+        times = []
+        try:
+            for index in range(self.samples + 1):
+                started = time.perf_counter()
+                connection.request("GET", "/api/calibration")
+                connection.getresponse().read()
+                if index:  # the first one also made the connection
+                    times.append((time.perf_counter() - started) * 1000)
+        finally:
+            connection.close()
+        median = statistics.median(times)
+        return (
+            "over the wire: the stand-in's own floor (a kept connection, no dashboard)",
+            f"median {median:.0f} ms = {median / self.rtt_ms:.2f}x one round trip",
+            "",
+            None,
+        )
 
     def _line(self, m: Measured, *, target: float | None) -> tuple[str, str, str, bool | None]:
         median = statistics.median(m.times_ms)
@@ -422,7 +461,7 @@ class WireBench:
         """Copy 20 handlers to another connection as the background job does it."""
         from django.core.cache import cache
 
-        from handlers_app.bulk import bulk_apply, bulk_copy_job_create
+        from handlers_app.bulk import bulk_apply, bulk_copy_job_create, bulk_job_counts
         from handlers_app.models import BulkJob, BulkStatus
         from handlers_app.selectors import handler_all
         from handlers_app.sharing import copy_plan
@@ -442,6 +481,7 @@ class WireBench:
             bulk_apply.call(job_id=job.pk)
         elapsed = (time.perf_counter() - started) * 1000
         counts = stand_in.counts.since(before)
+        outcomes = bulk_job_counts(BulkJob.objects.get(pk=job.pk))
         made = len(self.bench.sandbox.requests)
         created = len(self.bench.sandbox.handlers(destination_key))
         planned = sum(1 for item in plan if not item.skipped)
@@ -452,7 +492,7 @@ class WireBench:
             f"over the wire: copy of {COPY_HANDLERS} handlers (the background job)",
             f"{elapsed:.0f} ms = {ratio:.2f}x its limit ({COPY_ROUND_TRIPS} round trips); "
             f"{made} requests, {created} created ({COPY_HANDLERS - planned} skipped as the "
-            f"same place); {counts.connections} connections, "
+            f"same place; outcomes {_nonzero(outcomes)}); {counts.connections} connections, "
             f"{handshakes} TLS handshakes",
             f"<= {COPY_RATIO_TARGET}x, <= 1 handshake",
             ratio <= COPY_RATIO_TARGET and handshakes <= 1 and created == planned,
