@@ -241,7 +241,7 @@ class SoclookClient:
             except outbound.OutboundError as exc:
                 elapsed = time.monotonic() - started
                 self._log(
-                    method, log_path, attempt=attempt, elapsed=elapsed, error=type(exc).__name__
+                    method, log_path, attempt=attempt, elapsed=elapsed, error=_error_name(exc)
                 )
                 if isinstance(exc, outbound.Refused | outbound.Redirected):
                     raise AddressRefused(exc) from exc
@@ -337,6 +337,13 @@ def _settings_form(handler_type: str, settings: Mapping[str, str]) -> dict[str, 
     for key in _RESERVED_FORM_FIELDS:
         form.pop(key, None)
     return form
+
+
+def _error_name(exc: outbound.OutboundError) -> str:
+    """For the operator's log, which no person reads: the failure under `Unreachable` too."""
+    if isinstance(exc, outbound.Unreachable):
+        return f"Unreachable({type(exc.reason).__name__})"
+    return type(exc).__name__
 
 
 def _may_retry(exc: outbound.OutboundError) -> bool:
