@@ -28,6 +28,7 @@ in a private network that the policy allows, every failure to reach it reads the
 from __future__ import annotations
 
 import ipaddress
+import os
 import re
 import socket
 import threading
@@ -487,6 +488,16 @@ class NameCache:
 
 
 names = NameCache()
+
+
+def _after_fork() -> None:
+    # The lookup threads and a lock held at the fork do not exist in a forked process.
+    global names
+    names = NameCache()
+    _lookup_pool.cache_clear()
+
+
+os.register_at_fork(after_in_child=_after_fork)
 
 
 def _classify(address: IP) -> str | None:

@@ -472,6 +472,14 @@ def _forget_on_change(*, setting: str, **_: object) -> None:
         forget_connections()
 
 
+def _after_fork() -> None:
+    # A forked process must not share its parent's sockets, and a lock held by one of the
+    # parent's threads at the fork would never be released in it: start afresh, locks included.
+    global _pools, _sessions_lock
+    _pools = _Pools(size=_MAX_POOLS)
+    _sessions_lock = threading.Lock()
+    _tls_context.cache_clear()
+
+
 setting_changed.connect(_forget_on_change)
-# A forked worker must not share its parent's sockets.
-os.register_at_fork(after_in_child=forget_connections)
+os.register_at_fork(after_in_child=_after_fork)

@@ -7,6 +7,7 @@ handshakes, requests); the tests assert those counts, never a time.
 
 from __future__ import annotations
 
+import os
 import socket
 import ssl
 import threading
@@ -347,3 +348,20 @@ def test_ipv6_loopback_is_allowed_where_ipv4_loopback_is() -> None:
     with pytest.raises(PrivateAddress) as caught:
         check("http://[::1]/", Policy(deadline=5, max_bytes=1024))
     assert not isinstance(caught.value, ReservedAddress)
+
+
+@pytest.mark.filterwarnings("ignore:This process .* fork:DeprecationWarning")
+def test_a_forked_worker_looks_names_up_and_connects_afresh(plain_server) -> None:
+    url = f"http://localhost:{plain_server.server_address[1]}/api/"
+    assert fetch(url, LOCAL).status == 200  # the parent's lookup threads and pool exist now
+    pid = os.fork()
+    if pid == 0:  # the child: what a gunicorn worker forked from a loaded master does
+        try:
+            outbound.names.clear()  # a name this worker has not looked up yet
+            ok = fetch(url, LOCAL, deadline=Deadline.after(3)).status == 200
+        except BaseException:
+            ok = False
+        os._exit(0 if ok else 1)
+    _, status = os.waitpid(pid, 0)
+    assert os.waitstatus_to_exitcode(status) == 0
+    assert plain_server.counts.connections == 2
