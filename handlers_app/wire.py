@@ -17,8 +17,8 @@ addresses); this module only carries it there:
   session of each (host, address, port), so a new connection resumes it instead of a full
   handshake.
 - A request is repeated only when that is safe: when a connection kept from an earlier call
-  turns out closed by the server before any answer, and the method is idempotent. A write whose
-  request may have left is never sent twice.
+  turns out closed by the server before any answer, and the method is a read (GET, HEAD,
+  OPTIONS). A write whose request may have left is never sent twice.
 """
 
 from __future__ import annotations
@@ -77,8 +77,9 @@ _IDLE_PER_POOL = 8
 # Pools kept per worker: API addresses and test-send destinations; the least recently used goes.
 _MAX_POOLS = 64
 _MAX_SESSIONS = 256
-# Methods that mean the same when repeated (RFC 9110, 9.2.2).
-_IDEMPOTENT = frozenset({"GET", "HEAD", "OPTIONS", "PUT", "DELETE"})
+# Methods that change nothing (RFC 9110, 9.2.1), so also mean the same when repeated. PUT and
+# DELETE are idempotent too, but the client counts every write once, so they are not repeated.
+_IDEMPOTENT = frozenset({"GET", "HEAD", "OPTIONS"})
 # How often a request goes again after a kept connection was found closed under it.
 _STALE_RETRIES = 2
 _CONNECTION_DROPPED = (
