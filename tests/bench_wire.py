@@ -461,10 +461,10 @@ class WireBench:
         """Copy 20 handlers to another connection as the background job does it."""
         from django.core.cache import cache
 
-        from handlers_app.bulk import bulk_apply, bulk_copy_job_create, bulk_job_counts
-        from handlers_app.models import BulkJob, BulkStatus
+        from handlers_app.batches import job_counts, job_run
+        from handlers_app.models import Job, JobStatus
         from handlers_app.selectors import handler_all
-        from handlers_app.sharing import copy_plan
+        from handlers_app.sharing import copy_job_create, copy_plan
 
         source, _source_key = self._connection(stand_in, seed=COPY_HANDLERS)
         destination, destination_key = self._connection(stand_in, seed=0)
@@ -473,15 +473,15 @@ class WireBench:
         before = stand_in.counts.copy()
         started = time.perf_counter()
         plan = copy_plan(sources=handler_all(connection=source), destination=destination)
-        job = bulk_copy_job_create(
+        job = copy_job_create(
             source=source, destination=destination, user=self.bench.user, plan=plan
         )
-        BulkJob.objects.filter(pk=job.pk).update(status=BulkStatus.QUEUED)
-        while BulkJob.objects.get(pk=job.pk).status in (BulkStatus.QUEUED, BulkStatus.RUNNING):
-            bulk_apply.call(job_id=job.pk)
+        # The slices the background worker would run, one after another, here.
+        while Job.objects.get(pk=job.pk).status in (JobStatus.QUEUED, JobStatus.RUNNING):
+            job_run.call(job_id=job.pk)
         elapsed = (time.perf_counter() - started) * 1000
         counts = stand_in.counts.since(before)
-        outcomes = bulk_job_counts(BulkJob.objects.get(pk=job.pk))
+        outcomes = job_counts(Job.objects.get(pk=job.pk))
         made = len(self.bench.sandbox.requests)
         created = len(self.bench.sandbox.handlers(destination_key))
         planned = sum(1 for item in plan if not item.skipped)
