@@ -269,6 +269,7 @@ class Measured:
     round_trips: int
     counts: Counts
     calls: int
+    requests: int = 0
 
 
 @dataclass
@@ -402,6 +403,7 @@ class WireBench:
     ) -> Measured:
         samples = samples or self.samples
         before = stand_in.counts.copy()
+        requests_before = len(self.bench.sandbox.requests)
         times = []
         for _ in range(samples):
             started = time.perf_counter()
@@ -409,7 +411,8 @@ class WireBench:
             times.append((time.perf_counter() - started) * 1000)
             if response.status_code not in (200, 302):
                 raise SystemExit(f"bench: '{label}' over the wire answered {response.status_code}")
-        return Measured(label, times, round_trips, stand_in.counts.since(before), samples)
+        requests = len(self.bench.sandbox.requests) - requests_before
+        return Measured(label, times, round_trips, stand_in.counts.since(before), samples, requests)
 
     def _calibration(self, stand_in: RemoteStandIn) -> tuple[str, str, str, bool | None]:
         """The stand-in's own floor: a request the sandbox answers at once (a 404), sent again
@@ -444,8 +447,9 @@ class WireBench:
         handshakes = m.counts.full_handshakes + m.counts.resumed_handshakes
         result = (
             f"median {median:.0f} ms = {ratio:.2f}x its limit ({m.round_trips} round trip"
-            f"{'s' if m.round_trips > 1 else ''}, {limit:.0f} ms); {m.counts.connections} "
-            f"connections, {handshakes} TLS handshakes in {m.calls} calls"
+            f"{'s' if m.round_trips > 1 else ''}, {limit:.0f} ms); {m.requests / m.calls:g} "
+            f"requests a call; {m.counts.connections} connections, {handshakes} TLS handshakes "
+            f"in {m.calls} calls"
         )
         if target is None:
             return (f"over the wire: {m.label}", result, "", None)
