@@ -90,21 +90,21 @@ vnu:
 test: $(VENV)/.installed messages browser vnu
 	$(VPY) -m pytest $(PYTEST_ARGS)
 
-# wrk, when it can be had, generates the load without taking the CPU from gunicorn.
+# wrk, where it is installed, generates the load without taking the CPU from gunicorn; without it
+# the bench uses its own load generator and says so. BENCH_ARGS=... passes options
+# (python -m tests.bench --help), e.g. BENCH_ARGS="--rtt 80".
 bench: $(VENV)/.installed messages
-	@command -v wrk >/dev/null 2>&1 || (apt-get install -y -qq wrk >/dev/null 2>&1) \
-	  || echo "note: wrk not installed; the bench generates its load itself" >&2
-	$(VPY) -m tests.bench
+	@command -v wrk >/dev/null 2>&1 \
+	  || echo "note: wrk is not installed; the bench generates its load itself" >&2
+	$(VPY) -m tests.bench $(BENCH_ARGS)
 
+# gunicorn's own settings (threads, access log, trusted proxy) are in gunicorn.conf.py.
 prod: $(VENV)/.installed messages
 	$(VPY) manage.py check --deploy --fail-level $${DEPLOY_CHECK_FAIL_LEVEL:-WARNING}
 	$(VPY) manage.py migrate --noinput
 	$(VPY) manage.py collectstatic --noinput -v 0
 	$(VPY) manage.py setup_code
-	$(WORKERS) $(VENV)/bin/gunicorn dashboard.wsgi --workers $${WEB_CONCURRENCY:-3} --bind $(HOST):$(PORT) \
-	  --access-logfile - --logger-class handlers_app.access_log.AccessLogger \
-	  --forwarded-allow-ips "$${FORWARDED_ALLOW_IPS:-127.0.0.1}" \
-	  --access-logformat '%(h)s %(t)s "%(m)s %(U)s" %(s)s %(b)s %(M)sms %({x-request-id}o)s'
+	$(WORKERS) BIND=$(HOST):$(PORT) $(VENV)/bin/gunicorn
 
 lint: $(VENV)/.installed
 	$(VENV)/bin/ruff check .

@@ -235,6 +235,12 @@ SOCLOOK_CACHE_SECONDS = env.int("SOCLOOK_CACHE_SECONDS", default=30)
 # server at its own network) unless the instance is on the installation's own network, or in
 # development, where the sandbox listens on 127.0.0.1.
 SOCLOOK_ALLOW_PRIVATE_ADDRESSES = env.bool("SOCLOOK_ALLOW_PRIVATE_ADDRESSES", default=DEBUG)
+# Outbound TLS (the API and test sends) trusts the system's store (OpenSSL's default paths, which
+# honour SSL_CERT_FILE and SSL_CERT_DIR) and, with this, a PEM file of further certificates: a
+# company's own CA, or the one of a proxy that inspects TLS (handlers_app.wire).
+SOCLOOK_CA_BUNDLE = env.str("SOCLOOK_CA_BUNDLE", default="")
+if SOCLOOK_CA_BUNDLE and not Path(SOCLOOK_CA_BUNDLE).is_file():
+    raise ImproperlyConfigured(f"SOCLOOK_CA_BUNDLE names no file: {SOCLOOK_CA_BUNDLE}")
 
 # Who may create a team: "anyone" signed in, or "staff" only (others join by invitation).
 TEAM_CREATION = env.str("TEAM_CREATION", default="anyone")

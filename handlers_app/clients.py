@@ -1,4 +1,7 @@
-"""The Soclook client of a connection: its key, its shared request budget and its log label."""
+"""The Soclook client of a connection: its key, its shared request budget and its log label.
+
+The one door to `handlers_app.soclook.client` for the rest of the project.
+"""
 
 from __future__ import annotations
 
@@ -6,7 +9,9 @@ from handlers_app.budget import CacheBudget, key_fingerprint
 from handlers_app.models import Connection
 from handlers_app.observability import connection_label
 from handlers_app.service_time import offset_learner
-from handlers_app.soclook import SoclookClient
+from handlers_app.soclook.client import SoclookClient, soclook_policy
+
+__all__ = ["SoclookClient", "client_for", "soclook_policy"]
 
 
 def client_for(connection: Connection, *, writes: bool = False) -> SoclookClient:

@@ -12,32 +12,36 @@ service, Redis, an admin panel), so nothing is sent until `check()` has looked a
   loopback addresses through (an instance on the installation's own network, development);
   link-local, multicast, reserved and unspecified addresses are refused whatever it says.
 
-`send()` then connects to a checked address only (no second lookup that a rebinding name server
-could answer differently), keeps the host name for the `Host` header, TLS SNI and the certificate
-check, never follows a redirect, and reads the answer as a stream within `Policy.max_bytes` and a
-total deadline that bounds every socket read, so a server that drips bytes cannot hold a worker.
-`fetch()` is the two in one. Every failure is an `OutboundError` whose `message` a person can read.
+A name's checked answer is kept for a short while (`NameCache`): the system resolver does not
+tell a record's time to live, so it is kept `NAME_CACHE_SECONDS` at most, well under a minute.
+
+`send()` then carries the request (`handlers_app.wire`: keep-alive pools, trust, TLS sessions) to
+a checked address only (no second lookup that a rebinding name server could answer differently),
+keeps the host name for the `Host` header, TLS SNI and the certificate check, never follows a
+redirect, and reads the answer as a stream within `Policy.max_bytes` and a total deadline that
+bounds every socket read, so a server that drips bytes cannot hold a worker. `fetch()` is the two
+in one. Every failure is an `OutboundError` whose `message` a person can read; when the address is
+in a private network that the policy allows, every failure to reach it reads the same
+(`Unreachable`), so that the dashboard cannot be used to map which ports answer there.
 """
 
 from __future__ import annotations
 
-import http.client
-import io
 import ipaddress
+import os
 import re
 import socket
-import ssl
+import threading
 import time
+from collections import OrderedDict
 from collections.abc import Callable, Iterable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from concurrent.futures import TimeoutError as FutureTimeout
 from dataclasses import dataclass
 from functools import cache
-from types import MappingProxyType
-from typing import Any, ClassVar
+from typing import ClassVar
 from urllib.parse import urlsplit
 
-import certifi
 from django.utils.functional import Promise
 from django.utils.translation import gettext, gettext_lazy
 
@@ -49,6 +53,7 @@ __all__ = [
     "ConnectionRefused",
     "Deadline",
     "InvalidAddress",
+    "NameCache",
     "NameNotFound",
     "OutboundError",
     "Policy",
@@ -56,13 +61,16 @@ __all__ = [
     "PrivateAddress",
     "Redirected",
     "Refused",
+    "ReservedAddress",
     "SchemeRefused",
     "SecureConnectionFailed",
     "Target",
     "TimedOut",
     "TooLarge",
+    "Unreachable",
     "UserInfoRefused",
     "check",
+    "check_address",
     "fetch",
     "send",
 ]
@@ -75,7 +83,10 @@ _DEFAULT_PORTS = {"http": 80, "https": 443}
 # Ports from here up belong to no well-known service (ssh, smtp...), so `unprivileged_ports` may
 # allow them for an API on e.g. :8080 without opening the privileged ones.
 _FIRST_UNPRIVILEGED_PORT = 1024
-_READ_CHUNK = 64 * 1024
+# The system resolver does not say how long a record may be kept; this is well under the
+# shortest time to live in common use (60 s) and keeps a burst of calls to one lookup.
+NAME_CACHE_SECONDS = 10.0
+_NAME_CACHE_SIZE = 512
 _HOST_NAME_RE = re.compile(r"^[a-z0-9_-]+(\.[a-z0-9_-]+)*\.?$")
 _FORBIDDEN_CHARACTERS_RE = re.compile(r"[\x00-\x20\x7f\\]")
 
@@ -150,6 +161,11 @@ class PrivateAddress(Refused):
     )
 
 
+class ReservedAddress(PrivateAddress):
+    """A link-local, multicast, reserved or unspecified address (a cloud metadata service):
+    refused whatever the settings say, so nothing should suggest that one could open it."""
+
+
 class NameNotFound(OutboundError):
     default_message = gettext_lazy("The name in this address could not be found.")
 
@@ -185,6 +201,17 @@ class TimedOut(OutboundError):
     def __init__(self, *, request_sent: bool) -> None:
         super().__init__()
         self.request_sent = request_sent  # type: ignore[misc]
+
+
+class Unreachable(OutboundError):
+    """Any failure to reach an address inside an allowed private network, in one message:
+    a refused port, a timeout and a garbled answer must not tell apart what listens there.
+    `reason` is the failure itself, for the code (a retry) and never for a page."""
+
+    def __init__(self, reason: OutboundError) -> None:
+        super().__init__()
+        self.reason = reason
+        self.request_sent = reason.request_sent  # type: ignore[misc]
 
 
 class BrokenAnswer(OutboundError):
@@ -266,7 +293,10 @@ class Answer:
 def check(
     url: str, policy: Policy, *, deadline: Deadline | None = None, resolve: Resolver | None = None
 ) -> Target:
-    """Refuse `url` (a `Refused`) unless every address it leads to may be reached under `policy`."""
+    """Refuse `url` (a `Refused`) unless every address it leads to may be reached under `policy`.
+
+    The name is looked up through the worker's `NameCache` unless `resolve` is given.
+    """
     deadline = deadline or Deadline.after(policy.deadline)
     if not isinstance(url, str) or _FORBIDDEN_CHARACTERS_RE.search(url):
         raise InvalidAddress()
@@ -286,14 +316,25 @@ def check(
     literal = _ip_literal(host)
     if literal is not None:
         addresses: tuple[IP, ...] = (literal,)
+    elif resolve is None:
+        addresses = names.lookup(host, port, deadline=deadline)
     else:
-        addresses = _lookup(host, port, deadline=deadline, resolve=resolve or _resolve)
+        addresses = _lookup(host, port, deadline=deadline, resolve=resolve)
     for address in addresses:
-        _check_address(address, policy)
+        check_address(address, policy)
     path = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
     return Target(
         scheme=scheme, host=str(literal or host), port=port, addresses=addresses, path=path
     )
+
+
+def check_address(address: IP, policy: Policy) -> None:
+    """Refuse one address (a `PrivateAddress`) that `policy` does not let through."""
+    verdict = _classify(address)
+    if verdict == _ALWAYS_REFUSED:
+        raise ReservedAddress()
+    if verdict == _PRIVATE and not policy.allow_private:
+        raise PrivateAddress()
 
 
 def send(
@@ -309,14 +350,19 @@ def send(
 
     `body` is sent as it is: the caller encodes it and sets `Content-Type`.
     """
+    from handlers_app import wire  # the transport builds on this module's types
+
     deadline = deadline or Deadline.after(policy.deadline)
-    sock = _connect(target, policy, deadline)
-    connection = http.client.HTTPConnection(target.host, target.port)
-    connection.sock = _DeadlineSocket(sock, deadline)  # type: ignore[assignment]
     try:
-        return _exchange(connection, target, policy, method, headers or {}, body, deadline)
-    finally:
-        connection.close()
+        return wire.send(
+            target, policy, method=method, headers=headers or {}, body=body, deadline=deadline
+        )
+    except (Redirected, TooLarge):
+        raise  # an answer came: it tells no more than any answer would
+    except OutboundError as exc:
+        if any(_classify(address) == _PRIVATE for address in target.addresses):
+            raise Unreachable(exc) from exc
+        raise
 
 
 def fetch(
@@ -358,37 +404,12 @@ def _ip_literal(host: str) -> IP | None:
             return ipaddress.IPv6Address(host)
         except ValueError as exc:
             raise InvalidAddress() from exc
-    return _inet_aton(host.removesuffix("."))
-
-
-def _inet_aton(host: str) -> ipaddress.IPv4Address | None:
-    """Read `host` as the C library's inet_aton would: 1 to 4 parts, decimal, octal or hex."""
-    parts = host.split(".")
-    if len(parts) > 4:
+    # Read as the C library reads it (1 to 4 parts, decimal, octal or hex: 127.1, 0x7f000001),
+    # which is how the resolver would take it too.
+    try:
+        return ipaddress.IPv4Address(socket.inet_aton(host.removesuffix(".")))
+    except OSError:
         return None
-    numbers = []
-    for part in parts:
-        lowered = part.lower()
-        if lowered.startswith("0x"):
-            digits, base = lowered[2:], 16
-            if digits and not re.fullmatch(r"[0-9a-f]+", digits):
-                return None
-        elif len(lowered) > 1 and lowered.startswith("0"):
-            digits, base = lowered[1:], 8
-            if not re.fullmatch(r"[0-7]+", digits):
-                return None
-        else:
-            digits, base = lowered, 10
-            if not re.fullmatch(r"[0-9]+", digits):
-                return None
-        numbers.append(int(digits, base) if digits else 0)
-    *leading, last = numbers
-    if any(n > 255 for n in leading) or last >= 256 ** (4 - len(leading)):
-        return None
-    value = last
-    for index, number in enumerate(leading):
-        value |= number << (24 - 8 * index)
-    return ipaddress.IPv4Address(value)
 
 
 def _resolve(host: str, port: int) -> list[str]:
@@ -424,10 +445,59 @@ def _lookup(host: str, port: int, *, deadline: Deadline, resolve: Resolver) -> t
     return tuple(addresses)
 
 
-def _check_address(address: IP, policy: Policy) -> None:
-    verdict = _classify(address)
-    if verdict == _ALWAYS_REFUSED or (verdict == _PRIVATE and not policy.allow_private):
-        raise PrivateAddress()
+class NameCache:
+    """Names looked up lately, each kept `seconds` at most, `size` names at most (the oldest
+    goes first). Only found names are kept; every use checks the addresses again."""
+
+    def __init__(
+        self,
+        *,
+        resolve: Resolver = _resolve,
+        seconds: float = NAME_CACHE_SECONDS,
+        size: int = _NAME_CACHE_SIZE,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self._resolve = resolve
+        self._seconds = min(seconds, 60.0)
+        self._size = size
+        self._clock = clock
+        self._lock = threading.Lock()
+        self._found: OrderedDict[tuple[str, int], tuple[float, tuple[IP, ...]]] = OrderedDict()
+
+    def __len__(self) -> int:
+        return len(self._found)
+
+    def lookup(self, host: str, port: int, *, deadline: Deadline) -> tuple[IP, ...]:
+        key = (host, port)
+        now = self._clock()
+        with self._lock:
+            kept = self._found.get(key)
+            if kept is not None and kept[0] > now:
+                return kept[1]
+        addresses = _lookup(host, port, deadline=deadline, resolve=self._resolve)
+        with self._lock:
+            self._found[key] = (self._clock() + self._seconds, addresses)
+            self._found.move_to_end(key)
+            while len(self._found) > self._size:
+                self._found.popitem(last=False)
+        return addresses
+
+    def clear(self) -> None:
+        with self._lock:
+            self._found.clear()
+
+
+names = NameCache()
+
+
+def _after_fork() -> None:
+    # The lookup threads and a lock held at the fork do not exist in a forked process.
+    global names
+    names = NameCache()
+    _lookup_pool.cache_clear()
+
+
+os.register_at_fork(after_in_child=_after_fork)
 
 
 def _classify(address: IP) -> str | None:
@@ -435,6 +505,9 @@ def _classify(address: IP) -> str | None:
         embedded = _embedded_ipv4(address)
         if embedded is not None:
             return _classify(embedded)
+        if address.is_loopback:
+            # ::1 sits in the reserved ::/8 but is the machine itself, as 127.0.0.1 is.
+            return _PRIVATE
         if address in _NAT64_LOCAL_NETWORK or address.is_site_local:
             return _PRIVATE
     elif address in _THIS_NETWORK:
@@ -459,129 +532,3 @@ def _embedded_ipv4(address: ipaddress.IPv6Address) -> ipaddress.IPv4Address | No
     if address in _NAT64_NETWORK:
         return ipaddress.IPv4Address(int(address) & 0xFFFFFFFF)
     return address.sixtofour
-
-
-# --- sending ---------------------------------------------------------------------------------
-
-
-@cache
-def _tls_context() -> ssl.SSLContext:
-    return ssl.create_default_context(cafile=certifi.where())
-
-
-def _connect(target: Target, policy: Policy, deadline: Deadline) -> socket.socket:
-    failure: OutboundError = ConnectionFailed(request_sent=False)
-    for address in target.addresses:
-        remaining = deadline.remaining()
-        if remaining <= 0:
-            raise TimedOut(request_sent=False)
-        if policy.connect_timeout is not None:
-            remaining = min(remaining, policy.connect_timeout)
-        try:
-            sock = socket.create_connection((str(address), target.port), timeout=remaining)
-        except TimeoutError:
-            failure = TimedOut(request_sent=False)
-            continue
-        except ConnectionRefusedError:
-            failure = ConnectionRefused()
-            continue
-        except OSError:
-            failure = ConnectionFailed(request_sent=False)
-            continue
-        if target.scheme == "http":
-            return sock
-        return _secure(sock, target, deadline)
-    raise failure
-
-
-def _secure(sock: socket.socket, target: Target, deadline: Deadline) -> socket.socket:
-    try:
-        sock.settimeout(max(deadline.remaining(), 0.001))
-        return _tls_context().wrap_socket(sock, server_hostname=target.host)
-    except TimeoutError as exc:
-        sock.close()
-        raise TimedOut(request_sent=False) from exc
-    except (ssl.SSLError, ssl.CertificateError) as exc:
-        sock.close()
-        raise SecureConnectionFailed() from exc
-    except OSError as exc:
-        sock.close()
-        raise ConnectionFailed(request_sent=False) from exc
-
-
-def _exchange(
-    connection: http.client.HTTPConnection,
-    target: Target,
-    policy: Policy,
-    method: str,
-    headers: Mapping[str, str],
-    body: bytes,
-    deadline: Deadline,
-) -> Answer:
-    sent_headers = {"Host": target.host_header, **headers}
-    try:
-        connection.request(method, target.path, body=body or None, headers=sent_headers)
-        response = connection.getresponse()
-        if 300 <= response.status < 400:
-            raise Redirected()
-        length = response.getheader("Content-Length")
-        if length and length.strip().isdigit() and int(length) > policy.max_bytes:
-            raise TooLarge()
-        content = bytearray()
-        while chunk := response.read(_READ_CHUNK):
-            content += chunk
-            if len(content) > policy.max_bytes:
-                raise TooLarge()
-        if response.length:
-            raise BrokenAnswer()
-    except TimeoutError as exc:
-        raise TimedOut(request_sent=True) from exc
-    except (http.client.IncompleteRead, http.client.LineTooLong) as exc:
-        raise BrokenAnswer() from exc
-    except (http.client.RemoteDisconnected, ConnectionError) as exc:
-        raise ConnectionFailed(request_sent=True) from exc
-    except (http.client.HTTPException, OSError) as exc:
-        raise BrokenAnswer() from exc
-    names: dict[str, str] = {}
-    for name, value in response.getheaders():
-        key = name.lower()
-        names[key] = f"{names[key]}, {value}" if key in names else value
-    return Answer(status=response.status, headers=MappingProxyType(names), content=bytes(content))
-
-
-class _DeadlineSocket:
-    """A socket whose every read and write waits at most until the deadline.
-
-    A per-read timeout alone lets a server that sends one byte every few seconds keep the
-    request alive for ever; here each read only gets what is left of the whole.
-    """
-
-    def __init__(self, sock: socket.socket, deadline: Deadline) -> None:
-        self._sock = sock
-        self._deadline = deadline
-
-    def _arm(self) -> None:
-        remaining = self._deadline.remaining()
-        if remaining <= 0:
-            raise TimeoutError("deadline passed")
-        self._sock.settimeout(remaining)
-
-    def recv_into(self, buffer: Any, nbytes: int = 0, flags: int = 0) -> int:
-        self._arm()
-        return self._sock.recv_into(buffer, nbytes, flags)
-
-    def sendall(self, data: Any, flags: int = 0) -> None:
-        self._arm()
-        self._sock.sendall(data, flags)
-
-    def makefile(self, mode: str = "rb", buffering: int = -1, **_: Any) -> io.BufferedReader:
-        # Counted like socket.makefile(), so that closing the connection leaves the answer
-        # readable until its reader is closed too.
-        self._sock._io_refs += 1  # type: ignore[attr-defined]
-        return io.BufferedReader(socket.SocketIO(self, "rb"))  # type: ignore[arg-type]
-
-    def _decref_socketios(self) -> None:
-        self._sock._decref_socketios()  # type: ignore[attr-defined]
-
-    def close(self) -> None:
-        self._sock.close()

@@ -57,9 +57,13 @@ def main(argv: list[str] | None = None) -> int:
         prog="python -m tests.bench", description=__doc__.split("\n")[0]
     )
     parser.add_argument("--latency", type=int, default=80, help="sandbox round trip, ms (80)")
+    parser.add_argument(
+        "--rtt", type=float, default=50, help="round trip of the TLS link to the API, ms (50)"
+    )
     parser.add_argument("--samples", type=int, default=30, help="timed requests per line (30)")
     parser.add_argument("--duration", type=float, default=5.0, help="gunicorn load, seconds (5)")
-    parser.add_argument("--no-gunicorn", action="store_true", help="skip the throughput line")
+    parser.add_argument("--no-gunicorn", action="store_true", help="skip the gunicorn lines")
+    parser.add_argument("--no-wire", action="store_true", help="skip the TLS link lines")
     parser.add_argument("--strict", action="store_true", help="exit 1 when a target is missed")
     args = parser.parse_args(argv)
 
@@ -109,6 +113,8 @@ class Bench:
             self._session()
             self.sandbox.rate_limit = 10**9
             self._list_times()
+            if not self.args.no_wire:
+                self._wire()
             self._bytes()
             self._wide_header()
             if not self.args.no_gunicorn:
@@ -264,7 +270,8 @@ class Bench:
         """
         from django.core.cache import cache
 
-        from handlers_app.soclook import ListQuery, SoclookClient
+        from handlers_app.soclook import ListQuery
+        from handlers_app.soclook.client import SoclookClient
 
         n = self.args.samples
         for size, query, tail in (
@@ -333,6 +340,14 @@ class Bench:
             ratio <= target if target is not None else None,
         )
 
+    # --- over a TLS link with a round trip (tests/bench_wire.py) -------------------------
+
+    def _wire(self) -> None:
+        from tests.bench_wire import WireBench
+
+        wire = WireBench(self, rtt_ms=self.args.rtt, samples=min(self.args.samples, 20))
+        self.lines.extend(Line(*line) for line in wire.run())
+
     # --- bytes ---------------------------------------------------------------------------
 
     def _bytes(self) -> None:
@@ -391,6 +406,8 @@ class Bench:
     def _throughput(self) -> None:
         env = dict(os.environ)
         env["PYTHONPATH"] = os.pathsep.join([str(ROOT), str(self.workdir)])
+        # gunicorn.conf.py serves as in production (threads); only its access log is left out.
+        env["ACCESS_LOG"] = ""
         redis_prefix = ""
         if _redis_answers():
             redis_prefix = f"dashboard-bench-{secrets.token_hex(6)}"
@@ -439,6 +456,7 @@ class Bench:
             # The same for the home page, which does no Soclook work: what any signed-in page
             # costs here (session, user, middleware), for comparison.
             home = _load_any(port, "/", cookie, self.args.duration, expect=b"</html>")
+            hostage = self._hostage(port, cookie)
         finally:
             server.terminate()
             server.wait(timeout=10)
@@ -447,7 +465,7 @@ class Bench:
         rate = ok / elapsed
         self.lines.append(
             Line(
-                f"warm list page under gunicorn, {WORKERS} workers, {CLIENTS} clients",
+                f"warm list page under gunicorn, {WORKERS} workers of threads, {CLIENTS} clients",
                 f"{rate:.0f} req/s ({ok} in {elapsed:.1f} s, {failed} failed; {cache_name},"
                 f" SQLite in WAL mode; load from {_load_tool()})",
                 f">= {THROUGHPUT_TARGET} req/s",
@@ -461,12 +479,41 @@ class Bench:
                 f"{home_ok / home_elapsed:.0f} req/s ({home_failed} failed)",
             )
         )
+        self.lines.extend(Line(*line) for line in hostage)
+
+    def _hostage(self, port: int, home_cookie: str) -> list[tuple[str, str, str, bool | None]]:
+        """Three people's connection checks dripping at once (tests/bench_wire.py)."""
+        from django.contrib.auth.models import User
+        from django.test import Client
+
+        from handlers_app.models import Membership, Role, Team
+        from tests.bench_wire import hostage_lines
+
+        checkers = []
+        for number in range(3):
+            user = User.objects.create_user(
+                username=f"checker-{number}", password=secrets.token_hex(16)
+            )
+            team = Team.objects.create(name=f"Checks {number}")
+            Membership.objects.create(user=user, team=team, role=Role.OWNER)
+            client = Client()
+            client.force_login(user)
+            page = client.get("/connections/new/").content
+            token = re.search(rb'name="csrfmiddlewaretoken" value="([^"]+)"', page)
+            if token is None:
+                raise SystemExit("bench: the add-connection form has no CSRF token")
+            cookie = "; ".join(f"{name}={client.cookies[name].value}" for name in _COOKIES)
+            checkers.append((cookie, token.group(1).decode(), team.pk))
+        return hostage_lines(
+            port=port, home_cookie=home_cookie, checkers=checkers, seconds=self.args.duration
+        )
 
     # --- the table -----------------------------------------------------------------------
 
     def _print(self) -> int:
         print(
             f"\nSoclook dashboard benchmark: sandbox latency {self.args.latency} ms, "
+            f"TLS link round trip {self.args.rtt:g} ms, "
             f"{self.args.samples} samples a line, {os.cpu_count()} CPUs\n"
         )
         rows = [("measure", "result", "target", "met")]

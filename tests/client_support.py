@@ -10,7 +10,7 @@ from datetime import datetime
 from typing import Any
 
 from handlers_app import outbound
-from handlers_app.soclook import SoclookClient
+from handlers_app.soclook.client import SoclookClient
 
 # The head of every seeded account, in id order (see Sandbox.add_account).
 EMAIL, WEBHOOK, SLACK, DISCORD, TELEGRAM, TEAMS, X, PUSH, TWILIO, GOOGLE_CHAT = range(10)

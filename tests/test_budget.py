@@ -8,7 +8,8 @@ from handlers_app import selectors, services
 from handlers_app.budget import CacheBudget, key_fingerprint
 from handlers_app.models import Connection
 from handlers_app.sandbox import Fault
-from handlers_app.soclook import ListQuery, SoclookClient
+from handlers_app.soclook import ListQuery
+from handlers_app.soclook.client import SoclookClient
 from handlers_app.soclook.errors import RateLimited
 from tests.helpers import raw_cache_contents
 

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from handlers_app.soclook import Handler, HandlerStatus, ListQuery, SoclookClient
+from handlers_app.soclook import Handler, HandlerStatus, ListQuery
+from handlers_app.soclook.client import SoclookClient
 from handlers_app.soclook.errors import BadKey, NotFound, Rejected
 from tests.client_support import (
     BOT_TOKEN,

@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 import pytest
 
 from handlers_app.sandbox import Fault
-from handlers_app.soclook import SoclookClient
+from handlers_app.soclook.client import SoclookClient
 from handlers_app.soclook.errors import BadKey, NotFound, OutcomeUnknown, RateLimited, Unavailable
 from tests.client_support import EMAIL, closed_port_url, public_settings, sent, stored
 

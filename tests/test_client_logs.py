@@ -7,7 +7,8 @@ import logging
 import pytest
 
 from handlers_app.sandbox import Fault
-from handlers_app.soclook import ListQuery, SoclookClient
+from handlers_app.soclook import ListQuery
+from handlers_app.soclook.client import SoclookClient
 from handlers_app.soclook.errors import (
     BadKey,
     NotFound,

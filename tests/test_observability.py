@@ -27,7 +27,8 @@ from handlers_app.observability import (
     connection_label,
 )
 from handlers_app.sandbox import Fault
-from handlers_app.soclook import ListQuery, SoclookClient
+from handlers_app.soclook import ListQuery
+from handlers_app.soclook.client import SoclookClient
 from tests.helpers import client_for, make_user
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -22,7 +22,7 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
 from django.utils import translation
 
-from handlers_app import outbound
+from handlers_app import outbound, wire
 from handlers_app.outbound import (
     BrokenAnswer,
     ConnectionFailed,
@@ -40,7 +40,6 @@ from handlers_app.outbound import (
     UserInfoRefused,
     check,
     fetch,
-    send,
 )
 
 PUBLIC_V4 = "93.184.215.14"
@@ -252,6 +251,24 @@ def test_refusals_read_in_the_persons_language() -> None:
 Reply = Callable[[socket.socket], None]
 
 
+def carry(
+    url: str,
+    policy: Policy,
+    *,
+    method: str = "GET",
+    headers: dict[str, str] | None = None,
+    body: bytes = b"",
+    resolve: Callable[[str, int], list[str]] | None = None,
+) -> outbound.Answer:
+    """What the transport makes of an answer from 127.0.0.1 (`outbound.fetch` tells every
+    failure to reach a private address in one message: see test_outbound_wire.py)."""
+    deadline = Deadline.after(policy.deadline)
+    target = check(url, policy, deadline=deadline, resolve=resolve)
+    return wire.send(
+        target, policy, method=method, headers=headers or {}, body=body, deadline=deadline
+    )
+
+
 @dataclass
 class TinyServer:
     url: str
@@ -315,7 +332,7 @@ def test_an_answer_comes_back_with_its_status_headers_and_body(serve) -> None:
     def reply(conn: socket.socket) -> None:
         conn.sendall(head("201 Created", "Content-Length: 11", "X-Thing: a") + b'{"id": 7}\r\n')
 
-    answer = fetch(
+    answer = carry(
         serve(reply).url + "/hook?x=1",
         LOCAL,
         method="POST",
@@ -333,7 +350,7 @@ def test_the_request_carries_the_typed_host_and_goes_to_the_checked_address(serv
     target = check(
         f"http://api.internal.test:{port}/api/", LOCAL, resolve=lambda host, port: ["127.0.0.1"]
     )
-    assert send(target, LOCAL).status == 204
+    assert outbound.send(target, LOCAL).status == 204
     (request,) = server.received
     assert request.startswith(b"GET /api/ HTTP/1.1\r\n")
     assert f"Host: api.internal.test:{port}\r\n".encode() in request
@@ -345,7 +362,7 @@ def test_a_redirect_to_a_private_address_is_never_followed(serve) -> None:
 
     server = serve(reply)
     with pytest.raises(Redirected) as caught:
-        fetch(server.url + "/api/", LOCAL)
+        carry(server.url + "/api/", LOCAL)
     assert caught.value.message == "This address sends you elsewhere."
     assert len(server.received) == 1
 
@@ -359,7 +376,7 @@ def test_a_server_that_drips_bytes_is_abandoned_at_the_deadline(serve) -> None:
 
     policy = Policy(deadline=1, max_bytes=1024, allow_private=True, ports=None)
     with pytest.raises(TimedOut) as caught:
-        fetch(serve(reply).url + "/api/", policy)
+        carry(serve(reply).url + "/api/", policy)
     assert caught.value.request_sent
 
 
@@ -371,7 +388,7 @@ def test_a_server_that_drips_its_headers_is_abandoned_at_the_deadline(serve) -> 
 
     policy = Policy(deadline=1, max_bytes=1024, allow_private=True, ports=None)
     with pytest.raises(TimedOut):
-        fetch(serve(reply).url + "/api/", policy)
+        carry(serve(reply).url + "/api/", policy)
 
 
 def test_an_answer_announced_larger_than_the_cap_is_not_read(serve) -> None:
@@ -380,7 +397,7 @@ def test_an_answer_announced_larger_than_the_cap_is_not_read(serve) -> None:
         conn.sendall(b"0" * 1024 * 1024)
 
     with pytest.raises(TooLarge) as caught:
-        fetch(serve(reply).url + "/api/", LOCAL)
+        carry(serve(reply).url + "/api/", LOCAL)
     assert caught.value.message == "The answer is too large."
 
 
@@ -391,7 +408,7 @@ def test_an_unannounced_huge_answer_is_abandoned_past_the_cap(serve) -> None:
             conn.sendall(b"x" * 1024 * 1024)
 
     with pytest.raises(TooLarge):
-        fetch(serve(reply).url + "/api/", LOCAL)
+        carry(serve(reply).url + "/api/", LOCAL)
 
 
 def test_an_answer_exactly_at_the_cap_is_read_whole(serve) -> None:
@@ -400,12 +417,12 @@ def test_an_answer_exactly_at_the_cap_is_read_whole(serve) -> None:
     def reply(conn: socket.socket) -> None:
         conn.sendall(head("200 OK", f"Content-Length: {len(body)}") + body)
 
-    assert fetch(serve(reply).url + "/", LOCAL).content == body
+    assert carry(serve(reply).url + "/", LOCAL).content == body
 
 
 def test_a_connection_closed_before_an_answer_may_have_carried_the_request(serve) -> None:
     with pytest.raises(ConnectionFailed) as caught:
-        fetch(serve(lambda conn: None).url + "/", LOCAL)
+        carry(serve(lambda conn: None).url + "/", LOCAL)
     assert caught.value.request_sent
 
 
@@ -414,7 +431,7 @@ def test_an_answer_cut_short_is_broken(serve) -> None:
         conn.sendall(head("200 OK", "Content-Length: 100") + b'{"data"')
 
     with pytest.raises(BrokenAnswer):
-        fetch(serve(reply).url + "/", LOCAL)
+        carry(serve(reply).url + "/", LOCAL)
 
 
 def test_a_closed_port_is_a_refused_connection_and_nothing_was_sent() -> None:
@@ -422,7 +439,7 @@ def test_a_closed_port_is_a_refused_connection_and_nothing_was_sent() -> None:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
     with pytest.raises(ConnectionRefused) as caught:
-        fetch(f"http://127.0.0.1:{port}/", LOCAL)
+        carry(f"http://127.0.0.1:{port}/", LOCAL)
     assert not caught.value.request_sent
     assert caught.value.message == "The connection was refused."
 
@@ -430,7 +447,7 @@ def test_a_closed_port_is_a_refused_connection_and_nothing_was_sent() -> None:
 def test_a_server_that_is_not_tls_fails_the_secure_connection(serve) -> None:
     url = serve(lambda conn: conn.sendall(b"SSH-2.0-OpenSSH_9.6\r\n"), reads_request=False).url
     with pytest.raises(outbound.SecureConnectionFailed):
-        fetch(url.replace("http://", "https://") + "/", LOCAL)
+        carry(url.replace("http://", "https://") + "/", LOCAL)
 
 
 # --- TLS: the connection goes to the checked address, the certificate is checked for the name --
@@ -465,13 +482,13 @@ def self_signed(tmp_path, name: str) -> tuple[str, str]:
 
 
 @pytest.fixture
-def tls_server(tmp_path, monkeypatch) -> Iterator[TinyServer]:
-    """An https server on 127.0.0.1 whose certificate names api.internal.test, trusted here."""
+def tls_server(tmp_path, settings) -> Iterator[TinyServer]:
+    """An https server on 127.0.0.1 whose certificate names api.internal.test, trusted here
+    through SOCLOOK_CA_BUNDLE."""
     cert, key = self_signed(tmp_path, "api.internal.test")
     server_context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
     server_context.load_cert_chain(cert, key)
-    client_context = ssl.create_default_context(cafile=cert)
-    monkeypatch.setattr(outbound, "_tls_context", lambda: client_context)
+    settings.SOCLOOK_CA_BUNDLE = cert
     listener = socket.create_server(("127.0.0.1", 0))
     listener.settimeout(0.1)
     server = TinyServer(url=f"https://api.internal.test:{listener.getsockname()[1]}")
@@ -502,7 +519,7 @@ def tls_server(tmp_path, monkeypatch) -> Iterator[TinyServer]:
 def test_https_goes_to_the_checked_address_with_the_name_for_sni_and_certificate(
     tls_server: TinyServer,
 ) -> None:
-    answer = fetch(tls_server.url + "/api/", LOCAL, resolve=lambda host, port: ["127.0.0.1"])
+    answer = carry(tls_server.url + "/api/", LOCAL, resolve=lambda host, port: ["127.0.0.1"])
     assert answer.content == b"{}"
     port = tls_server.url.rsplit(":", 1)[1]
     assert f"Host: api.internal.test:{port}\r\n".encode() in tls_server.received[0]
@@ -513,6 +530,6 @@ def test_a_certificate_for_another_name_fails_the_secure_connection(
 ) -> None:
     url = tls_server.url.replace("api.internal.test", "other.internal.test")
     with pytest.raises(outbound.SecureConnectionFailed) as caught:
-        fetch(url + "/api/", LOCAL, resolve=lambda host, port: ["127.0.0.1"])
+        carry(url + "/api/", LOCAL, resolve=lambda host, port: ["127.0.0.1"])
     assert not caught.value.request_sent
     assert tls_server.received == []

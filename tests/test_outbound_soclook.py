@@ -18,8 +18,8 @@ from handlers_app.sandbox import Fault
 from handlers_app.sandbox.api import list_page as list_page_payload
 from handlers_app.sandbox.api import php_json
 from handlers_app.sandbox.server import FOREIGN_HOST, REDIRECT_TARGET
-from handlers_app.soclook import ListQuery, SoclookClient
-from handlers_app.soclook.client import MAX_ANSWER_BYTES
+from handlers_app.soclook import ListQuery
+from handlers_app.soclook.client import MAX_ANSWER_BYTES, SoclookClient
 from handlers_app.soclook.errors import AddressRefused, NotSoclook, OutcomeUnknown, Unavailable
 from handlers_app.soclook.types import HANDLER_TYPES, NAME_MAX_LENGTH, VALUE_MAX_LENGTH
 from tests.helpers import client_for

@@ -390,3 +390,76 @@ def test_pages_load_without_content_security_policy_violations(
     page.locator("button[aria-controls=id_telegram]").wait_for()
     assert page.get_by_label("Bot token").count() == 1
     assert not [p for p in problems if "Content Security Policy" in p], problems
+
+
+# --- gunicorn, wherever it is started from the project's folder --------------------------------
+
+_PRINT_GUNICORN = """
+import json, sys
+sys.argv = ["gunicorn"]
+from gunicorn.app.wsgiapp import WSGIApplication
+app = WSGIApplication()
+cfg = app.cfg
+print(json.dumps({
+    "app": app.app_uri, "worker_class": cfg.worker_class_str, "threads": cfg.threads,
+    "workers": cfg.workers, "bind": cfg.bind, "forwarded_allow_ips": cfg.forwarded_allow_ips,
+    "logger_class": cfg.logger_class.__module__ + "." + cfg.logger_class.__name__,
+    "accesslog": cfg.accesslog,
+}))
+"""
+
+
+def gunicorn_settings(**env: str) -> dict[str, object]:
+    """What a plain `gunicorn` started in the project's folder would serve with."""
+    result = subprocess.run(  # noqa: S603 - our own interpreter with a fixed script
+        [sys.executable, "-c", _PRINT_GUNICORN],
+        cwd=ROOT,
+        env=production_env(**env),
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    return json.loads(result.stdout.strip().splitlines()[-1])
+
+
+def test_a_plain_gunicorn_in_the_project_folder_serves_with_threads_and_the_access_logger() -> None:
+    found = gunicorn_settings()
+    assert found["app"] == "dashboard.wsgi:application"
+    assert found["worker_class"] == "gthread"
+    assert found["threads"] > 1
+    assert found["logger_class"] == "handlers_app.access_log.AccessLogger"
+    assert found["accesslog"] == "-"
+    assert found["bind"] == ["127.0.0.1:8000"]
+    assert found["forwarded_allow_ips"] == ["127.0.0.1"]
+
+
+def test_gunicorn_takes_its_address_workers_and_trusted_proxy_from_the_environment() -> None:
+    found = gunicorn_settings(
+        BIND="0.0.0.0:9000",
+        WEB_CONCURRENCY="5",
+        GUNICORN_THREADS="3",
+        FORWARDED_ALLOW_IPS="10.0.0.5",
+    )
+    assert found["bind"] == ["0.0.0.0:9000"]
+    assert (found["workers"], found["threads"]) == (5, 3)
+    assert found["forwarded_allow_ips"] == ["10.0.0.5"]
+
+
+def test_make_prod_starts_gunicorn_with_the_configured_settings_on_its_address() -> None:
+    dry_run = subprocess.run(
+        ["make", "-s", "--no-print-directory", "-n", "prod", "HOST=0.0.0.0", "PORT=8123"],  # noqa: S607
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    assert "BIND=0.0.0.0:8123 .venv/bin/gunicorn" in dry_run
+    assert "--workers" not in dry_run
+
+
+def test_a_ca_bundle_that_is_not_a_file_stops_the_start() -> None:
+    result = run_manage("check", env=production_env(SOCLOOK_CA_BUNDLE="/nowhere/ca.pem"))
+    assert result.returncode != 0
+    assert "SOCLOOK_CA_BUNDLE names no file: /nowhere/ca.pem" in result.stderr

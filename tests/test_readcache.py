@@ -19,8 +19,8 @@ from handlers_app.soclook import (
     ORDER_BY_CHOICES,
     HandlerStatus,
     ListQuery,
-    SoclookClient,
 )
+from handlers_app.soclook.client import SoclookClient
 from handlers_app.soclook.errors import BadKey, NotFound, OutcomeUnknown, Unavailable
 from tests.helpers import client_for, raw_cache_contents, screenshot, sign_in
 

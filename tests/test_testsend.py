@@ -22,6 +22,7 @@ from django.core import mail
 from django.test import Client
 from django.urls import reverse
 
+from handlers_app import outbound
 from handlers_app.models import Connection
 from handlers_app.testsend import destinations
 from handlers_app.testsend.outcomes import EXCERPT_LENGTH
@@ -427,38 +428,60 @@ def test_a_name_that_does_not_exist_is_explained_in_both_languages(
     assert services.received == []
 
 
+PUBLIC_HOST = "hooks.example"
+
+
+def public_route(monkeypatch: pytest.MonkeyPatch, settings, port: int) -> None:
+    """Make hooks.example a public address (as the guard sees it) whose traffic this machine's
+    port `port` answers: the messages a person reads for a destination on the internet."""
+    public = "93.184.215.14"
+    real_connect = socket.create_connection
+
+    def connect(address: tuple[str, int], timeout: float) -> socket.socket:
+        if address == (public, port):
+            return real_connect(("127.0.0.1", port), timeout=timeout)
+        return real_connect(address, timeout=timeout)
+
+    monkeypatch.setattr(outbound, "names", outbound.NameCache(resolve=lambda host, p: [public]))
+    monkeypatch.setattr(socket, "create_connection", connect)
+    settings.TEST_SEND_ALLOWED_PORTS = [port]
+
+
 def test_a_refused_connection_is_explained_in_both_languages(
-    editor: User, connection: Connection, settings
+    editor: User, connection: Connection, settings, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     closed = socket.socket()
     closed.bind(("127.0.0.1", 0))
     port = closed.getsockname()[1]
     closed.close()
-    settings.TEST_SEND_ALLOW_PRIVATE_ADDRESSES = True
-    settings.TEST_SEND_ALLOWED_PORTS = [port]
+    public_route(monkeypatch, settings, port)
     client = client_for(editor)
+    url = f"http://{PUBLIC_HOST}:{port}"
 
-    shown = send_test(client, connection, "webhook", {"webhook": f"http://127.0.0.1:{port}/a"})
-    shown_ru = send_test(
-        client, connection, "webhook", {"webhook": f"http://127.0.0.1:{port}/b"}, **RU
-    )
+    shown = send_test(client, connection, "webhook", {"webhook": url + "/a"})
+    shown_ru = send_test(client, connection, "webhook", {"webhook": url + "/b"}, **RU)
 
-    assert "Not delivered. 127.0.0.1 refused the connection: nothing is listening" in shown
-    assert "Не доставлен. 127.0.0.1 отказал в соединении" in shown_ru
+    assert f"Not delivered. {PUBLIC_HOST} refused the connection: nothing is listening" in shown
+    assert f"Не доставлен. {PUBLIC_HOST} отказал в соединении" in shown_ru
 
 
 def test_a_failed_secure_connection_is_explained_in_both_languages(
-    editor: User, connection: Connection, destination: Destination
+    editor: User,
+    connection: Connection,
+    destination: Destination,
+    settings,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
+    public_route(monkeypatch, settings, destination.port)
     client = client_for(editor)
     # The local server speaks plain HTTP: a TLS handshake with it fails as a bad certificate does.
-    secure = destination.url().replace("http://", "https://")
+    secure = f"https://{PUBLIC_HOST}:{destination.port}/hook"
 
     shown = send_test(client, connection, "webhook", {"webhook": secure})
     shown_ru = send_test(client, connection, "webhook", {"webhook": secure + "2"}, **RU)
 
-    assert "The secure connection to 127.0.0.1 failed: its certificate is not valid" in shown
-    assert "Не удалось установить защищённое соединение с 127.0.0.1" in shown_ru
+    assert f"The secure connection to {PUBLIC_HOST} failed: its certificate is not valid" in shown
+    assert f"Не удалось установить защищённое соединение с {PUBLIC_HOST}" in shown_ru
 
 
 def test_a_destination_that_never_answers_is_given_up_in_both_languages(
@@ -468,20 +491,49 @@ def test_a_destination_that_never_answers_is_given_up_in_both_languages(
     silent.bind(("127.0.0.1", 0))
     silent.listen()
     port = silent.getsockname()[1]
-    settings.TEST_SEND_ALLOW_PRIVATE_ADDRESSES = True
-    settings.TEST_SEND_ALLOWED_PORTS = [port]
+    public_route(monkeypatch, settings, port)
     monkeypatch.setattr(destinations, "DEADLINE_SECONDS", 1.0)
     client = client_for(editor)
+    url = f"http://{PUBLIC_HOST}:{port}"
     try:
-        shown = send_test(client, connection, "webhook", {"webhook": f"http://127.0.0.1:{port}/a"})
-        shown_ru = send_test(
-            client, connection, "webhook", {"webhook": f"http://127.0.0.1:{port}/b"}, **RU
-        )
+        shown = send_test(client, connection, "webhook", {"webhook": url + "/a"})
+        shown_ru = send_test(client, connection, "webhook", {"webhook": url + "/b"}, **RU)
     finally:
         silent.close()
 
-    assert "127.0.0.1 did not answer within 1 s, so whether the test arrived is not known." in shown
-    assert "127.0.0.1 не ответил за 1 с, поэтому неизвестно, дошёл ли тест." in shown_ru
+    assert (
+        f"{PUBLIC_HOST} did not answer within 1 s, so whether the test arrived is not known."
+        in (shown)
+    )
+    assert f"{PUBLIC_HOST} не ответил за 1 с, поэтому неизвестно, дошёл ли тест." in shown_ru
+
+
+def test_every_failure_inside_an_allowed_private_network_reads_the_same(
+    editor: User, connection: Connection, destination: Destination, settings
+) -> None:
+    closed = socket.socket()
+    closed.bind(("127.0.0.1", 0))
+    closed_port = closed.getsockname()[1]
+    closed.close()
+    settings.TEST_SEND_ALLOW_PRIVATE_ADDRESSES = True
+    settings.TEST_SEND_ALLOWED_PORTS = [closed_port, destination.port]
+    client = client_for(editor)
+
+    refused = send_test(
+        client, connection, "webhook", {"webhook": f"http://127.0.0.1:{closed_port}/"}
+    )
+    not_tls = send_test(
+        client, connection, "webhook", {"webhook": f"https://127.0.0.1:{destination.port}/h"}
+    )
+    refused_ru = send_test(
+        client, connection, "webhook", {"webhook": f"http://127.0.0.1:{closed_port}/r"}, **RU
+    )
+
+    for shown in (refused, not_tls):
+        assert "127.0.0.1 could not be reached." in shown
+        assert "refused the connection" not in shown
+        assert "secure connection" not in shown
+    assert "отказал в соединении" not in refused_ru
 
 
 def test_the_test_document_is_json_even_for_names_in_any_script(

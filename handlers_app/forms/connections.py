@@ -10,8 +10,8 @@ from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
 from handlers_app import outbound, service_time
+from handlers_app.clients import soclook_policy
 from handlers_app.models import Connection, Team
-from handlers_app.soclook import soclook_policy
 
 
 class ConnectionForm(forms.ModelForm):

@@ -1,14 +1,15 @@
-"""Everything the project knows about the Soclook API: the client, its records, its errors and the
-type registry.
+"""Everything the project knows about the Soclook API: its records, its errors and the type
+registry, handed out here; and the client, which is not.
 
-`client` is the only module that talks HTTP; `records` holds what it reads and is asked for
-(handlers, pages, list queries, the status labels); `errors` holds the exceptions it raises;
-`types` is the handler-type registry. Import from this package rather than from the modules.
+`client` is the only module that talks HTTP (the rest of the project gets a client of a
+connection from `handlers_app.clients`); `answers` reads what it gets back; `records` holds what it
+reads and is asked for (handlers, pages, list queries, the status labels); `errors` holds the
+exceptions it raises; `types` is the handler-type registry. Import records, errors and types from
+this package rather than from the modules.
 """
 
 from __future__ import annotations
 
-from .client import RequestBudget, SoclookClient, soclook_policy
 from .errors import (
     BadKey,
     NotFound,
@@ -57,13 +58,10 @@ __all__ = [
     "OutcomeUnknown",
     "RateLimited",
     "Rejected",
-    "RequestBudget",
-    "SoclookClient",
     "SoclookError",
     "Unavailable",
     "generic_type_for",
     "get_handler_type",
     "is_known_type",
-    "soclook_policy",
     "type_choices",
 ]

@@ -4,45 +4,34 @@ Every call goes through `SoclookClient._request()`, which reserves the shared pe
 sends through the outbound guard (the API address is typed by a person: see
 `handlers_app.outbound`) within one deadline for all attempts and a cap on the answer's size,
 retries only safe reads, logs one line per HTTP request and turns every failure into an
-exception from `errors`. Parsing accepts both the documented shapes and the live service's
-variants (see docs/soclook-api.md); an answer of another shape is `NotSoclook`, and
-nothing from it is shown.
+exception from `errors`. What an answer means (its status, its handlers; the shapes are in
+docs/soclook-api.md) is read by `answers`.
 """
 
 from __future__ import annotations
 
-import json
 import logging
-import math
 import re
 import time
-from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass
-from datetime import datetime
-from types import MappingProxyType
-from typing import Any, Protocol
+from collections.abc import Callable, Mapping
+from typing import Protocol
 from urllib.parse import urlencode
 
 from django.conf import settings
-from django.utils.translation import gettext_lazy
 from urllib3.filepost import encode_multipart_formdata
 
 from handlers_app import outbound
 from handlers_app.observability import HELD_BACK_BY_BUDGET
 
+from . import answers
 from .errors import (
-    DEFAULT_RETRY_AFTER,
     AddressRefused,
     BadKey,
-    NotFound,
-    NotSoclook,
     OutcomeUnknown,
     RateLimited,
-    Rejected,
-    SoclookError,
     Unavailable,
 )
-from .records import RESULTS_PER_PAGE_CHOICES, Handler, HandlerPage, HandlerStatus, ListQuery
+from .records import RESULTS_PER_PAGE_CHOICES, Handler, HandlerPage, ListQuery
 from .types import HANDLER_TYPES, NAME_MAX_LENGTH, VALUE_MAX_LENGTH, get_handler_type
 
 __all__ = [
@@ -58,15 +47,8 @@ logger = logging.getLogger("handlers_app.soclook")
 _HELPER_SETTINGS_KEYS = frozenset({"email_is_confirmed"})
 # Form fields of their own: a settings key with one of these names cannot be sent back.
 _RESERVED_FORM_FIELDS = frozenset({"name", "type", "is_enabled"})
-_DATETIME_FORMAT = "%Y-%m-%d %H:%M:%S"
 _RETRYABLE_READ_STATUSES = frozenset({502, 503, 504})
-_UNCONFIRMED_WRITE_STATUSES = frozenset({502, 504})
-_MAX_TITLE_LENGTH = 300
-# Shorter settings values are not worth scrubbing out of titles and would mangle ordinary words.
-_MIN_SCRUBBED_LENGTH = 6
-_REDACTED = "••••"
 _KEY_RE = re.compile(r"^[\x21-\x7e]+$")
-_INT_RE = re.compile(r"^-?[0-9]{1,18}$")
 _USER_AGENT = "soclook-handlers-dashboard"
 # The largest answer read from Soclook (about 5.4 MB): a full page of handlers of the widest
 # type at the longest values the service keeps. It writes non-ASCII as \uXXXX (6 bytes; names
@@ -108,18 +90,6 @@ class RequestBudget(Protocol):
         """Learn from the rate-limit headers of a response (errors included)."""
 
 
-@dataclass(frozen=True, slots=True)
-class _Answer:
-    status: int
-    body: Any
-    # The body was JSON (or empty), not e.g. a proxy's HTML page.
-    readable: bool = True
-
-
-class _ShapeError(Exception):
-    pass
-
-
 class SoclookClient:
     def __init__(
         self,
@@ -159,24 +129,24 @@ class SoclookClient:
     def list_handlers(self, query: ListQuery = _DEFAULT_QUERY) -> HandlerPage:
         answer = self._request("GET", "notification-handlers/", params=query.to_params())
         try:
-            return _parse_page(answer.body, query=query)
-        except _ShapeError as exc:
-            raise _shape_error(answer) from exc
+            return answers.parse_page(answer.body, query=query)
+        except answers.ShapeError as exc:
+            raise answers.shape_error(answer) from exc
 
     def get_handler(self, handler_id: int) -> Handler:
         answer = self._request("GET", _item_path(handler_id))
         try:
-            return _parse_handler(_data_of(answer.body))
-        except _ShapeError as exc:
-            raise _shape_error(answer) from exc
+            return answers.parse_handler(answers.data_of(answer.body))
+        except answers.ShapeError as exc:
+            raise answers.shape_error(answer) from exc
 
     def create_handler(self, *, name: str, type: str, settings: Mapping[str, str]) -> int:
         form = {"name": name, "type": type, **_settings_form(type, settings)}
         answer = self._request("POST", "notification-handlers", form=form)
         try:
-            data = _data_of(answer.body)
-            new_id = _as_int(data.get("id")) if isinstance(data, Mapping) else None
-        except _ShapeError:
+            data = answers.data_of(answer.body)
+            new_id = answers.as_int(data.get("id")) if isinstance(data, Mapping) else None
+        except answers.ShapeError:
             new_id = None
         if new_id is None:
             # The service said yes, so a handler probably exists now; without its id a retry
@@ -208,11 +178,11 @@ class SoclookClient:
         answer = self._request("POST", _item_path(handler_id), form=form)
         return self._written(handler_id, answer)
 
-    def _written(self, handler_id: int, answer: _Answer) -> Handler | None:
+    def _written(self, handler_id: int, answer: answers.Reply) -> Handler | None:
         """The record a write's answer holds, if any; `on_written` hears of every write."""
         try:
-            described: Handler | None = _parse_handler(_data_of(answer.body))
-        except _ShapeError:
+            described: Handler | None = answers.parse_handler(answers.data_of(answer.body))
+        except answers.ShapeError:
             described = None
         if self._on_written is not None:
             self._on_written(handler_id, described)
@@ -228,7 +198,7 @@ class SoclookClient:
         *,
         params: Mapping[str, str] | None = None,
         form: Mapping[str, str] | None = None,
-    ) -> _Answer:
+    ) -> answers.Reply:
         is_write = method != "GET"
         # A malformed key could never be accepted, and a line break in it would forge a header.
         if not _KEY_RE.match(self._api_key):
@@ -271,7 +241,7 @@ class SoclookClient:
             except outbound.OutboundError as exc:
                 elapsed = time.monotonic() - started
                 self._log(
-                    method, log_path, attempt=attempt, elapsed=elapsed, error=type(exc).__name__
+                    method, log_path, attempt=attempt, elapsed=elapsed, error=_error_name(exc)
                 )
                 if isinstance(exc, outbound.Refused | outbound.Redirected):
                     raise AddressRefused(exc) from exc
@@ -297,7 +267,7 @@ class SoclookClient:
                 and self._pause(attempt, deadline)
             ):
                 continue
-            return _interpret(response, is_write=is_write, is_item=is_item, secrets=secrets)
+            return answers.interpret(response, is_write=is_write, is_item=is_item, secrets=secrets)
         raise AssertionError("unreachable: the last attempt always returns or raises")
 
     def _pause(self, attempt: int, deadline: outbound.Deadline) -> bool:
@@ -309,9 +279,9 @@ class SoclookClient:
         return True
 
     def _observe(self, response: outbound.Answer) -> None:
-        limit = _header_int(response, "X-RateLimit-Limit")
-        remaining = _header_int(response, "X-RateLimit-Remaining")
-        reset = _header_int(response, "X-RateLimit-Reset")
+        limit = answers.header_int(response, "X-RateLimit-Limit")
+        remaining = answers.header_int(response, "X-RateLimit-Remaining")
+        reset = answers.header_int(response, "X-RateLimit-Reset")
         if remaining is not None:
             self._rate_limit_remaining = remaining
         if self._budget is not None:
@@ -369,272 +339,19 @@ def _settings_form(handler_type: str, settings: Mapping[str, str]) -> dict[str, 
     return form
 
 
+def _error_name(exc: outbound.OutboundError) -> str:
+    """For the operator's log, which no person reads: the failure under `Unreachable` too."""
+    if isinstance(exc, outbound.Unreachable):
+        return f"Unreachable({type(exc.reason).__name__})"
+    return type(exc).__name__
+
+
 def _may_retry(exc: outbound.OutboundError) -> bool:
     """A read is tried again when no answer came at all; a slow or garbled one is not."""
+    if isinstance(exc, outbound.Unreachable):
+        return _may_retry(exc.reason)
     if isinstance(exc, outbound.TimedOut):
         return not exc.request_sent
     return isinstance(
         exc, outbound.ConnectionRefused | outbound.ConnectionFailed | outbound.NameNotFound
     )
-
-
-def _interpret(
-    response: outbound.Answer, *, is_write: bool, is_item: bool, secrets: Iterable[str]
-) -> _Answer:
-    body, readable = _decode(response.content)
-    status = response.status
-    # Some deployments wrap an error in a 200; the status inside the body then decides.
-    if (
-        200 <= status < 300
-        and isinstance(body, Mapping)
-        and body.get("errors")
-        and "data" not in body
-    ):
-        status = _status_from_errors(body) or 400
-    if 200 <= status < 300:
-        if is_write and not (readable and (body is None or _has_data(body))):
-            # A proxy's maintenance page also comes with a 200, and so may another service's
-            # JSON; only the service's own answer (or nothing at all) shows that the service
-            # itself took the change.
-            raise OutcomeUnknown(status=status)
-        return _Answer(status=status, body=body, readable=readable)
-    raise _error_for(
-        status,
-        body=body if readable else None,
-        response=response,
-        is_write=is_write,
-        is_item=is_item,
-        secrets=secrets,
-    )
-
-
-def _error_for(
-    status: int,
-    *,
-    body: Any,
-    response: outbound.Answer,
-    is_write: bool,
-    is_item: bool,
-    secrets: Iterable[str],
-) -> SoclookError:
-    if status == 429:
-        retry_after = _header_int(response, "X-RateLimit-Reset")
-        return RateLimited(
-            retry_after=retry_after if retry_after and retry_after > 0 else DEFAULT_RETRY_AFTER,
-            limit=_header_int(response, "X-RateLimit-Limit"),
-            status=status,
-        )
-    if status == 401 and not is_write:
-        return BadKey(status=status)
-    if status == 404:
-        if is_item:
-            return NotFound(status=status)
-        return Unavailable(
-            status=status,
-            message=gettext_lazy(
-                "Soclook has no notification-handlers API at this address. "
-                "Check the connection's API address."
-            ),
-        )
-    if is_write and status in _UNCONFIRMED_WRITE_STATUSES:
-        return OutcomeUnknown(status=status)
-    if 400 <= status < 500:
-        if body is not None and not _is_error_shape(body):
-            return NotSoclook(status=status)
-        return Rejected(title=_title_of(body, secrets=secrets), status=status)
-    return Unavailable(status=status)
-
-
-def _decode(content: bytes) -> tuple[Any, bool]:
-    if not content.strip():
-        return None, True
-    try:
-        return json.loads(content), True
-    except ValueError:
-        return None, False
-
-
-def _status_from_errors(body: Mapping[str, Any]) -> int | None:
-    errors = body.get("errors")
-    if isinstance(errors, list) and errors and isinstance(errors[0], Mapping):
-        status = _as_int(errors[0].get("status"))
-        if status is not None and 400 <= status < 600:
-            return status
-    return None
-
-
-def _shape_error(answer: _Answer) -> Unavailable:
-    # A proxy's HTML page or an empty answer is the service being unwell; JSON of another shape
-    # is another service.
-    if answer.readable and answer.body is not None:
-        return NotSoclook(status=answer.status)
-    return Unavailable(status=answer.status)
-
-
-def _is_error_shape(body: Any) -> bool:
-    """The service's error answer: `errors`, one or a list, each with a title and a status."""
-    if not isinstance(body, Mapping):
-        return False
-    errors = body.get("errors")
-    if isinstance(errors, Mapping):
-        errors = [errors]
-    return (
-        isinstance(errors, list)
-        and bool(errors)
-        and all(
-            isinstance(item, Mapping)
-            and isinstance(item.get("title"), str)
-            and _as_int(item.get("status")) is not None
-            for item in errors
-        )
-    )
-
-
-def _title_of(body: Any, *, secrets: Iterable[str]) -> str:
-    if not isinstance(body, Mapping):
-        return ""
-    errors = body.get("errors")
-    if isinstance(errors, Mapping):
-        errors = [errors]
-    if not isinstance(errors, list):
-        return ""
-    titles = [
-        str(item["title"]).strip()
-        for item in errors
-        if isinstance(item, Mapping) and item.get("title") is not None
-    ]
-    title = "; ".join(dict.fromkeys(t for t in titles if t))
-    # The service may echo what it was sent; a submitted setting or the key must not reach a page.
-    for secret in sorted(secrets, key=len, reverse=True):
-        if len(secret) >= _MIN_SCRUBBED_LENGTH:
-            title = title.replace(secret, _REDACTED)
-    if len(title) > _MAX_TITLE_LENGTH:
-        title = title[: _MAX_TITLE_LENGTH - 1] + "…"
-    return title
-
-
-def _header_int(response: outbound.Answer, name: str) -> int | None:
-    return _as_int(response.headers.get(name.lower()))
-
-
-def _as_int(value: object) -> int | None:
-    if isinstance(value, bool):
-        return None
-    if isinstance(value, int):
-        return value
-    if isinstance(value, float) and value.is_integer():
-        return int(value)
-    if isinstance(value, str):
-        text = value.strip()
-        if _INT_RE.match(text):
-            return int(text)
-    return None
-
-
-def _has_data(body: Any) -> bool:
-    return isinstance(body, Mapping) and "data" in body
-
-
-def _data_of(body: Any) -> Any:
-    if not _has_data(body):
-        raise _ShapeError("no data")
-    return body["data"]
-
-
-def _parse_page(body: Any, *, query: ListQuery) -> HandlerPage:
-    raw_items = _data_of(body)
-    # PHP encodes an empty or sparse array as an object.
-    if isinstance(raw_items, Mapping):
-        raw_items = list(raw_items.values())
-    if not isinstance(raw_items, list):
-        raise _ShapeError("data is not a list")
-    items = []
-    for raw in raw_items:
-        try:
-            items.append(_parse_handler(raw))
-        except _ShapeError:
-            logger.warning("soclook list: skipped a handler without a usable id")
-    meta = body.get("meta")
-    if not isinstance(meta, Mapping):
-        raise _ShapeError("no meta")
-    page = _as_int(meta.get("page")) or query.page
-    per_page = _as_int(meta.get("results_per_page")) or query.results_per_page
-    total = _as_int(meta.get("total"))
-    if total is None:
-        total = _as_int(meta.get("total_results"))
-    if total is None:
-        total = (page - 1) * per_page + len(items)
-    total_pages = _as_int(meta.get("total_pages"))
-    if total_pages is None:
-        total_pages = math.ceil(total / per_page)
-    return HandlerPage(
-        items=tuple(items), page=page, per_page=per_page, total=total, total_pages=total_pages
-    )
-
-
-def _parse_handler(raw: Any) -> Handler:
-    if not isinstance(raw, Mapping):
-        raise _ShapeError("handler is not an object")
-    handler_id = _as_int(raw.get("id"))
-    if handler_id is None:
-        raise _ShapeError("handler has no id")
-    settings, email_confirmed = _parse_settings(raw.get("settings"))
-    return Handler(
-        id=handler_id,
-        type=_as_text(raw.get("type")),
-        name=_as_text(raw.get("name")),
-        settings=MappingProxyType(settings),
-        status=_parse_status(raw.get("is_enabled")),
-        created=_parse_datetime(raw.get("datetime")),
-        last_changed=_parse_datetime(raw.get("last_datetime")),
-        email_confirmed=email_confirmed,
-    )
-
-
-def _as_text(value: object) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, bool):
-        return "1" if value else "0"
-    if isinstance(value, str | int | float):
-        return str(value)
-    return json.dumps(value, ensure_ascii=False)
-
-
-def _parse_settings(value: object) -> tuple[dict[str, str], bool | None]:
-    if isinstance(value, str):
-        try:
-            value = json.loads(value) if value.strip() else None
-        except ValueError:
-            value = None
-    if not isinstance(value, Mapping):
-        return {}, None
-    settings = {str(key): _as_text(item) for key, item in value.items()}
-    confirmed = settings.pop("email_is_confirmed", None)
-    return settings, None if confirmed is None else _as_flag(confirmed)
-
-
-def _as_flag(text: str) -> bool:
-    return text.strip().lower() not in {"", "0", "false", "no", "null"}
-
-
-def _parse_status(value: object) -> HandlerStatus:
-    if value is None:
-        return HandlerStatus.DISABLED
-    if isinstance(value, bool):
-        return HandlerStatus.ENABLED if value else HandlerStatus.DISABLED
-    number = _as_int(value)
-    if number is None:
-        return HandlerStatus.ENABLED if _as_flag(str(value)) else HandlerStatus.DISABLED
-    if number in HandlerStatus.values:
-        return HandlerStatus(number)
-    return HandlerStatus.ENABLED if number else HandlerStatus.DISABLED
-
-
-def _parse_datetime(value: object) -> datetime | None:
-    if not isinstance(value, str):
-        return None
-    try:
-        return datetime.strptime(value.strip(), _DATETIME_FORMAT)
-    except ValueError:
-        return None

@@ -14,7 +14,6 @@ Microsoft Teams takes. X's requests are signed with oauthlib, as Apprise's are.
 
 from __future__ import annotations
 
-import ipaddress
 import json
 import re
 import smtplib
@@ -216,7 +215,12 @@ def _guard_outcome(exc: outbound.OutboundError, host: str, policy: outbound.Poli
                 "ports": ", ".join(str(p) for p in sorted(policy.ports or ())),
             }
         case outbound.PrivateAddress():
-            reason = "reserved_address" if _never_allowed(host, policy) else "private_address"
+            # No setting opens a reserved address, so its message suggests none.
+            reason = (
+                "reserved_address"
+                if isinstance(exc, outbound.ReservedAddress)
+                else "private_address"
+            )
         case outbound.SchemeRefused():
             reason = "scheme"
         case outbound.UserInfoRefused():
@@ -225,6 +229,9 @@ def _guard_outcome(exc: outbound.OutboundError, host: str, policy: outbound.Poli
             reason = "dns"
         case outbound.InvalidAddress():
             reason = "invalid_address"
+        case outbound.Unreachable():
+            # Inside an allowed private network every failure reads the same (no port map).
+            reason = "unreachable"
         case outbound.Redirected():
             reason = "redirect"
         case outbound.ConnectionRefused():
@@ -244,24 +251,6 @@ def _guard_outcome(exc: outbound.OutboundError, host: str, policy: outbound.Poli
         case _:
             reason = "unreachable"
     return Outcome(Result.FAILED, reason, host=host, params=MappingProxyType(params))
-
-
-def _never_allowed(host: str, policy: outbound.Policy) -> bool:
-    """Refused although private addresses are allowed, or a literal link-local or reserved
-    address: no setting opens these, so the message must not suggest one."""
-    if policy.allow_private:
-        return True
-    try:
-        address = ipaddress.ip_address(host.strip("[]"))
-    except ValueError:
-        return False
-    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
-        address = address.ipv4_mapped
-    if address.is_link_local:
-        return True
-    if address.is_loopback or address.is_private:
-        return False
-    return address.is_reserved or address.is_unspecified or address.is_multicast
 
 
 # --- the ways ---------------------------------------------------------------------------------

@@ -22,6 +22,7 @@ from django.utils.functional import Promise
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from handlers_app.in_flight import BUSY_MESSAGE
 from handlers_app.journal import readers
 from handlers_app.soclook.types import get_handler_type
 
@@ -339,6 +340,7 @@ REASONS: dict[str, Reason] = {
     ),
     # --- not tried ---
     "explained": Reason(_NOT_SENT, "%(why)s"),
+    "in_flight": Reason(_NOT_SENT, BUSY_MESSAGE),
     "stored_unavailable": Reason(
         _NOT_SENT,
         _("The settings stored in Soclook could not be loaded: %(why)s"),

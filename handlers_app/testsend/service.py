@@ -12,10 +12,11 @@ from django.core.cache import cache
 from django.utils.crypto import salted_hmac
 from django.utils.translation import gettext as _
 
+from handlers_app.in_flight import PER_PERSON, Busy, outbound_turn
 from handlers_app.journal.recording import record_handler_tested
 from handlers_app.models import Connection
 from handlers_app.soclook.types import HandlerType
-from handlers_app.testsend.destinations import Message, deliver
+from handlers_app.testsend.destinations import DEADLINE_SECONDS, Message, deliver
 from handlers_app.testsend.limits import PERSON_TESTS_PER_HOUR, LimitReached, take_turn
 from handlers_app.testsend.outcomes import Outcome, Result, told_for_service
 
@@ -52,12 +53,16 @@ def handler_test_send(
         if handler_id is not None
         else _destination_key(connection, handler_type, spec.values(handler_settings))
     )
-    limit = take_turn(subject=subject, user_id=user.pk)
-    if limit is not None:
-        return _limited(limit)
-
-    started = time.monotonic()
-    outcome = deliver(spec, handler_settings, _message(connection, name, user))
+    try:
+        # The person's places are taken before the hourly count: a test told to wait is not sent.
+        with outbound_turn(user_id=user.pk, seconds=DEADLINE_SECONDS):
+            limit = take_turn(subject=subject, user_id=user.pk)
+            if limit is not None:
+                return _limited(limit)
+            started = time.monotonic()
+            outcome = deliver(spec, handler_settings, _message(connection, name, user))
+    except Busy:
+        return Outcome(Result.NOT_SENT, "in_flight", params={"count": PER_PERSON})
     logger.info(
         "test send to a %s handler: %s, %s",
         handler_type.slug,

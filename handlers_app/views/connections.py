@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import get_user_model, login
 from django.contrib.auth.decorators import login_required
@@ -18,6 +19,7 @@ from handlers_app.first_run import first_admin_create, setup_code_needed
 from handlers_app.forms.accounts import FirstAdminForm
 from handlers_app.forms.connections import ConnectionForm
 from handlers_app.http import HtmxHttpRequest
+from handlers_app.in_flight import Busy, outbound_turn
 from handlers_app.models import Connection, Role
 from handlers_app.services import ConnectionCheckFailed, connection_delete, connection_save
 from handlers_app.teams import TEAM_CREATION_REFUSED, team_creation_allowed, team_for_new_owner
@@ -113,9 +115,12 @@ def connection_new(request: HtmxHttpRequest) -> HttpResponse:
             teams[0] if teams else team_for_new_owner(user=request.user)
         )
         try:
-            connection_save(
-                connection=connection, api_key=form.cleaned_data["api_key"], user=request.user
-            )
+            with outbound_turn(user_id=request.user.pk, seconds=settings.SOCLOOK_TIMEOUT):
+                connection_save(
+                    connection=connection, api_key=form.cleaned_data["api_key"], user=request.user
+                )
+        except Busy as busy:
+            form.add_error(None, busy.message)
         except ConnectionCheckFailed as exc:
             form.add_error(exc.field, exc.message)
         else:
@@ -132,11 +137,14 @@ def connection_edit(request: HtmxHttpRequest, connection_id: int) -> HttpRespons
     form = ConnectionForm(request.POST or None, instance=connection, teams=[])
     if request.method == "POST" and form.is_valid():
         try:
-            connection_save(
-                connection=form.save(commit=False),
-                api_key=form.cleaned_data["api_key"],
-                user=request.user,
-            )
+            with outbound_turn(user_id=request.user.pk, seconds=settings.SOCLOOK_TIMEOUT):
+                connection_save(
+                    connection=form.save(commit=False),
+                    api_key=form.cleaned_data["api_key"],
+                    user=request.user,
+                )
+        except Busy as busy:
+            form.add_error(None, busy.message)
         except ConnectionCheckFailed as exc:
             form.add_error(exc.field, exc.message)
         else:
