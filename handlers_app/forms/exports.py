@@ -16,7 +16,7 @@ class HandlerExportForm(forms.Form):
         label=_("File format"),
         choices=[
             ("json", _("JSON: the whole set-up, for importing into another connection")),
-            ("csv", _("CSV: the import template's columns, for a spreadsheet")),
+            ("csv", _("CSV: one column per setting, named as on the form, for a spreadsheet")),
         ],
         initial="json",
         widget=forms.RadioSelect,

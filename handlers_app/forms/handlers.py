@@ -6,6 +6,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from django import forms
+from django.core.validators import ProhibitNullCharactersValidator
 from django.utils.html import conditional_escape, format_html
 from django.utils.translation import gettext_lazy as _
 
@@ -17,6 +18,7 @@ from handlers_app.soclook.types import (
     FieldKind,
     FieldSpec,
     HandlerType,
+    refuse_unstorable,
     type_choices,
 )
 
@@ -37,7 +39,19 @@ class SettingInput(forms.TextInput):
         return super().get_context(name, value if self.render_value else None, attrs)
 
 
-class SettingField(forms.CharField):
+class StorableCharField(forms.CharField):
+    """Text that can be stored and sent: NUL and lone surrogates are refused in plain words
+    (the registry's), instead of Django's "Null characters are not allowed"."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.validators = [
+            v for v in self.validators if not isinstance(v, ProhibitNullCharactersValidator)
+        ]
+        self.validators.append(refuse_unstorable)
+
+
+class SettingField(StorableCharField):
     """One settings field of a handler type; its rules come from the registry's FieldSpec."""
 
     def __init__(self, *, spec: FieldSpec, **kwargs: Any) -> None:
@@ -90,7 +104,7 @@ class HandlerForm(forms.Form):
     filled in on the server; for another type the source gives nothing.
     """
 
-    name = forms.CharField(
+    name = StorableCharField(
         label=_("Name"),
         max_length=NAME_MAX_LENGTH,
         help_text=_(

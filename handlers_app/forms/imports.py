@@ -26,6 +26,14 @@ class HandlerImportForm(forms.Form):
         widget=forms.FileInput(attrs={"accept": ".csv,text/csv,.json,application/json"}),
         error_messages={"required": _("Choose the CSV file to import.")},
     )
+    same_place_ok = forms.BooleanField(
+        label=_("Also add handlers that send where one already does"),
+        required=False,
+        help_text=_(
+            "Without this, a row is left out when the connection already has a handler of its "
+            "type sending to the same place, or an earlier row of the file does."
+        ),
+    )
 
     rows: list[ParsedRow]
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.contrib import messages
 from django.http import HttpResponse
 from django.shortcuts import render
 from django.urls import reverse
@@ -17,6 +18,7 @@ from handlers_app.forms.handlers import HandlerForm
 from handlers_app.http import HtmxHttpRequest
 from handlers_app.models import ID_MAX_DIGITS, Connection, Role, SavedSetup
 from handlers_app.presets import setup_as_handler, setup_list
+from handlers_app.secret_flow import SecretsMayNotGo, secrets_may_go
 from handlers_app.soclook import Handler, ListQuery
 from handlers_app.soclook.errors import NotFound, OutcomeUnknown, SoclookError
 from handlers_app.testsend.outcomes import Outcome
@@ -25,13 +27,19 @@ from handlers_app.views.list_page import list_url
 FORM_TEMPLATE = "handlers_app/handler_form.html"
 
 
-def chosen_setup(request: HtmxHttpRequest) -> tuple[SavedSetup | None, Handler | None]:
+def chosen_setup(
+    request: HtmxHttpRequest, connection: Connection
+) -> tuple[SavedSetup | None, Handler | None]:
     """The saved set-up a new handler starts from (`setup` in the query or the form), with its
-    settings as the form reads them; 404/403 unless the person is an editor of its team."""
+    settings as the form reads them; 404/403 unless the person is an editor of its team, and
+    none (with a message) where its secrets may not go (handlers_app.secret_flow)."""
     raw = request.POST.get("setup") or request.GET.get("setup", "")
     if not (raw.isascii() and raw.isdigit()) or len(raw) > ID_MAX_DIGITS:
         return None, None
     setup, _membership = setup_for(request.user, int(raw), role=Role.EDITOR)
+    if not secrets_may_go(request.user, source_team_id=setup.team_id, destination=connection):
+        messages.error(request, SecretsMayNotGo.message)
+        return None, None
     try:
         return setup, setup_as_handler(setup)
     except DecryptionError:
@@ -59,6 +67,7 @@ def render_form(
     service_error: SoclookError | None = None,
     test_outcome: Outcome | None = None,
     setup: SavedSetup | None = None,
+    same_place: str | None = None,
 ) -> HttpResponse:
     if source is not None:
         duplicate_of = source.id
@@ -92,13 +101,20 @@ def render_form(
         "test_url": test_url,
         "test_outcome": test_outcome,
         "setup": setup,
-        "setups": [] if handler_id is not None else _usable_setups(request),
+        "setups": [] if handler_id is not None else _usable_setups(request, connection),
+        "same_place": same_place,
     }
     # Errors come back as a 200 so that htmx swaps the form in place.
     template = f"{FORM_TEMPLATE}#form" if request.htmx else FORM_TEMPLATE
     return render(request, template, context)
 
 
-def _usable_setups(request: HtmxHttpRequest) -> list[SavedSetup]:
-    """The saved set-ups a new handler may start from: those of the teams the person edits."""
-    return list(setup_list(teams=teams_where(request.user, role=Role.EDITOR)))
+def _usable_setups(request: HtmxHttpRequest, connection: Connection) -> list[SavedSetup]:
+    """The saved set-ups a new handler of `connection` may start from: those of its team the
+    person edits, and of other teams only where their secrets may go there."""
+    teams = [
+        team
+        for team in teams_where(request.user, role=Role.EDITOR)
+        if secrets_may_go(request.user, source_team_id=team.pk, destination=connection)
+    ]
+    return list(setup_list(teams=teams))

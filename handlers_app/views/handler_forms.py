@@ -4,6 +4,10 @@ swapped by htmx when the type changes.
 Every page also works without JavaScript: the type picker's "Continue" button posts the form
 with `_change_type`, which re-renders it for the chosen type without saving anything.
 
+Adding or duplicating a handler that would send where one of the same type already does asks
+first (handlers_app.same_place): the form comes back, as typed, with "Add it anyway"
+(`same_place_ok`).
+
 The list a form was opened from rides along in `next` (its address, checked to be the list's):
 Cancel and Save go back to it as it was (page, filters, order), the saved row marked, and an
 added handler's page is shown.
@@ -30,6 +34,7 @@ from handlers_app.presets import (
     setup_handler_added,
     setup_settings_with,
 )
+from handlers_app.same_place import same_place_as
 from handlers_app.selectors import handler_get, handler_page_number
 from handlers_app.services import handler_changed, handler_create, handler_update
 from handlers_app.sharing import duplicate_name, handler_duplicate
@@ -40,6 +45,8 @@ from handlers_app.views.list_page import list_sent_from, list_url
 
 # Sent by the no-JavaScript type picker: show the chosen type's fields, save nothing.
 CHANGE_TYPE = "_change_type"
+# Sent by "Add it anyway" when a handler of the type already sends to the same place.
+SAME_PLACE_OK = "same_place_ok"
 
 
 @login_required
@@ -47,8 +54,9 @@ CHANGE_TYPE = "_change_type"
 def handler_new(request: HtmxHttpRequest, connection_id: int) -> HttpResponse:
     connection = connection_for(request.user, connection_id, role=Role.EDITOR).connection
     back = _list_query(request, connection)
-    setup, source = chosen_setup(request)
+    setup, source = chosen_setup(request, connection)
     service_error: SoclookError | None = None
+    same_place: str | None = None
     if request.method == "GET":
         initial = {} if setup else {"type": request.GET.get("type", "")}
         form = HandlerForm(initial=initial, source=source)
@@ -59,6 +67,13 @@ def handler_new(request: HtmxHttpRequest, connection_id: int) -> HttpResponse:
         if form.is_valid():
             name = form.cleaned_data["name"]
             type = form.cleaned_data["type"]
+            sends_to = (
+                form.settings
+                if setup is None
+                else setup_settings_with(setup=setup, type=type, submitted=form.settings)
+            )
+            same_place = _same_place(request, connection, type, sends_to)
+        if form.is_valid() and same_place is None:
             try:
                 if setup is None:
                     handler_id = handler_create(
@@ -75,9 +90,7 @@ def handler_new(request: HtmxHttpRequest, connection_id: int) -> HttpResponse:
                         user=request.user,
                         name=name,
                         type=type,
-                        settings=setup_settings_with(
-                            setup=setup, type=type, submitted=form.settings
-                        ),
+                        settings=sends_to,
                     )
             except SoclookError as exc:
                 service_error = exc
@@ -92,6 +105,7 @@ def handler_new(request: HtmxHttpRequest, connection_id: int) -> HttpResponse:
         back=back,
         service_error=service_error,
         setup=setup,
+        same_place=same_place,
     )
 
 
@@ -194,11 +208,18 @@ def handler_duplicate_form(
         )
 
     service_error: SoclookError | None = None
+    same_place: str | None = None
     if request.method == "GET":
         form = HandlerForm(source=source, initial={"name": duplicate_name(source)}, fixed_type=True)
     else:
         form = HandlerForm(request.POST, source=source, fixed_type=True)
         if form.is_valid():
+            # A secret left empty is the source's (handler_duplicate fills it in).
+            sends_to = {
+                key: value or source.settings.get(key, "") for key, value in form.settings.items()
+            }
+            same_place = _same_place(request, connection, source.type, sends_to)
+        if form.is_valid() and same_place is None:
             name = form.cleaned_data["name"]
             try:
                 new_id = handler_duplicate(
@@ -225,6 +246,7 @@ def handler_duplicate_form(
         back=back,
         source=source,
         service_error=service_error,
+        same_place=same_place,
     )
 
 
@@ -248,7 +270,7 @@ def handler_fields(
             current = handler_get(connection=connection, handler_id=handler_id)
         except SoclookError as exc:
             load_error = exc
-    setup, source = (None, None) if handler_id is not None else chosen_setup(request)
+    setup, source = (None, None) if handler_id is not None else chosen_setup(request, connection)
     form = HandlerForm(
         initial={"type": slug}, current=current, editing=handler_id is not None, source=source
     )
@@ -263,6 +285,19 @@ def handler_fields(
             "setup": setup,
         },
     )
+
+
+def _same_place(
+    request: HtmxHttpRequest, connection: Connection, type: str, settings: dict[str, str]
+) -> str | None:
+    """The name of the handler already sending where the new one would, unless the person said
+    to add it anyway (or the list cannot be read now: then the add itself tells what is wrong)."""
+    if request.POST.get(SAME_PLACE_OK):
+        return None
+    try:
+        return same_place_as(connection=connection, type=type, settings=settings)
+    except SoclookError:
+        return None
 
 
 def _list_query(request: HtmxHttpRequest, connection: Connection) -> ListQuery:
