@@ -82,6 +82,7 @@ class Row:
     type: str
     icon: str
     destination: str
+    testable: bool  # a type only Soclook can reach (push) has no Test: the form says why
     on: bool
     pending: bool
     state: str
@@ -163,6 +164,7 @@ class RowWriter:
             type=label,
             icon=handler_type.icon,
             destination=handler_type.summary(handler.settings) or "—",
+            testable=handler_type.test_delivery is not None,
             on=on,
             pending=pending,
             state=words.pending if pending else words.enabled if on else words.disabled,

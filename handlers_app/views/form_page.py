@@ -30,9 +30,9 @@ FORM_TEMPLATE = "handlers_app/handler_form.html"
 def chosen_setup(
     request: HtmxHttpRequest, connection: Connection
 ) -> tuple[SavedSetup | None, Handler | None]:
-    """The saved set-up a new handler of `connection` starts from (`setup` in the query or the
-    form), with its settings as the form reads them; 404/403 unless the person is an editor of
-    its team, and none (with a message) where its secrets may not go (handlers_app.secret_flow)."""
+    """The saved set-up a new handler starts from (`setup` in the query or the form), with its
+    settings as the form reads them; 404/403 unless the person is an editor of its team, and
+    none (with a message) where its secrets may not go (handlers_app.secret_flow)."""
     raw = request.POST.get("setup") or request.GET.get("setup", "")
     if not (raw.isascii() and raw.isdigit()) or len(raw) > ID_MAX_DIGITS:
         return None, None

@@ -21,7 +21,6 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
-from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
@@ -38,7 +37,7 @@ from handlers_app.services import handler_changed, handler_create, handler_updat
 from handlers_app.sharing import duplicate_name, handler_duplicate
 from handlers_app.soclook import Handler, ListQuery
 from handlers_app.soclook.errors import NotFound, SoclookError
-from handlers_app.views.form_page import FORM_TEMPLATE, chosen_setup, render_form
+from handlers_app.views.form_page import FORM_TEMPLATE, chosen_setup, form_test_url, render_form
 from handlers_app.views.list_page import list_sent_from, list_url
 
 # Sent by the no-JavaScript type picker: show the chosen type's fields, save nothing.
@@ -279,7 +278,7 @@ def handler_fields(
             "form": form,
             "connection": connection,
             "load_error": load_error,
-            "test_url": _test_url(connection, handler_id),
+            "test_url": form_test_url(connection, handler_id),
             "setup": setup,
         },
     )
@@ -296,13 +295,6 @@ def _same_place(
         return same_place_as(connection=connection, type=type, settings=settings)
     except SoclookError:
         return None
-
-
-def _test_url(connection: Connection, handler_id: int | None) -> str:
-    """Where the form's "Send a test" button posts what is typed (handlers_app.views.testsend)."""
-    if handler_id is None:
-        return reverse("handler_form_test", args=[connection.pk])
-    return reverse("handler_edit_test", args=[connection.pk, handler_id])
 
 
 def _list_query(request: HtmxHttpRequest, connection: Connection) -> ListQuery:
