@@ -188,6 +188,7 @@ class JournalAction(models.TextChoices):
     CONNECTION_REMOVED = "connection_removed", _("Connection removed")
     TEAM_CREATED = "team_created", _("Team created")
     TEAM_RENAMED = "team_renamed", _("Team renamed")
+    TEAM_HEALTH_EMAILS = "team_health_emails", _("Health e-mails switched")
     MEMBER_JOINED = "member_joined", _("Member joined")
     MEMBER_ROLE_CHANGED = "member_role_changed", _("Member's role changed")
     MEMBER_REMOVED = "member_removed", _("Member removed")
@@ -534,3 +535,12 @@ ENCRYPTED_FIELDS: list[tuple[type[models.Model], str]] = [
     (SavedSetup, "settings_encrypted"),
     (BulkItem, "snapshot_encrypted"),
 ]
+
+
+# What the silent checks learned (handlers_app.health).
+from handlers_app.health.models import (  # noqa: E402, F401
+    HandlerHealth,
+    HealthState,
+    PersonLanguage,
+    TeamHealthSettings,
+)

@@ -107,7 +107,9 @@ _FIELD_LABELS: dict[str, Promise] = {
     "tested_settings": _("Settings"),
     "exported_count": _("Handlers"),
     "export_format": _("File format"),
+    "health_emails": _("E-mail the owners when a handler needs attention"),
 }
+_SWITCHED: dict[str, Promise] = {"on": _("on"), "off": _("off")}
 _TESTED_SETTINGS: dict[str, Promise] = {
     "typed": _("as typed in the form, before saving"),
     "stored": _("as stored in Soclook"),
@@ -135,6 +137,8 @@ def _shown(name: str, value: Any) -> str:
         return str(_REFUSAL_REASONS[value])
     if name == "test_result" and isinstance(value, Mapping):
         return Outcome.from_record(value).explanation
+    if name == "health_emails" and value in _SWITCHED:
+        return str(_SWITCHED[value])
     if name == "tested_settings" and value in _TESTED_SETTINGS:
         return str(_TESTED_SETTINGS[value])
     return str(value)

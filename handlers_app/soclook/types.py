@@ -17,6 +17,8 @@ This table is the only place that knows type names. Forms, templates and the cli
   e-mail address and a chat ID is a credential (webhook URLs embed tokens), so pages see at most
   its host or its last four characters. A chat ID only says where a bot posts, which staff need
   to see; the bot's token is what lets anyone post there.
+- `HandlerType.silent_check` names the check that asks the destination, without sending a
+  message, whether it still takes them (handlers_app.health), or is "" where no such way exists.
 - `HandlerType.test_delivery` says how the dashboard sends a test message to the destination
   (`DeliverySpec`: the way, and which settings field plays which part in it), or is None with
   `untestable_reason` saying why no test can be sent from outside Soclook (handlers_app.testsend).
@@ -208,6 +210,9 @@ class HandlerType:
     # How a test message is sent; None when only Soclook can reach the destination.
     test_delivery: DeliverySpec | None = None
     untestable_reason: Text = _NO_TEST_FOR_UNKNOWN_TYPE
+    # The dotted path of the check that learns, without sending anything, whether the
+    # destination still takes messages (handlers_app.health.checks); "" when none exists.
+    silent_check: str = ""
 
     @property
     def field_names(self) -> tuple[str, ...]:
@@ -279,6 +284,7 @@ HANDLER_TYPES: dict[str, HandlerType] = {
                 "confirmation”. Check the spam folder if the confirmation e-mail does not arrive."
             ),
             test_delivery=_sends(Delivery.EMAIL, {"address": "email"}),
+            silent_check="handlers_app.health.checks.email",
         ),
         HandlerType(
             slug="webhook",
@@ -347,6 +353,7 @@ HANDLER_TYPES: dict[str, HandlerType] = {
             ),
             docs_hint=_WEBHOOK_HELP_TAIL,
             test_delivery=_sends(Delivery.DISCORD, {"url": "discord"}),
+            silent_check="handlers_app.health.checks.discord",
         ),
         HandlerType(
             slug="telegram",
@@ -391,6 +398,7 @@ HANDLER_TYPES: dict[str, HandlerType] = {
             test_delivery=_sends(
                 Delivery.TELEGRAM, {"token": "telegram", "chat_id": "telegram_chat_id"}
             ),
+            silent_check="handlers_app.health.checks.telegram",
         ),
         HandlerType(
             slug="microsoft_teams",
@@ -472,6 +480,7 @@ HANDLER_TYPES: dict[str, HandlerType] = {
                     "access_token_secret": "x_access_token_secret",
                 },
             ),
+            silent_check="handlers_app.health.checks.x",
         ),
         HandlerType(
             slug="push_subscriber_id",

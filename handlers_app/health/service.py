@@ -1,0 +1,207 @@
+"""Check handlers and keep what was learned: the one entry point pages, jobs and the schedule use.
+
+`handler_check()` runs the type's silent check (declared in the registry,
+`HandlerType.silent_check`) and records the finding; a type without one is recorded as "cannot
+be checked" with the reason, and sends nothing. A check counts like a test send: one request
+to a handler's destination at most every HANDLER_INTERVAL_SECONDS (`check_turn()`), a person's
+checks within their hourly number of tests (`testsend.limits.take_turn`), and a run over many
+handlers waits HOST_INTERVAL_SECONDS between two requests to the same service (`HostPacer`).
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections import Counter
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
+from datetime import datetime
+
+from django.core.cache import cache
+from django.db import transaction
+from django.utils import timezone
+from django.utils.module_loading import import_string
+
+from handlers_app.health.checks import Finding, State
+from handlers_app.health.models import HandlerHealth, HealthState
+from handlers_app.health.wording import no_check_code, sentence
+from handlers_app.models import Connection
+from handlers_app.soclook import Handler
+from handlers_app.soclook.types import FieldKind, get_handler_type
+from handlers_app.testsend.limits import HANDLER_INTERVAL_SECONDS
+
+__all__ = [
+    "HOST_INTERVAL_SECONDS",
+    "Checked",
+    "HealthNote",
+    "HostPacer",
+    "attention_ids",
+    "check_turn",
+    "destination_host",
+    "handler_check",
+    "health_counts",
+    "health_forget_missing",
+    "health_notes",
+    "health_version",
+    "note_of",
+]
+
+logger = logging.getLogger("handlers_app.health")
+
+# Two requests of one run to the same service are at least this far apart.
+HOST_INTERVAL_SECONDS = 1.0
+_TURN_KEY = "health:handler:{connection_id}:{handler_id}"
+# Changes whenever a check of one of the connection's handlers is recorded, so that the list's
+# cached rows show it.
+_VERSION_KEY = "health:version:{connection_id}"
+
+
+@dataclass(frozen=True)
+class Checked:
+    health: HandlerHealth
+    # It needs attention now and did not before: the owners are told about it.
+    turned: bool
+
+
+def check_turn(*, connection: Connection, handler_id: int) -> bool:
+    """Take the handler's turn; False while an earlier check is within the interval."""
+    key = _TURN_KEY.format(connection_id=connection.pk, handler_id=handler_id)
+    return cache.add(key, 1, HANDLER_INTERVAL_SECONDS)
+
+
+def destination_host(handler: Handler) -> str:
+    """The service a check of this handler asks, for pacing: the host of its address, the
+    domain of its e-mail address, else its type's one service."""
+    for spec in handler.handler_type.fields:
+        value = str(handler.settings.get(spec.name, ""))
+        if spec.kind == FieldKind.URL:
+            return spec.mask(value)
+        if spec.kind == FieldKind.EMAIL:
+            return value.rpartition("@")[2].lower()
+    return handler.type
+
+
+def handler_check(*, connection: Connection, handler: Handler) -> Checked:
+    """Check one handler (the caller has its turn) and record what was learned."""
+    handler_type = handler.handler_type
+    if handler_type.silent_check:
+        spec = handler_type.test_delivery
+        check: Callable[[Mapping[str, str]], Finding] = import_string(handler_type.silent_check)
+        started = time.monotonic()
+        finding = check(spec.values(handler.settings) if spec else dict(handler.settings))
+        logger.info(
+            "silent check of a %s handler: %s",
+            handler_type.slug,
+            finding.code,
+            extra={
+                "check_type": handler_type.slug,
+                "check_state": finding.state.value,
+                "check_code": finding.code,
+                "check_elapsed_ms": round((time.monotonic() - started) * 1000),
+            },
+        )
+    else:
+        finding = Finding(State.CANNOT_CHECK, no_check_code(handler_type))
+    return _record(connection=connection, handler=handler, finding=finding)
+
+
+def _record(*, connection: Connection, handler: Handler, finding: Finding) -> Checked:
+    now = timezone.now()
+    with transaction.atomic():
+        health, _created = HandlerHealth.objects.select_for_update().get_or_create(
+            connection=connection,
+            handler_id=handler.id,
+            defaults={"state": finding.state.value, "code": finding.code},
+        )
+        # A check that got no clear answer leaves "since when" as it was, so that a handler
+        # that needs attention is not announced again after a timeout.
+        turned = finding.state == State.ATTENTION and health.attention_since is None
+        if finding.state == State.ATTENTION and health.attention_since is None:
+            health.attention_since = now
+        elif finding.state == State.FINE:
+            health.attention_since = None
+        health.handler_name = handler.name[:200]
+        health.handler_type = handler.type[:64]
+        health.checked_at = now
+        health.state = finding.state.value
+        health.code = finding.code
+        health.params = dict(finding.params)
+        health.save()
+    cache.set(_VERSION_KEY.format(connection_id=connection.pk), time.time_ns(), None)
+    return Checked(health=health, turned=turned)
+
+
+def health_version(connection: Connection) -> int:
+    return cache.get(_VERSION_KEY.format(connection_id=connection.pk), 0)
+
+
+@dataclass(frozen=True)
+class HealthNote:
+    """What a row or the edit page says about a handler's last check."""
+
+    state: HealthState
+    text: str
+    checked_at: datetime
+
+
+def note_of(health: HandlerHealth) -> HealthNote:
+    params = dict(health.params)
+    params["type"] = get_handler_type(health.handler_type).label
+    return HealthNote(
+        state=HealthState(health.state),
+        text=sentence(health.code, params),
+        checked_at=health.checked_at,
+    )
+
+
+def health_notes(*, connection: Connection, handler_ids: Iterable[int]) -> dict[int, HealthNote]:
+    rows = HandlerHealth.objects.filter(connection=connection, handler_id__in=list(handler_ids))
+    return {row.handler_id: note_of(row) for row in rows}
+
+
+def attention_ids(*, connection: Connection) -> set[int]:
+    rows = HandlerHealth.objects.filter(connection=connection, state=HealthState.ATTENTION)
+    return set(rows.values_list("handler_id", flat=True))
+
+
+def health_counts(connection_ids: Iterable[int]) -> dict[int, Counter[str]]:
+    """Per connection, how many of its checked handlers are in each state."""
+    counts: dict[int, Counter[str]] = {}
+    rows = (
+        HandlerHealth.objects.filter(connection_id__in=list(connection_ids))
+        .values_list("connection_id", "state")
+        .order_by()
+    )
+    for connection_id, state in rows:
+        counts.setdefault(connection_id, Counter())[state] += 1
+    return counts
+
+
+def health_forget_missing(*, connection: Connection, present: Iterable[int]) -> int:
+    """Drop the rows of handlers the account no longer holds (after a whole run)."""
+    gone = HandlerHealth.objects.filter(connection=connection).exclude(handler_id__in=list(present))
+    return gone.delete()[0]
+
+
+class HostPacer:
+    """Keeps two requests of one run to the same service HOST_INTERVAL_SECONDS apart."""
+
+    def __init__(
+        self,
+        *,
+        interval: float = HOST_INTERVAL_SECONDS,
+        clock: Callable[[], float] = time.monotonic,
+        sleep: Callable[[float], None] = time.sleep,
+    ) -> None:
+        self.interval = interval
+        self.clock = clock
+        self.sleep = sleep
+        self.last: dict[str, float] = {}
+
+    def wait_for(self, host: str) -> None:
+        previous = self.last.get(host)
+        if previous is not None:
+            left = previous + self.interval - self.clock()
+            if left > 0:
+                self.sleep(left)
+        self.last[host] = self.clock()
