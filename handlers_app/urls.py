@@ -218,6 +218,7 @@ urlpatterns += [
         health.handler_check_now,
         name="handler_check",
     ),
+    path("connections/<id:connection_id>/tidy-up/", health.tidy_up, name="tidy_up"),
     path(
         "teams/<id:team_id>/health-emails/",
         health.team_health_emails,

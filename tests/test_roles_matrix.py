@@ -341,6 +341,7 @@ ROUTES: list[Route] = [
         Needs.EDITOR,
         methods=("POST",),
     ),
+    Route("tidy_up", conn, Needs.VIEWER),
     Route(
         "team_health_emails",
         team,

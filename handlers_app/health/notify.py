@@ -68,7 +68,8 @@ def language_remember(*, user: AbstractBaseUser, language: str) -> None:
     """Keep the language a person reads the dashboard in, for the e-mails they get."""
     known = dict(settings.LANGUAGES)
     code = language if language in known else settings.LANGUAGE_CODE
-    PersonLanguage.objects.update_or_create(user=user, defaults={"language": code})
+    if not PersonLanguage.objects.filter(user=user, language=code).exists():
+        PersonLanguage.objects.update_or_create(user=user, defaults={"language": code})
 
 
 def owners_tell(*, connection: Connection, turned: Sequence[HandlerHealth]) -> int:

@@ -19,6 +19,7 @@ from .errors import (
     Unavailable,
 )
 from .records import (
+    HEALTH_ATTENTION,
     ORDER_BY_CHOICES,
     ORDER_TYPES,
     RESULTS_PER_PAGE_CHOICES,
@@ -41,6 +42,7 @@ from .types import (
 
 __all__ = [
     "HANDLER_TYPES",
+    "HEALTH_ATTENTION",
     "ORDER_BY_CHOICES",
     "ORDER_TYPES",
     "RESULTS_PER_PAGE_CHOICES",

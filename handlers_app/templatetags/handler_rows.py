@@ -26,6 +26,7 @@ from django.utils.formats import get_format
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
 
+from handlers_app.health.service import HealthNote
 from handlers_app.journal.queries import LastTest
 from handlers_app.models import Connection, JournalEntry
 from handlers_app.service_time import service_moment, zone_of_offset
@@ -47,6 +48,7 @@ class RowWriter:
         self.service_zone = None if self.offset is None else zone_of_offset(self.offset)
         self.last_changes: Mapping[int, JournalEntry] = context.get("last_changes") or {}
         self.last_tests: Mapping[int, LastTest] = context.get("last_tests") or {}
+        self.health: Mapping[int, HealthNote] = context.get("health_notes") or {}
         self.date_format = get_format(DATE_PART)
         self.zone = timezone.get_current_timezone()
         self.dates: dict[date, str] = {}
@@ -67,6 +69,9 @@ class RowWriter:
             "edit": escape(_("Edit")),
             "delete": escape(_("Delete")),
             "more": escape(_("More")),
+            # Where no silent check exists (handlers_app.health): what the row says instead.
+            "only_test": escape(_("Only a test can tell")),
+            "only_alert": escape(_("Only an alert can tell")),
         }
 
     def rows(self, handlers: Iterable[Handler]) -> SafeString:
@@ -88,6 +93,7 @@ class RowWriter:
         parts.append(f'<span id="n-{hid}">{escape(handler.name) or words["unnamed"]}</span>')
         parts.append(self._last_change(hid))
         parts.append(self._last_test(hid))
+        parts.append(self._health(handler))
         parts.append(
             f'</th><td class="type bi-{handler_type.icon}">{escape(str(handler_type.label))}</td>'
             f'<td class="dest">{escape(handler.summary) or "—"}</td>'
@@ -171,6 +177,21 @@ class RowWriter:
             f' fw-normal" title="{escape(str(outcome.explanation))}"><i class="bi bi-{icon}"'
             f' aria-hidden="true"></i> {escape(str(said))}</span></div>'
         )
+
+    def _health(self, handler: Handler) -> str:
+        """The last silent check in a line, or why there is none (docs/health-checks.md)."""
+        note = self.health.get(handler.id)
+        handler_type = handler.handler_type
+        if note is None or not handler_type.silent_check:
+            if handler_type.silent_check or not handler_type.is_known:
+                return ""
+            said = self.words["only_test" if handler_type.test_delivery else "only_alert"]
+            return f'<div class="hl">{said}</div>'
+        icon = {"fine": "check2-circle", "attention": "exclamation-triangle"}.get(
+            note.state, "question-circle"
+        )
+        said = escape(f"{note.text} · {_('checked %(ago)s') % {'ago': ago(note.checked_at)}}")
+        return f'<div class="hl hl-{note.state} bi-{icon}" id="health-{handler.id}">{said}</div>'
 
     def _moment(self, value: datetime | None) -> str:
         """What the `moment` filter writes (templatetags/moments.py), with the zones and the

@@ -14,11 +14,12 @@ from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_GET, require_POST
 
 from handlers_app.access import connection_for, team_for
 from handlers_app.health.notify import owners_tell, team_health_emails_set
 from handlers_app.health.service import handler_check
+from handlers_app.health.tidy import TidyGroup, tidy_groups
 from handlers_app.http import HtmxHttpRequest
 from handlers_app.models import Role
 from handlers_app.selectors import handler_get
@@ -27,6 +28,7 @@ from handlers_app.templatetags.health_tags import health_box_context
 from handlers_app.testsend.limits import PERSON_TESTS_PER_HOUR, take_turn
 
 BOX_TEMPLATE = "handlers_app/includes/health_box.html"
+TIDY_TEMPLATE = "handlers_app/tidy.html"
 
 
 @login_required
@@ -91,3 +93,27 @@ def team_health_emails(request: HtmxHttpRequest, team_id: int) -> HttpResponse:
             request, _("Owners no longer get an e-mail when a handler needs attention.")
         )
     return redirect("team_detail", team_id=team.pk)
+
+
+@login_required
+@require_GET
+def tidy_up(request: HtmxHttpRequest, connection_id: int) -> HttpResponse:
+    """The Tidy-up page: groups of handlers worth a look, each with its bulk actions (whose
+    preview comes first)."""
+    access = connection_for(request.user, connection_id)
+    connection = access.connection
+    groups: list[TidyGroup] = []
+    error: SoclookError | None = None
+    try:
+        groups = tidy_groups(connection=connection)
+    except SoclookError as exc:
+        error = exc
+    context = {
+        "connection": connection,
+        "can_edit": access.can_edit,
+        "groups": groups,
+        "error": error,
+        "bulk_url": reverse("handler_bulk", args=[connection.pk]),
+        "list_url": connection.get_absolute_url(),
+    }
+    return render(request, TIDY_TEMPLATE, context)
