@@ -50,6 +50,8 @@ logger = logging.getLogger("handlers_app.health")
 
 # Two requests of one run to the same service are at least this far apart.
 HOST_INTERVAL_SECONDS = 1.0
+# What a pacer waits with (a test records the waits instead).
+_sleep = time.sleep
 _TURN_KEY = "health:handler:{connection_id}:{handler_id}"
 # Changes whenever a check of one of the connection's handlers is recorded, so that the list's
 # cached rows show it.
@@ -191,11 +193,11 @@ class HostPacer:
         *,
         interval: float = HOST_INTERVAL_SECONDS,
         clock: Callable[[], float] = time.monotonic,
-        sleep: Callable[[float], None] = time.sleep,
+        sleep: Callable[[float], None] | None = None,
     ) -> None:
         self.interval = interval
         self.clock = clock
-        self.sleep = sleep
+        self.sleep = sleep or _sleep
         self.last: dict[str, float] = {}
 
     def wait_for(self, host: str) -> None:
