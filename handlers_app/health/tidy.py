@@ -45,6 +45,8 @@ class TidyRow:
     # Why it is in the group, in words (a date, the handler it repeats, what failed).
     why: str = ""
     since: datetime | None = None
+    # When the failed test or check was.
+    on: datetime | None = None
     # Part of the group's action (a duplicate's first is kept).
     acted_on: bool = True
 
@@ -172,10 +174,10 @@ def _failed(connection: Connection, handlers: Sequence[Handler]) -> TidyGroup:
         test = tests.get(handler.id)
         check = checks.get(handler.id)
         if check is not None and (test is None or check.checked_at >= test.at):
-            rows.append(TidyRow(handler, why=note_of(check).text, since=check.checked_at))
+            rows.append(TidyRow(handler, why=note_of(check).text, on=check.checked_at))
         elif test is not None and not test.outcome.delivered and test.outcome.was_sent:
             why = _("last test failed: %(reason)s") % {"reason": test.outcome.summary}
-            rows.append(TidyRow(handler, why=str(why), since=test.at))
+            rows.append(TidyRow(handler, why=str(why), on=test.at))
     return TidyGroup(
         key="failed",
         title=_("The last test or check failed"),
