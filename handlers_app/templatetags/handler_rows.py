@@ -183,7 +183,8 @@ class RowWriter:
         note = self.health.get(handler.id)
         handler_type = handler.handler_type
         if note is None or not handler_type.silent_check:
-            if handler_type.silent_check or not handler_type.is_known:
+            # A handler switched off delivers nothing: whether it could is not asked of it.
+            if handler_type.silent_check or not handler_type.is_known or not handler.is_enabled:
                 return ""
             said = self.words["only_test" if handler_type.test_delivery else "only_alert"]
             return f'<div class="hl">{said}</div>'
