@@ -13,7 +13,7 @@ from django.urls import reverse
 
 from handlers_app import outbound
 from handlers_app.health.models import PersonLanguage
-from handlers_app.health.service import HostPacer
+from handlers_app.health.service import host_turn
 from handlers_app.models import Connection, HandlerHealth, JournalEntry, Membership, Role, Team
 from tests.fake_destinations import Reply, Services
 from tests.helpers import client_for, make_user
@@ -190,17 +190,15 @@ def test_two_requests_to_one_service_are_a_second_apart_and_other_services_do_no
     assert len(no_waiting) == 1 and 0 < no_waiting[0] <= 1
 
 
-def test_the_pacer_waits_only_what_is_left_of_the_interval() -> None:
+def test_a_service_waits_only_what_is_left_of_its_second(no_waiting: list[float]) -> None:
     now = [100.0]
-    waited: list[float] = []
-    pacer = HostPacer(interval=1.0, clock=lambda: now[0], sleep=waited.append)
 
-    pacer.wait_for("discord.com")
+    host_turn("discord.com", clock=lambda: now[0])
     now[0] += 0.25
-    pacer.wait_for("discord.com")
-    pacer.wait_for("api.telegram.org")
+    host_turn("discord.com", clock=lambda: now[0])
+    host_turn("api.telegram.org", clock=lambda: now[0])
 
-    assert waited == [0.75]
+    assert no_waiting == [0.75]
 
 
 @pytest.mark.parametrize("every", ["soon", "0", "5 weeks", "24x"])

@@ -3,7 +3,7 @@
 The account's handlers are read as the list reads them (the read cache, within the connection's
 request budget: a connection whose budget is spent or whose key fails is left for the next
 round); each handler is then checked within the destinations' limits (`check_turn`, and
-`HostPacer` between two requests to the same service). The owners hear once about the handlers
+`host_turn` between two requests to the same service). The owners hear once about the handlers
 that turned to "needs attention" in the round, and what is kept of handlers the account no
 longer holds is dropped.
 """
@@ -16,11 +16,11 @@ from dataclasses import dataclass, field
 from handlers_app.health.models import HandlerHealth
 from handlers_app.health.notify import owners_tell
 from handlers_app.health.service import (
-    HostPacer,
     check_turn,
     destination_host,
     handler_check,
     health_forget_missing,
+    host_turn,
 )
 from handlers_app.models import Connection
 from handlers_app.selectors import handler_all
@@ -41,7 +41,7 @@ class ConnectionRound:
     failed: str = ""
 
 
-def connection_check(*, connection: Connection, pacer: HostPacer) -> ConnectionRound:
+def connection_check(*, connection: Connection) -> ConnectionRound:
     found = ConnectionRound()
     try:
         handlers = handler_all(connection=connection)
@@ -53,7 +53,7 @@ def connection_check(*, connection: Connection, pacer: HostPacer) -> ConnectionR
             if not check_turn(connection=connection, handler_id=handler.id):
                 found.skipped += 1
                 continue
-            pacer.wait_for(destination_host(handler))
+            host_turn(destination_host(handler))
         checked = handler_check(connection=connection, handler=handler)
         found.checked += 1
         if checked.turned:
@@ -63,12 +63,11 @@ def connection_check(*, connection: Connection, pacer: HostPacer) -> ConnectionR
     return found
 
 
-def check_round(*, pacer: HostPacer | None = None) -> dict[int, ConnectionRound]:
-    """Every connection, one after the other, sharing one pacer (the services are shared)."""
-    pacer = pacer or HostPacer()
+def check_round() -> dict[int, ConnectionRound]:
+    """Every connection, one after the other."""
     rounds = {}
     for connection in Connection.objects.select_related("team").order_by("pk"):
-        rounds[connection.pk] = found = connection_check(connection=connection, pacer=pacer)
+        rounds[connection.pk] = found = connection_check(connection=connection)
         if found.failed:
             logger.warning(
                 "Health checks: connection %s left for the next round: %s",

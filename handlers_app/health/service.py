@@ -4,8 +4,8 @@
 `HandlerType.silent_check`) and records the finding; a type without one is recorded as "cannot
 be checked" with the reason, and sends nothing. A check counts like a test send: one request
 to a handler's destination at most every HANDLER_INTERVAL_SECONDS (`check_turn()`), a person's
-checks within their hourly number of tests (`testsend.limits.take_turn`), and a run over many
-handlers waits HOST_INTERVAL_SECONDS between two requests to the same service (`HostPacer`).
+checks within their hourly number of tests (`testsend.limits.take_turn`), and runs over many
+handlers wait HOST_INTERVAL_SECONDS between two requests to the same service (`host_turn`).
 """
 
 from __future__ import annotations
@@ -34,7 +34,6 @@ __all__ = [
     "HOST_INTERVAL_SECONDS",
     "Checked",
     "HealthNote",
-    "HostPacer",
     "attention_ids",
     "check_turn",
     "destination_host",
@@ -43,6 +42,7 @@ __all__ = [
     "health_forget_missing",
     "health_notes",
     "health_version",
+    "host_turn",
     "note_of",
 ]
 
@@ -50,8 +50,9 @@ logger = logging.getLogger("handlers_app.health")
 
 # Two requests of one run to the same service are at least this far apart.
 HOST_INTERVAL_SECONDS = 1.0
-# What a pacer waits with (a test records the waits instead).
+# What `host_turn` waits with (a test records the waits instead).
 _sleep = time.sleep
+_HOST_KEY = "health:host:{host}"
 _TURN_KEY = "health:handler:{connection_id}:{handler_id}"
 # Changes whenever a check of one of the connection's handlers is recorded, so that the list's
 # cached rows show it.
@@ -185,25 +186,14 @@ def health_forget_missing(*, connection: Connection, present: Iterable[int]) -> 
     return gone.delete()[0]
 
 
-class HostPacer:
-    """Keeps two requests of one run to the same service HOST_INTERVAL_SECONDS apart."""
-
-    def __init__(
-        self,
-        *,
-        interval: float = HOST_INTERVAL_SECONDS,
-        clock: Callable[[], float] = time.monotonic,
-        sleep: Callable[[float], None] | None = None,
-    ) -> None:
-        self.interval = interval
-        self.clock = clock
-        self.sleep = sleep or _sleep
-        self.last: dict[str, float] = {}
-
-    def wait_for(self, host: str) -> None:
-        previous = self.last.get(host)
-        if previous is not None:
-            left = previous + self.interval - self.clock()
-            if left > 0:
-                self.sleep(left)
-        self.last[host] = self.clock()
+def host_turn(host: str, *, clock: Callable[[], float] = time.time) -> None:
+    """Wait until the service `host` has had HOST_INTERVAL_SECONDS since the last check's
+    request to it, from any process (the moment is kept in the shared cache), and take the turn.
+    Two workers may now and then go at the same moment: a courtesy, not a lock."""
+    key = _HOST_KEY.format(host=host)
+    last = cache.get(key)
+    if isinstance(last, float):
+        left = last + HOST_INTERVAL_SECONDS - clock()
+        if left > 0:
+            _sleep(min(left, HOST_INTERVAL_SECONDS))
+    cache.set(key, clock(), max(1, round(2 * HOST_INTERVAL_SECONDS)))
