@@ -94,6 +94,23 @@ def test_the_tidy_page_is_reached_from_the_list_and_a_group_opens_the_bulk_previ
     assert "/bulk/" in page.url
 
 
+def test_the_home_summary_leads_to_the_handlers_that_need_attention(
+    page: Page, editor: User, connection: Connection, account: dict[str, int]
+) -> None:
+    sign_in(page, editor)
+    page.goto(reverse("home"))
+    summary = page.locator(f"#health-summary-{connection.pk}")
+    expect(summary).to_contain_text("1 fine")
+    assert serious_violations(page) == []
+
+    summary.get_by_role("link", name="1 needs attention").click()
+
+    expect(page.locator("#handler-table tbody tr[id^=handler-]")).to_have_count(1)
+    expect(page.locator(f"#handler-{account['dead']}")).to_be_visible()
+    expect(page.locator("#filter-health")).to_have_value("attention")
+    assert serious_violations(page) == []
+
+
 def test_check_now_on_the_edit_page_swaps_only_the_health_box(
     page: Page, editor: User, connection: Connection, account: dict[str, int], services
 ) -> None:
