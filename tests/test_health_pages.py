@@ -231,3 +231,25 @@ def test_the_needs_attention_filter_lists_only_those_and_each_row_says_why(
     assert f'<tr id="handler-{dead}"' in attention.text
     assert "health: Needs attention" in text_of(attention.text)
     assert HandlerHealth.objects.count() == 2
+
+
+def test_all_matching_the_needs_attention_filter_means_only_those(
+    editor: User, connection: Connection, sandbox, api_key: str, services: Services
+) -> None:
+    dead = add(sandbox, api_key, "discord", "Dead", {"discord": DISCORD_URL})
+    add(sandbox, api_key, "discord", "Alive", {"discord": DISCORD_URL + "x"})
+    add(sandbox, api_key, "slack", "Ops", {"slack": "https://hooks.slack.com/services/A"})
+    services.answer(DELETED)
+    handler_check(
+        connection=connection, handler=handler_get(connection=connection, handler_id=dead)
+    )
+
+    preview = client_for(editor).get(
+        reverse("handler_bulk", args=[connection.pk]),
+        {"all": "1", "health": "attention", "action": "disable"},
+        **EN,
+    )
+
+    shown = text_of(preview.text)
+    assert preview.status_code == 200
+    assert "Dead" in shown and "Alive" not in shown and "Ops" not in shown

@@ -31,7 +31,6 @@ from django.views.decorators.vary import vary_on_headers
 from django_htmx.http import push_url, replace_url, reswap, retarget, trigger_client_event
 
 from handlers_app.access import ConnectionAccess, connection_for
-from handlers_app.health.listing import attention_page
 from handlers_app.health.service import health_notes, health_version
 from handlers_app.http import HtmxHttpRequest
 from handlers_app.journal.queries import handler_last_changes, handler_last_tests
@@ -176,14 +175,12 @@ def _table_context(
     page: HandlerPage | None = None
     error: SoclookError | None = None
     corrected = False
-    # The "Needs attention" filter is the dashboard's own (handlers_app.health.listing).
-    read_page = attention_page if query.health else handler_page
     try:
-        page = read_page(connection=connection, query=query, refresh=refresh)
+        page = handler_page(connection=connection, query=query, refresh=refresh)
         if not page.items and page.total > 0 and query.page > 1:
             last = math.ceil(page.total / query.results_per_page)
             query = replace(query, page=last)
-            page = read_page(connection=connection, query=query)
+            page = handler_page(connection=connection, query=query)
             corrected = True
     except SoclookError as exc:
         error = exc
