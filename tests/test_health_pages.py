@@ -253,3 +253,26 @@ def test_all_matching_the_needs_attention_filter_means_only_those(
     shown = text_of(preview.text)
     assert preview.status_code == 200
     assert "Dead" in shown and "Alive" not in shown and "Ops" not in shown
+
+
+def test_a_handler_changed_after_its_check_no_longer_shows_what_the_check_learned(
+    editor: User, connection: Connection, sandbox, api_key: str, services: Services
+) -> None:
+    connection.service_utc_offset = 180
+    connection.save()
+    hook = add(sandbox, api_key, "discord", "Dead", {"discord": DISCORD_URL})
+    services.answer(DELETED)
+    handler_check(
+        connection=connection, handler=handler_get(connection=connection, handler_id=hook)
+    )
+    client = client_for(editor)
+    client.post(
+        reverse("handler_edit", args=[connection.pk, hook]),
+        {"name": "Dead", "type": "discord", "discord": DISCORD_URL + "new"},
+    )
+
+    listing = text_of(client.get(reverse("handler_list", args=[connection.pk]), **EN).text)
+    edit = text_of(client.get(reverse("handler_edit", args=[connection.pk, hook]), **EN).text)
+
+    assert "This Discord webhook was deleted" not in listing
+    assert "the handler was changed since: check it again" in edit

@@ -26,6 +26,7 @@ from handlers_app.health.checks import Finding, State
 from handlers_app.health.models import HandlerHealth, HealthState
 from handlers_app.health.wording import no_check_code, sentence
 from handlers_app.models import Connection
+from handlers_app.service_time import service_moment
 from handlers_app.soclook import Handler
 from handlers_app.soclook.types import FieldKind, get_handler_type
 from handlers_app.testsend.limits import HANDLER_INTERVAL_SECONDS
@@ -43,6 +44,7 @@ __all__ = [
     "health_notes",
     "health_version",
     "host_turn",
+    "note_is_current",
     "note_of",
 ]
 
@@ -155,6 +157,16 @@ def note_of(health: HandlerHealth) -> HealthNote:
         text=sentence(health.code, params),
         checked_at=health.checked_at,
     )
+
+
+def note_is_current(note: HealthNote, handler: Handler, *, offset: int | None) -> bool:
+    """Whether the check was made after the handler's last change: what it learned of older
+    settings is not shown as this handler's. While Soclook's time zone is unknown its times
+    may be hours off, so the finding is shown."""
+    if offset is None or handler.last_changed is None:
+        return True
+    # Soclook's times are to the second: a check in the same second as a change may be older.
+    return note.checked_at.replace(microsecond=0) > service_moment(handler.last_changed, offset)
 
 
 def health_notes(*, connection: Connection, handler_ids: Iterable[int]) -> dict[int, HealthNote]:

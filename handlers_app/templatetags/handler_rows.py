@@ -26,7 +26,7 @@ from django.utils.formats import get_format
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
 
-from handlers_app.health.service import HealthNote
+from handlers_app.health.service import HealthNote, note_is_current
 from handlers_app.journal.queries import LastTest
 from handlers_app.models import Connection, JournalEntry
 from handlers_app.service_time import service_moment, zone_of_offset
@@ -181,6 +181,8 @@ class RowWriter:
     def _health(self, handler: Handler) -> str:
         """The last silent check in a line, or why there is none (docs/health-checks.md)."""
         note = self.health.get(handler.id)
+        if note is not None and not note_is_current(note, handler, offset=self.offset):
+            note = None
         handler_type = handler.handler_type
         if note is None or not handler_type.silent_check:
             # A handler switched off delivers nothing: whether it could is not asked of it.

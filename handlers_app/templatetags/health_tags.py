@@ -6,7 +6,7 @@ from typing import Any
 
 from django import template
 
-from handlers_app.health.service import health_notes
+from handlers_app.health.service import health_notes, note_is_current
 from handlers_app.health.wording import no_check_code, sentence
 from handlers_app.models import Connection
 from handlers_app.soclook import Handler
@@ -21,8 +21,12 @@ def health_box_context(
     handler_id: int,
     handler_type: HandlerType | None,
     can_edit: bool,
+    handler: Handler | None = None,
 ) -> dict[str, Any]:
     note = health_notes(connection=connection, handler_ids=[handler_id]).get(handler_id)
+    changed_since = False
+    if note is not None and handler is not None:
+        changed_since = not note_is_current(note, handler, offset=connection.service_utc_offset)
     no_check_text = ""
     if handler_type is not None and not handler_type.silent_check:
         no_check_text = sentence(no_check_code(handler_type), {"type": handler_type.label})
@@ -31,6 +35,7 @@ def health_box_context(
         "handler_id": handler_id,
         "handler_type": handler_type,
         "note": note,
+        "changed_since": changed_since,
         "no_check_text": no_check_text,
         "can_edit": can_edit,
     }
@@ -43,4 +48,5 @@ def health_box(connection: Connection, handler: Handler, can_edit: bool) -> dict
         handler_id=handler.id,
         handler_type=handler.handler_type,
         can_edit=can_edit,
+        handler=handler,
     )

@@ -68,6 +68,7 @@ def handler_check_now(
         handler_id=handler_id,
         handler_type=handler.handler_type if handler else None,
         can_edit=True,
+        handler=handler,
     )
     note = context["note"]
     if not request.htmx:
