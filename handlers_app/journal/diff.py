@@ -107,6 +107,8 @@ _FIELD_LABELS: dict[str, Promise] = {
     "tested_settings": _("Settings"),
     "exported_count": _("Handlers"),
     "export_format": _("File format"),
+    "sent_to_connection": _("Sent to the connection"),
+    "sent_to_team": _("Of the team"),
     "health_emails": _("E-mail the owners when a handler needs attention"),
 }
 _SWITCHED: dict[str, Promise] = {"on": _("on"), "off": _("off")}
