@@ -323,6 +323,8 @@ class JobAction(models.TextChoices):
     DISABLE = "disable", _("Switch off")
     DELETE = "delete", _("Delete")
     COPY = "copy", _("Copy to a connection")
+    # Every handler checked without sending anything (handlers_app.health.batch).
+    CHECK = "check", _("Check without sending")
 
 
 class JobStatus(models.TextChoices):

@@ -219,6 +219,7 @@ urlpatterns += [
         name="handler_check",
     ),
     path("connections/<id:connection_id>/tidy-up/", health.tidy_up, name="tidy_up"),
+    path("connections/<id:connection_id>/check-all/", health.check_all, name="check_all"),
     path(
         "teams/<id:team_id>/health-emails/",
         health.team_health_emails,

@@ -342,6 +342,7 @@ ROUTES: list[Route] = [
         methods=("POST",),
     ),
     Route("tidy_up", conn, Needs.VIEWER),
+    Route("check_all", conn, Needs.EDITOR, methods=("POST",)),
     Route(
         "team_health_emails",
         team,

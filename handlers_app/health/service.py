@@ -29,7 +29,7 @@ from handlers_app.models import Connection
 from handlers_app.service_time import service_moment
 from handlers_app.soclook import Handler
 from handlers_app.soclook.types import FieldKind, get_handler_type
-from handlers_app.testsend.limits import HANDLER_INTERVAL_SECONDS
+from handlers_app.testsend.limits import take_handler_turn
 
 __all__ = [
     "HOST_INTERVAL_SECONDS",
@@ -55,7 +55,6 @@ HOST_INTERVAL_SECONDS = 1.0
 # What `host_turn` waits with (a test records the waits instead).
 _sleep = time.sleep
 _HOST_KEY = "health:host:{host}"
-_TURN_KEY = "health:handler:{connection_id}:{handler_id}"
 # Changes whenever a check of one of the connection's handlers is recorded, so that the list's
 # cached rows show it.
 _VERSION_KEY = "health:version:{connection_id}"
@@ -69,9 +68,9 @@ class Checked:
 
 
 def check_turn(*, connection: Connection, handler_id: int) -> bool:
-    """Take the handler's turn; False while an earlier check is within the interval."""
-    key = _TURN_KEY.format(connection_id=connection.pk, handler_id=handler_id)
-    return cache.add(key, 1, HANDLER_INTERVAL_SECONDS)
+    """Take the handler's turn, shared with its test sends and a person's "Check now"; False
+    while one of them is within the interval."""
+    return take_handler_turn(subject=f"{connection.pk}:{handler_id}")
 
 
 def destination_host(handler: Handler) -> str:

@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from handlers_app.access import connection_for, team_for
+from handlers_app.health.batch import check_all_start
 from handlers_app.health.notify import owners_tell, team_health_emails_set
 from handlers_app.health.service import handler_check
 from handlers_app.health.tidy import TidyGroup, tidy_groups
@@ -118,3 +119,20 @@ def tidy_up(request: HtmxHttpRequest, connection_id: int) -> HttpResponse:
         "list_url": connection.get_absolute_url(),
     }
     return render(request, TIDY_TEMPLATE, context)
+
+
+@login_required
+@require_POST
+def check_all(request: HtmxHttpRequest, connection_id: int) -> HttpResponse:
+    """Check every handler of the connection in the background; its progress is the job's
+    page. A check already under way is the one shown."""
+    connection = connection_for(request.user, connection_id, role=Role.EDITOR).connection
+    try:
+        job = check_all_start(connection=connection, user=request.user)
+    except SoclookError as exc:
+        messages.error(
+            request,
+            _("The handlers could not be read from Soclook: %(reason)s") % {"reason": exc.message},
+        )
+        return redirect(connection.get_absolute_url())
+    return redirect("handler_bulk_job", connection_id=connection.pk, job_id=job.pk)
