@@ -18,6 +18,7 @@ from handlers_app.models import Connection
 from handlers_app.selectors import handler_get
 from tests.fake_destinations import Reply, Services
 from tests.helpers import screenshot, sign_in
+from tests.imports_support import IMMEDIATE
 from tests.test_browser_forms import serious_violations
 from tests.test_browser_layout import OVERFLOWS, set_language
 from tests.test_testsend import DISCORD_URL
@@ -155,3 +156,31 @@ def test_the_health_pages_fit_the_window(
     page.goto(reverse("team_detail", args=[connection.team_id]))
     expect(page.locator("#health-emails-switch")).to_be_visible()
     screenshot(page, f"health-team-{width}-{language}")
+
+
+@pytest.mark.parametrize("language", ["en", "ru"])
+@pytest.mark.parametrize("width", [390, 1366])
+def test_check_all_from_the_list_shows_the_jobs_progress(
+    page: Page,
+    editor: User,
+    connection: Connection,
+    account: dict[str, int],
+    services: Services,
+    settings,
+    width: int,
+    language: str,
+) -> None:
+    settings.TASKS = IMMEDIATE
+    services.answer(DELETED, ALIVE)
+    page.set_viewport_size({"width": width, "height": 900})
+    sign_in(page, editor)
+    set_language(page, language)
+    page.goto(reverse("handler_list", args=[connection.pk]))
+    screenshot(page, f"health-list-check-all-{width}-{language}")
+
+    page.locator("#check-all").click()
+
+    expect(page.locator(f"#bulk-item-{account['dead']}")).to_be_visible()
+    screenshot(page, f"health-check-all-job-{width}-{language}")
+    assert page.evaluate(OVERFLOWS) == []
+    assert serious_violations(page) == []
