@@ -129,7 +129,7 @@ def test_a_handler_checked_moments_ago_is_left_alone(
         reverse("check_all", args=[connection.pk]), follow=True, **EN
     )
 
-    assert "Finished: 3 done, 1 already so" in re.sub(r"\s+", " ", text_of(response.text))
+    assert "Finished: 3 done, 1 needed no change" in re.sub(r"\s+", " ", text_of(response.text))
     assert len(services.received) == asked_before + 3
 
 
