@@ -14,6 +14,9 @@ SANDBOX_PORT ?= 8765
 # job; several keep every team's imports going while one meets a slow Soclook (README,
 # "Production").
 IMPORT_WORKERS ?= 3
+# How often run and prod check every handler without sending anything (manage.py check_handlers;
+# 24h, 30m, 1d...). The demo does not: its handlers point at made-up destinations.
+HEALTH_CHECK_EVERY ?= 24h
 
 # Django 6 needs Python 3.12 or newer. PYTHON=... overrides; otherwise the first suitable
 # interpreter on PATH, then in pyenv's versions folder.
@@ -65,9 +68,13 @@ WORKERS = $(foreach n,$(shell seq $(IMPORT_WORKERS)),$(VPY) manage.py db_worker 
 	$(VPY) manage.py jobs_housekeeping --every 60 & \
 	trap 'kill $$(jobs -p) 2>/dev/null' EXIT;
 
+# The silent health checks of every connection, beside the housekeeping (after WORKERS, whose
+# trap stops them too).
+HEALTH_CHECKS = $(VPY) manage.py check_handlers --every $(HEALTH_CHECK_EVERY) &
+
 run: $(VENV)/.installed .env messages
 	$(VPY) manage.py migrate --noinput
-	$(WORKERS) $(VPY) manage.py runserver $(HOST):$(PORT)
+	$(WORKERS) $(HEALTH_CHECKS) $(VPY) manage.py runserver $(HOST):$(PORT)
 
 demo: $(VENV)/.installed .env messages
 	$(VPY) manage.py migrate --noinput
@@ -104,7 +111,7 @@ prod: $(VENV)/.installed messages
 	$(VPY) manage.py migrate --noinput
 	$(VPY) manage.py collectstatic --noinput -v 0
 	$(VPY) manage.py setup_code
-	$(WORKERS) BIND=$(HOST):$(PORT) $(VENV)/bin/gunicorn
+	$(WORKERS) $(HEALTH_CHECKS) BIND=$(HOST):$(PORT) $(VENV)/bin/gunicorn
 
 lint: $(VENV)/.installed
 	$(VENV)/bin/ruff check .

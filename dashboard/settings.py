@@ -295,6 +295,9 @@ if env.bool("USE_X_FORWARDED_PROTO", default=False):
 ADMINS = env.list("ADMINS", default=[])
 SERVER_EMAIL = env.str("SERVER_EMAIL", default="dashboard@localhost")
 DEFAULT_FROM_EMAIL = SERVER_EMAIL
+# The dashboard's own address (https://dashboard.example.com), for links in e-mails sent outside
+# a request (the health checks' e-mails to owners); without it, the first of ALLOWED_HOSTS.
+DASHBOARD_URL = env.str("DASHBOARD_URL", default="")
 # In development mail (test sends to e-mail handlers included) is printed to the console.
 _email = env.email_url("EMAIL_URL", default="consolemail://" if DEBUG else "smtp://localhost:25")
 _smtp_options = {

@@ -209,6 +209,7 @@ class JournalAction(models.TextChoices):
     CONNECTION_REMOVED = "connection_removed", _("Connection removed")
     TEAM_CREATED = "team_created", _("Team created")
     TEAM_RENAMED = "team_renamed", _("Team renamed")
+    TEAM_HEALTH_EMAILS = "team_health_emails", _("Health e-mails switched")
     MEMBER_JOINED = "member_joined", _("Member joined")
     MEMBER_ROLE_CHANGED = "member_role_changed", _("Member's role changed")
     MEMBER_REMOVED = "member_removed", _("Member removed")
@@ -323,6 +324,8 @@ class JobAction(models.TextChoices):
     DISABLE = "disable", _("Switch off")
     DELETE = "delete", _("Delete")
     COPY = "copy", _("Copy to a connection")
+    # Every handler checked without sending anything (handlers_app.health.batch).
+    CHECK = "check", _("Check without sending")
 
 
 class JobStatus(models.TextChoices):
@@ -498,3 +501,12 @@ ENCRYPTED_FIELDS: list[tuple[type[models.Model], str]] = [
     (SavedSetup, "settings_encrypted"),
     (JobItem, "snapshot_encrypted"),
 ]
+
+
+# What the silent checks learned (handlers_app.health).
+from handlers_app.health.models import (  # noqa: E402, F401
+    HandlerHealth,
+    HealthState,
+    PersonLanguage,
+    TeamHealthSettings,
+)

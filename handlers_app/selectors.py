@@ -34,7 +34,14 @@ _LARGEST_PAGE = max(RESULTS_PER_PAGE_CHOICES)
 def handler_page(
     *, connection: Connection, query: ListQuery, refresh: bool = False
 ) -> HandlerListPage:
-    """One page of the account's handlers, as the list shows it; `refresh` skips the cache."""
+    """One page of the account's handlers, as the list shows it; `refresh` skips the cache.
+    The dashboard's own "needs attention" filter (`ListQuery.health`) is applied here too, so
+    that every reader of a filtered list (bulk actions on "all matching", exports) gets it."""
+    if query.health:
+        # Imported here: the filter reads whole lists through this very function.
+        from handlers_app.health.listing import attention_page
+
+        return attention_page(connection=connection, query=query, refresh=refresh)
     account = AccountCache(connection)
     page = None if refresh else account.page(query, fresh_only=True)
     if page is None:

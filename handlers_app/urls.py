@@ -9,6 +9,7 @@ from handlers_app.views import (
     exports,
     handler_forms,
     handlers,
+    health,
     imports,
     journal,
     ops,
@@ -207,5 +208,21 @@ urlpatterns = [
         "connections/<id:connection_id>/journal/<id:entry_id>/restore/",
         journal.journal_restore,
         name="journal_restore",
+    ),
+]
+
+# Health at a glance (handlers_app.health).
+urlpatterns += [
+    path(
+        "connections/<id:connection_id>/handlers/<id:handler_id>/check/",
+        health.handler_check_now,
+        name="handler_check",
+    ),
+    path("connections/<id:connection_id>/tidy-up/", health.tidy_up, name="tidy_up"),
+    path("connections/<id:connection_id>/check-all/", health.check_all, name="check_all"),
+    path(
+        "teams/<id:team_id>/health-emails/",
+        health.team_health_emails,
+        name="team_health_emails",
     ),
 ]

@@ -63,6 +63,8 @@ class Reply:
     status: int = 200
     body: bytes | str = b"ok"
     headers: Mapping[str, str] = field(default_factory=dict)
+    # No answer at all: the guard's error for a destination that is slow or out of reach.
+    fails: outbound.OutboundError | None = None
 
     @property
     def content(self) -> bytes:
@@ -185,6 +187,8 @@ class Services:
             )
         )
         reply = self.replies.pop(0) if len(self.replies) > 1 else self.replies[0]
+        if reply.fails is not None:
+            raise reply.fails
         if self.echo:
             reply = Reply(400, self.received[-1].url.encode() + b" " + body)
         return outbound.Answer(

@@ -61,6 +61,8 @@ def test_the_pages_have_no_html_error(
         "import": reverse("handler_import", args=[connection.pk]),
         "new-connection": reverse("connection_new"),
         "edit-connection": reverse("connection_edit", args=[connection.pk]),
+        "tidy-up": reverse("tidy_up", args=[connection.pk]),
+        "needs-attention": reverse("handler_list", args=[connection.pk]) + "?health=attention",
     }
     client = client_for(owner)
     files = []

@@ -63,3 +63,13 @@ def test_the_server_starts_beside_three_import_workers_unless_told_otherwise(tar
 @pytest.mark.parametrize("target", ["run", "demo", "prod"])
 def test_import_housekeeping_runs_once_beside_the_workers_each_minute(target: str) -> None:
     assert recipe(target).count("manage.py jobs_housekeeping --every 60 &") == 1
+
+
+@pytest.mark.parametrize("target", ["run", "prod"])
+def test_the_health_checks_run_once_a_day_beside_the_housekeeping(target: str) -> None:
+    assert recipe(target).count("manage.py check_handlers --every 24h &") == 1
+    assert recipe(target, "HEALTH_CHECK_EVERY=6h").count("check_handlers --every 6h &") == 1
+
+
+def test_the_demo_checks_no_handler_since_they_point_at_made_up_places() -> None:
+    assert "check_handlers" not in recipe("demo")

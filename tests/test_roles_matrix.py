@@ -334,6 +334,22 @@ ROUTES: list[Route] = [
     ),
     Route("handler_bulk_job", bulk_job, Needs.EDITOR),
     Route("handler_bulk_cancel", bulk_job, Needs.EDITOR, methods=("POST",)),
+    # A webhook has no silent check: "Check now" asks no destination.
+    Route(
+        "handler_check",
+        lambda w: [w.connection.pk, w.local_webhook_id],
+        Needs.EDITOR,
+        methods=("POST",),
+    ),
+    Route("tidy_up", conn, Needs.VIEWER),
+    Route("check_all", conn, Needs.EDITOR, methods=("POST",)),
+    Route(
+        "team_health_emails",
+        team,
+        Needs.OWNER,
+        methods=("POST",),
+        data=lambda w: {"email_owners": "0"},
+    ),
 ]
 
 VISITORS = ["anonymous", "anonymous-htmx", "stranger", "viewer", "editor", "owner"]

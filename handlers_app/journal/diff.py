@@ -111,7 +111,9 @@ _FIELD_LABELS: dict[str, Promise] = {
     "export_format": _("File format"),
     "sent_to_connection": _("Sent to the connection"),
     "sent_to_team": _("Of the team"),
+    "health_emails": _("E-mail the owners when a handler needs attention"),
 }
+_SWITCHED: dict[str, Promise] = {"on": _("on"), "off": _("off")}
 _TESTED_SETTINGS: dict[str, Promise] = {
     "typed": _("as typed in the form, before saving"),
     "stored": _("as stored in Soclook"),
@@ -142,6 +144,8 @@ def _shown(name: str, value: Any) -> str:
         return "" if read is None else str(read)
     if name == "destination":
         return destination_words(value)
+    if name == "health_emails" and value in _SWITCHED:
+        return str(_SWITCHED[value])
     if name == "tested_settings" and value in _TESTED_SETTINGS:
         return str(_TESTED_SETTINGS[value])
     return str(value)

@@ -20,6 +20,7 @@ from .errors import (
     Unavailable,
 )
 from .records import (
+    HEALTH_ATTENTION,
     ORDER_BY_CHOICES,
     ORDER_TYPES,
     RESULTS_PER_PAGE_CHOICES,
@@ -42,6 +43,7 @@ from .types import (
 
 __all__ = [
     "HANDLER_TYPES",
+    "HEALTH_ATTENTION",
     "ORDER_BY_CHOICES",
     "ORDER_TYPES",
     "RESULTS_PER_PAGE_CHOICES",

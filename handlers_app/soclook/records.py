@@ -19,6 +19,7 @@ from django.utils.translation import gettext_lazy
 from .types import NAME_MAX_LENGTH, HandlerType, get_handler_type
 
 __all__ = [
+    "HEALTH_ATTENTION",
     "LIST_ORDER_BY_CHOICES",
     "MAX_PAGE",
     "ORDER_BY_CHOICES",
@@ -41,6 +42,7 @@ ORDER_TYPES = ("ASC", "DESC")
 # The service keeps at most NAME_MAX_LENGTH characters of a name: a longer search never matches.
 SEARCH_MAX_LENGTH = NAME_MAX_LENGTH
 MAX_PAGE = 1_000_000
+HEALTH_ATTENTION = "attention"
 # The list may be filtered by any type an account holds, also one the dashboard has never heard
 # of; the platform's type names are lower-case words joined by underscores.
 _TYPE_SLUG_RE = re.compile(r"[a-z][a-z0-9_]{0,63}")
@@ -117,6 +119,9 @@ class ListQuery:
     search: str | None = None
     order_by: str | None = None
     order_type: str | None = None
+    # The dashboard's own filter, never sent to Soclook: HEALTH_ATTENTION lists the handlers
+    # whose last check needs attention (handlers_app.health).
+    health: str | None = None
 
     def __post_init__(self) -> None:
         if self.page < 1:
@@ -130,6 +135,8 @@ class ListQuery:
             raise ValueError(f"order_by must be one of {LIST_ORDER_BY_CHOICES}")
         if self.order_type is not None and self.order_type not in ORDER_TYPES:
             raise ValueError(f"order_type must be one of {ORDER_TYPES}")
+        if self.health not in (None, HEALTH_ATTENTION):
+            raise ValueError(f"health must be {HEALTH_ATTENTION!r}")
 
     @classmethod
     def from_params(cls, params: Mapping[str, str]) -> ListQuery:
@@ -141,6 +148,7 @@ class ListQuery:
         search = params.get("search", "").strip()[:SEARCH_MAX_LENGTH].strip()
         order_by = params.get("order_by", "").strip()
         order_type = params.get("order_type", "").strip().upper()
+        health = params.get("health", "").strip()
         return cls(
             page=min(max(page, 1), MAX_PAGE),
             results_per_page=(
@@ -151,6 +159,7 @@ class ListQuery:
             search=search or None,
             order_by=order_by if order_by in LIST_ORDER_BY_CHOICES else None,
             order_type=order_type if order_type in ORDER_TYPES else None,
+            health=health if health == HEALTH_ATTENTION else None,
         )
 
     def to_params(self, *, omit_defaults: bool = False) -> dict[str, str]:
@@ -164,6 +173,8 @@ class ListQuery:
                 continue
             local_order = self.order_by in LOCAL_ORDER_BY_CHOICES
             if item.name in ("order_by", "order_type") and local_order and not omit_defaults:
+                continue
+            if item.name == "health" and not omit_defaults:
                 continue
             params[item.name] = str(value)
             if item.name == "search" and not omit_defaults:

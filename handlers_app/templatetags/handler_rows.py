@@ -31,6 +31,7 @@ from django.utils.formats import get_format
 from django.utils.translation import gettext as _
 from markupsafe import Markup
 
+from handlers_app.health.service import HealthNote, note_is_current
 from handlers_app.journal.queries import LastTest
 from handlers_app.models import Connection, JournalEntry
 from handlers_app.service_time import service_moment, zone_of_offset
@@ -90,8 +91,17 @@ class Row:
     moments: tuple[Moment | None, Moment | None]
     change: str | None
     test: LastTestBadge | None
-    # A type only Soclook can reach (push) has no Test button: its form says why.
-    testable: bool
+    health: HealthLine | None
+
+
+@dataclass(slots=True)
+class HealthLine:
+    """The last silent check in a line under the name, or why there is none
+    (docs/health-checks.md); `state` "" for "only a test (or an alert) can tell"."""
+
+    said: str
+    state: str = ""
+    icon: str = ""
 
 
 class Words:
@@ -112,6 +122,9 @@ class Words:
         self.edit = _("Edit")
         self.delete = _("Delete")
         self.more = _("More")
+        # Where no silent check exists (handlers_app.health): what the row says instead.
+        self.only_test = _("Only a test can tell")
+        self.only_alert = _("Only an alert can tell")
 
 
 class RowWriter:
@@ -125,6 +138,7 @@ class RowWriter:
         self.service_zone = None if self.offset is None else zone_of_offset(self.offset)
         self.last_changes: Mapping[int, JournalEntry] = context.get("last_changes") or {}
         self.last_tests: Mapping[int, LastTest] = context.get("last_tests") or {}
+        self.health: Mapping[int, HealthNote] = context.get("health_notes") or {}
         self.date_format = get_format(DATE_PART)
         self.zone = timezone.get_current_timezone()
         self.dates: dict[date, str] = {}
@@ -172,7 +186,7 @@ class RowWriter:
             moments=(self._moment(handler.created), self._moment(handler.last_changed)),
             change=self._change_note(hid),
             test=self._test_badge(hid),
-            testable=handler_type.test_delivery is not None,
+            health=self._health(handler),
         )
 
     def _change_note(self, hid: int) -> str | None:
@@ -183,6 +197,25 @@ class RowWriter:
             "name": change.user_name or self.words.operator,
             "ago": ago(change.created_at),
         }
+
+    def _health(self, handler: Handler) -> HealthLine | None:
+        note = self.health.get(handler.id)
+        if note is not None and not note_is_current(note, handler, offset=self.offset):
+            note = None
+        handler_type = handler.handler_type
+        if note is None or not handler_type.silent_check:
+            # A handler switched off delivers nothing: whether it could is not asked of it.
+            if handler_type.silent_check or not handler_type.is_known or not handler.is_enabled:
+                return None
+            words = self.words
+            return HealthLine(
+                said=words.only_test if handler_type.test_delivery else words.only_alert
+            )
+        icon = {"fine": "check2-circle", "attention": "exclamation-triangle"}.get(
+            note.state, "question-circle"
+        )
+        said = f"{note.text} · {_('checked %(ago)s') % {'ago': ago(note.checked_at)}}"
+        return HealthLine(said=said, state=note.state, icon=icon)
 
     def _test_badge(self, hid: int) -> LastTestBadge | None:
         test = self.last_tests.get(hid)

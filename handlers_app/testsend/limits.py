@@ -23,6 +23,7 @@ __all__ = [
     "HOUR",
     "PERSON_TESTS_PER_HOUR",
     "LimitReached",
+    "take_handler_turn",
     "take_turn",
 ]
 
@@ -56,7 +57,7 @@ def take_turn(
     if not free:
         return LimitReached(scope="person", retry_after=_seconds_until(min(taken.values()), now))
 
-    handler_key = f"{_PREFIX}:handler:{subject}"
+    handler_key = _handler_key(subject)
     if not store.add(handler_key, now + HANDLER_INTERVAL_SECONDS, HANDLER_INTERVAL_SECONDS):
         return LimitReached(
             scope="handler", retry_after=_seconds_until(store.get(handler_key), now)
@@ -70,6 +71,21 @@ def take_turn(
     return LimitReached(
         scope="person", retry_after=_seconds_until(min(taken.values(), default=None), now)
     )
+
+
+def take_handler_turn(
+    *, subject: str, store: BaseCache = cache, clock: Callable[[], float] = time.time
+) -> bool:
+    """Only the handler's interval, for requests no person asked for (a run of silent checks,
+    handlers_app.health): False while a test or check of `subject` is within it."""
+    now = clock()
+    return store.add(
+        _handler_key(subject), now + HANDLER_INTERVAL_SECONDS, HANDLER_INTERVAL_SECONDS
+    )
+
+
+def _handler_key(subject: str) -> str:
+    return f"{_PREFIX}:handler:{subject}"
 
 
 def _seconds_until(moment: object, now: float) -> int:

@@ -18,6 +18,8 @@ from handlers_app.access import connection_for, memberships_of, teams_where
 from handlers_app.first_run import first_admin_create, setup_code_needed
 from handlers_app.forms.accounts import FirstAdminForm
 from handlers_app.forms.connections import ConnectionForm
+from handlers_app.health.notify import language_remember
+from handlers_app.health.service import health_counts
 from handlers_app.http import HtmxHttpRequest
 from handlers_app.in_flight import Busy, outbound_turn
 from handlers_app.models import Connection, Role
@@ -38,8 +40,12 @@ def home(request: HtmxHttpRequest) -> HttpResponse:
     memberships = list(memberships_of(request.user))
     connections = Connection.objects.filter(team__in=[m.team for m in memberships])
     by_team = {m.team_id: [] for m in memberships}
+    # Health at a glance: per connection, how many handlers the last checks found in each state.
+    health = health_counts(c.pk for c in connections)
     for connection in connections:
+        connection.health = health.get(connection.pk)
         by_team[connection.team_id].append(connection)
+    language_remember(user=request.user, language=request.LANGUAGE_CODE)
     teams = [
         {
             "team": m.team,

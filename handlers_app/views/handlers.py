@@ -30,13 +30,15 @@ from django.views.decorators.vary import vary_on_headers
 from django_htmx.http import push_url, replace_url, reswap, retarget, trigger_client_event
 
 from handlers_app.access import ConnectionAccess, connection_for
+from handlers_app.health.service import health_notes, health_version
 from handlers_app.http import HtmxHttpRequest
 from handlers_app.journal.queries import handler_last_changes, handler_last_tests
-from handlers_app.models import Connection, Role
+from handlers_app.models import Connection, HealthState, Role
 from handlers_app.readcache import SNAPSHOT_SIZE
 from handlers_app.selectors import handler_get, handler_page
 from handlers_app.services import handler_delete, handler_set_enabled
 from handlers_app.soclook import (
+    HEALTH_ATTENTION,
     RESULTS_PER_PAGE_CHOICES,
     SEARCH_MAX_LENGTH,
     Handler,
@@ -195,7 +197,7 @@ def _table_context(
             corrected = True
     except SoclookError as exc:
         error = exc
-    filtered = bool(query.type or query.is_enabled is not None or query.search)
+    filtered = bool(query.type or query.is_enabled is not None or query.search or query.health)
     context: dict[str, Any] = {
         "connection": connection,
         "can_edit": access.can_edit,
@@ -208,7 +210,7 @@ def _table_context(
         "back_url": list_url(connection, query),
         "refresh_url": list_url(connection, query, refresh=True),
         "clear_url": list_url(
-            connection, replace(query, page=1, type=None, is_enabled=None, search=None)
+            connection, replace(query, page=1, type=None, is_enabled=None, search=None, health=None)
         ),
         # The export takes the list's filter (and its order), not its page.
         "export_url": _with_query(
@@ -240,8 +242,10 @@ def _table_context(
         "filter_status_label": (
             HandlerStatus(query.is_enabled).label if query.is_enabled is not None else ""
         ),
-        # The cached rows show each handler's last test: a new one renders them again.
+        # The cached rows show each handler's last test and check: a new one renders them again.
         "tests_version": tests_version(connection),
+        "health_version": health_version(connection),
+        "health_choices": [(HEALTH_ATTENTION, HealthState.ATTENTION.label)],
         "bulk_links": linked_flows(connection) if access.can_edit else [],
     }
     if page is not None and page.total:
@@ -259,6 +263,9 @@ def _table_context(
             partial(
                 handler_last_tests, connection=connection, handler_ids=[h.id for h in page.items]
             )
+        )
+        context["health_notes"] = SimpleLazyObject(
+            partial(health_notes, connection=connection, handler_ids=[h.id for h in page.items])
         )
     return context
 
@@ -356,7 +363,13 @@ def handler_toggle(request: HtmxHttpRequest, connection_id: int, handler_id: int
         return render(
             request,
             f"{LIST_TEMPLATE}#row",
-            {**context, "handler": handler, "last_changes": last_changes, "last_tests": last_tests},
+            {
+                **context,
+                "handler": handler,
+                "last_changes": last_changes,
+                "last_tests": last_tests,
+                "health_notes": health_notes(connection=connection, handler_ids=[handler.id]),
+            },
         )
     # The record could not be read, so only the switch is re-rendered, as it was before.
     previous = Handler(

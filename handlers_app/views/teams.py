@@ -21,6 +21,8 @@ from django_htmx.http import HttpResponseClientRedirect
 from handlers_app.access import team_for
 from handlers_app.forms.accounts import InvitationSignupForm
 from handlers_app.forms.teams import InvitationForm, MemberRoleForm, TeamForm
+from handlers_app.health.notify import team_health_emails
+from handlers_app.health.service import health_counts
 from handlers_app.http import HtmxHttpRequest
 from handlers_app.models import Invitation, Membership, Role, Team
 from handlers_app.teams import (
@@ -52,12 +54,17 @@ def _team_context(team: Team, membership: Membership, **extra: Any) -> dict[str,
         if can_manage
         else []
     )
+    connections = list(team.connections.all())
+    health = health_counts(c.pk for c in connections)
+    for connection in connections:
+        connection.health = health.get(connection.pk)
     return {
         "team": team,
         "membership": membership,
         "can_manage": can_manage,
         "can_edit": membership.allows(Role.EDITOR),
-        "connections": team.connections.all(),
+        "connections": connections,
+        "health_emails": team_health_emails(team),
         "members": members,
         "invitations": invitations,
         "invitation_form": InvitationForm(),

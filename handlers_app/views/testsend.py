@@ -21,6 +21,7 @@ from django_htmx.http import reswap
 
 from handlers_app.access import connection_for
 from handlers_app.forms.handlers import HandlerForm
+from handlers_app.health.service import health_notes
 from handlers_app.http import HtmxHttpRequest
 from handlers_app.journal.queries import handler_last_changes, handler_last_tests
 from handlers_app.models import Connection, Role, SavedSetup
@@ -121,6 +122,7 @@ def handler_test(request: HtmxHttpRequest, connection_id: int, handler_id: int) 
             "handler": handler,
             "last_changes": handler_last_changes(connection=connection, handler_ids=[handler.id]),
             "last_tests": handler_last_tests(connection=connection, handler_ids=[handler.id]),
+            "health_notes": health_notes(connection=connection, handler_ids=[handler.id]),
             "test_outcome": outcome,
         },
     )

@@ -17,6 +17,8 @@ This table is the only place that knows type names. Forms, templates and the cli
   e-mail address and a chat ID is a credential (webhook URLs embed tokens), so pages see at most
   its host or its last four characters. A chat ID only says where a bot posts, which staff need
   to see; the bot's token is what lets anyone post there.
+- `HandlerType.silent_check` names the check that asks the destination, without sending a
+  message, whether it still takes them (handlers_app.health), or is "" where no such way exists.
 - `HandlerType.test_delivery` says how the dashboard sends a test message to the destination
   (`DeliverySpec`: the way, and which settings field plays which part in it), or is None with
   `untestable_reason` saying why no test can be sent from outside Soclook (handlers_app.testsend).

@@ -72,6 +72,9 @@ class HandlerType:
     # How a test message is sent; None when only Soclook can reach the destination.
     test_delivery: DeliverySpec | None = None
     untestable_reason: Text = _NO_TEST_FOR_UNKNOWN_TYPE
+    # The dotted path of the check that learns, without sending anything, whether the
+    # destination still takes messages (handlers_app.health.checks); "" when none exists.
+    silent_check: str = ""
 
     @property
     def field_names(self) -> tuple[str, ...]:

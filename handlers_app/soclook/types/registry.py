@@ -44,6 +44,7 @@ HANDLER_TYPES: dict[str, HandlerType] = {
                 "confirmation”. Check the spam folder if the confirmation e-mail does not arrive."
             ),
             test_delivery=_sends(Delivery.EMAIL, {"address": "email"}),
+            silent_check="handlers_app.health.checks.email",
         ),
         HandlerType(
             slug="webhook",
@@ -114,6 +115,7 @@ HANDLER_TYPES: dict[str, HandlerType] = {
             ),
             docs_hint=_WEBHOOK_HELP_TAIL,
             test_delivery=_sends(Delivery.DISCORD, {"url": "discord"}),
+            silent_check="handlers_app.health.checks.discord",
         ),
         HandlerType(
             slug="telegram",
@@ -161,6 +163,7 @@ HANDLER_TYPES: dict[str, HandlerType] = {
             test_delivery=_sends(
                 Delivery.TELEGRAM, {"token": "telegram", "chat_id": "telegram_chat_id"}
             ),
+            silent_check="handlers_app.health.checks.telegram",
         ),
         HandlerType(
             slug="microsoft_teams",
@@ -243,6 +246,7 @@ HANDLER_TYPES: dict[str, HandlerType] = {
                     "access_token_secret": "x_access_token_secret",
                 },
             ),
+            silent_check="handlers_app.health.checks.x",
         ),
         HandlerType(
             slug="push_subscriber_id",
