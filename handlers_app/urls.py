@@ -14,6 +14,7 @@ from handlers_app.views import (
     ops,
     presets,
     sharing,
+    snooze,
     teams,
     testsend,
 )
@@ -194,6 +195,17 @@ urlpatterns = [
         "teams/<id:team_id>/setups/<id:setup_id>/apply/",
         presets.setup_apply_page,
         name="setup_apply",
+    ),
+    # Operating at scale: snooze.
+    path(
+        "connections/<id:connection_id>/handlers/<id:handler_id>/snooze/",
+        snooze.handler_snooze,
+        name="handler_snooze",
+    ),
+    path(
+        "connections/<id:connection_id>/handlers/<id:handler_id>/snooze/end/",
+        snooze.handler_snooze_end,
+        name="handler_snooze_end",
     ),
     path("invitations/<str:token>/", teams.invitation_open, name="invitation_accept"),
     path("join/", teams.invitation_join, name="invitation_join"),

@@ -201,6 +201,16 @@ ROUTES: list[Route] = [
     ),
     Route("handler_more", handler, Needs.EDITOR),
     Route(
+        "handler_snooze",
+        handler,
+        Needs.EDITOR,
+        methods=("GET", "POST"),
+        data=lambda w: {"length": "1h"},
+        sends=lambda w: [("POST", item_path(w))],
+    ),
+    # Without a snooze in force, "Switch on now" sends nothing.
+    Route("handler_snooze_end", handler, Needs.EDITOR, methods=("POST",)),
+    Route(
         "handler_delete",
         handler,
         Needs.EDITOR,

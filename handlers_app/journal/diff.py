@@ -6,8 +6,11 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any, Protocol
 
+from django.utils import timezone
+from django.utils.formats import date_format, time_format
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
@@ -107,6 +110,7 @@ _FIELD_LABELS: dict[str, Promise] = {
     "tested_settings": _("Settings"),
     "exported_count": _("Handlers"),
     "export_format": _("File format"),
+    "snoozed_until": _("Off until"),
 }
 _TESTED_SETTINGS: dict[str, Promise] = {
     "typed": _("as typed in the form, before saving"),
@@ -137,7 +141,18 @@ def _shown(name: str, value: Any) -> str:
         return Outcome.from_record(value).explanation
     if name == "tested_settings" and value in _TESTED_SETTINGS:
         return str(_TESTED_SETTINGS[value])
+    if name == "snoozed_until" and isinstance(value, str):
+        return _moment_shown(value)
     return str(value)
+
+
+def _moment_shown(stored: str) -> str:
+    """A moment stored as ISO 8601, in the reader's zone and language."""
+    try:
+        moment = timezone.localtime(datetime.fromisoformat(stored))
+    except ValueError:
+        return stored
+    return f"{date_format(moment, 'DATE_FORMAT')} {time_format(moment, 'H:i')}"
 
 
 def change_lines(changes: Iterable[Change]) -> list[ChangeLine]:

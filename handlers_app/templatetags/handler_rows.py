@@ -27,7 +27,7 @@ from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
 
 from handlers_app.journal.queries import LastTest
-from handlers_app.models import Connection, JournalEntry
+from handlers_app.models import Connection, JournalEntry, Snooze
 from handlers_app.service_time import service_moment, zone_of_offset
 from handlers_app.soclook import Handler
 from handlers_app.templatetags.journal_tags import ago
@@ -47,6 +47,7 @@ class RowWriter:
         self.service_zone = None if self.offset is None else zone_of_offset(self.offset)
         self.last_changes: Mapping[int, JournalEntry] = context.get("last_changes") or {}
         self.last_tests: Mapping[int, LastTest] = context.get("last_tests") or {}
+        self.snoozes: Mapping[int, Snooze] = context.get("snoozes") or {}
         self.date_format = get_format(DATE_PART)
         self.zone = timezone.get_current_timezone()
         self.dates: dict[date, str] = {}
@@ -67,6 +68,7 @@ class RowWriter:
             "edit": escape(_("Edit")),
             "delete": escape(_("Delete")),
             "more": escape(_("More")),
+            "switch_on_now": escape(_("Switch on now")),
         }
 
     def rows(self, handlers: Iterable[Handler]) -> SafeString:
@@ -137,7 +139,29 @@ class RowWriter:
         else:
             badge = {"pending": "warning", "enabled": "success", "disabled": "secondary"}[state]
             control = f'<span class="badge text-bg-{badge}">{words[state]}</span>'
-        return f'<td id="status-{hid}">{control}{note}</td>'
+        return f'<td id="status-{hid}">{control}{note}{self._snoozed(handler)}</td>'
+
+    def _snoozed(self, handler: Handler) -> str:
+        """ "Off until 14:00" under a snoozed handler's switch, and "Switch on now"."""
+        snooze = self.snoozes.get(handler.id)
+        if snooze is None or handler.is_enabled:
+            return ""
+        local = snooze.until.astimezone(self.zone)
+        clock = f"{local.hour:02d}:{local.minute:02d}"
+        if local.date() != timezone.localtime(timezone=self.zone).date():
+            clock = f"{dateformat.format(local, self.date_format)} {clock}"
+        said = escape(_("Off until %(moment)s") % {"moment": clock})
+        machine = local.isoformat(timespec="seconds")
+        button = (
+            f'<button formaction="{handler.id}/snooze/end/" class="snooze-end"'
+            f' aria-describedby="snooze-{handler.id}">{self.words["switch_on_now"]}</button>'
+            if self.can_edit
+            else ""
+        )
+        return (
+            f'<div class="small text-body-secondary" id="snooze-{handler.id}">'
+            f'<time datetime="{machine}">{said}</time></div>{button}'
+        )
 
     def _last_change(self, hid: int) -> str:
         change = self.last_changes.get(hid)

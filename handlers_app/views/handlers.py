@@ -37,6 +37,7 @@ from handlers_app.models import Connection, Role
 from handlers_app.readcache import SNAPSHOT_SIZE
 from handlers_app.selectors import handler_get, handler_page
 from handlers_app.services import handler_delete, handler_set_enabled
+from handlers_app.snooze.state import snoozes_in_force, snoozes_version
 from handlers_app.soclook import (
     RESULTS_PER_PAGE_CHOICES,
     SEARCH_MAX_LENGTH,
@@ -222,6 +223,8 @@ def _table_context(
         ),
         # The cached rows show each handler's last test: a new one renders them again.
         "tests_version": tests_version(connection),
+        # ... and whether each is snoozed, and until when.
+        "snoozes_version": snoozes_version(connection=connection),
         "bulk_links": linked_flows(connection) if access.can_edit else [],
     }
     if page is not None and page.total:
@@ -239,6 +242,9 @@ def _table_context(
             partial(
                 handler_last_tests, connection=connection, handler_ids=[h.id for h in page.items]
             )
+        )
+        context["snoozes"] = SimpleLazyObject(
+            partial(snoozes_in_force, connection=connection, handler_ids=[h.id for h in page.items])
         )
     return context
 

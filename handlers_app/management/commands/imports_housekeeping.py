@@ -10,6 +10,7 @@ from django.db import close_old_connections
 
 from handlers_app.bulk import bulk_jobs_resume_stalled
 from handlers_app.imports.housekeeping import import_jobs_sweep
+from handlers_app.snooze.service import snoozes_wake_due
 
 logger = logging.getLogger(__name__)
 
@@ -18,8 +19,9 @@ class Command(BaseCommand):
     help = (
         "Throw away import previews nobody confirmed within an hour and give up imports whose "
         "worker went away, erasing the secrets they hold; queue again the bulk actions whose "
-        "worker went away. Once, for cron; or with --every, "
-        "again and again, as make run, make demo and make prod start it beside the workers."
+        "worker went away; switch back on the snoozed handlers whose time has come. Once, for "
+        "cron; or with --every, again and again, as make run, make demo and make prod start it "
+        "beside the workers."
     )
 
     def add_arguments(self, parser: ArgumentParser) -> None:
@@ -58,3 +60,6 @@ class Command(BaseCommand):
         resumed = bulk_jobs_resume_stalled()
         if resumed:
             logger.info("Housekeeping: %d interrupted bulk action(s) queued again.", resumed)
+        woken = snoozes_wake_due()
+        if woken:
+            logger.info("Housekeeping: %d snoozed handler(s) due to switch back on.", woken)

@@ -1,0 +1,115 @@
+"""Snoozing one handler: the form (from the handler's More dialog or its edit page) and "Switch
+on now" (from its row or the form's page)."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods, require_POST
+from django_htmx.http import reswap
+
+from handlers_app.access import connection_for
+from handlers_app.http import HtmxHttpRequest
+from handlers_app.journal.queries import handler_last_changes, handler_last_tests
+from handlers_app.models import Role
+from handlers_app.selectors import handler_get
+from handlers_app.snooze.forms import SnoozeForm
+from handlers_app.snooze.service import SnoozeRefused, snooze_end_now, snooze_start
+from handlers_app.snooze.state import snoozes_in_force
+from handlers_app.soclook import Handler
+from handlers_app.soclook.errors import NotFound, SoclookError
+from handlers_app.templatetags.moments import moment
+
+TEMPLATE = "handlers_app/handler_snooze.html"
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def handler_snooze(request: HtmxHttpRequest, connection_id: int, handler_id: int) -> HttpResponse:
+    access = connection_for(request.user, connection_id, role=Role.EDITOR)
+    connection = access.connection
+    list_url = reverse("handler_list", args=[connection.pk])
+    try:
+        handler = handler_get(connection=connection, handler_id=handler_id)
+    except NotFound as exc:
+        messages.warning(request, exc.message)
+        return redirect(list_url)
+    except SoclookError as exc:
+        context = {"connection": connection, "handler_id": handler_id, "error": exc.message}
+        return render(request, TEMPLATE, {**context, "back_url": list_url})
+    zone = timezone.get_current_timezone()
+    form = SnoozeForm(
+        request.POST if request.method == "POST" else None,
+        zone_name=timezone.get_current_timezone_name(),
+    )
+    if request.method == "POST" and form.is_valid():
+        until = form.end(now=timezone.now(), zone=zone)
+        try:
+            snooze_start(connection=connection, user=request.user, current=handler, until=until)
+        except SnoozeRefused as exc:
+            form.add_error(None, exc.message)
+        except SoclookError as exc:
+            form.add_error(None, exc.message)
+        else:
+            messages.success(
+                request,
+                _("“%(name)s” is off until %(moment)s; it switches back on by itself.")
+                % {"name": handler.name, "moment": moment(until)},
+            )
+            return redirect(f"{list_url}?highlight={handler.id}#handler-{handler.id}")
+    context = {
+        "connection": connection,
+        "handler": handler,
+        "handler_id": handler_id,
+        "snooze": snoozes_in_force(connection=connection, handler_ids=[handler_id]).get(handler_id),
+        "form": form,
+        "back_url": list_url,
+    }
+    return render(request, TEMPLATE, context)
+
+
+@login_required
+@require_POST
+def handler_snooze_end(
+    request: HtmxHttpRequest, connection_id: int, handler_id: int
+) -> HttpResponse:
+    """ "Switch on now": end the snooze before its time. From a row, answers with the row."""
+    access = connection_for(request.user, connection_id, role=Role.EDITOR)
+    connection = access.connection
+    list_url = reverse("handler_list", args=[connection.pk])
+    snooze = snoozes_in_force(connection=connection, handler_ids=[handler_id]).get(handler_id)
+    handler: Handler | None = None
+    try:
+        handler = handler_get(connection=connection, handler_id=handler_id)
+        if snooze is not None:
+            handler = snooze_end_now(
+                connection=connection, user=request.user, snooze=snooze, current=handler
+            )
+    except NotFound as exc:
+        messages.warning(request, exc.message)
+        handler = None
+    except SoclookError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, _("“%(name)s” is on.") % {"name": handler.name})
+    if not request.htmx:
+        return redirect(list_url)
+    if handler is None:
+        # Gone, or unread: the row stays as it is, the message says why.
+        return reswap(HttpResponse(""), "none")
+    context = {
+        "connection": connection,
+        "can_edit": True,
+        "list_url": list_url,
+        "back_url": list_url,
+        "handler": handler,
+        "last_changes": handler_last_changes(connection=connection, handler_ids=[handler.id]),
+        "last_tests": handler_last_tests(connection=connection, handler_ids=[handler.id]),
+        "snoozes": snoozes_in_force(connection=connection, handler_ids=[handler.id]),
+    }
+    return render(request, "handlers_app/handler_list.html#row", context)
