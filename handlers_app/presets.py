@@ -22,6 +22,7 @@ from handlers_app.journal.recording import SetupState, record_setup_event, recor
 from handlers_app.models import Connection, JournalAction, SavedSetup, Team
 from handlers_app.selectors import handler_places
 from handlers_app.services import handler_create
+from handlers_app.setup_links import setup_link_add
 from handlers_app.soclook import Handler, HandlerStatus
 from handlers_app.soclook.errors import SoclookError
 from handlers_app.soclook.types import NAME_MAX_LENGTH
@@ -138,6 +139,7 @@ def setup_handler_added(
     record_setup_used(
         setup=setup, connection=connection, user=user, handler_id=handler_id, name=name
     )
+    setup_link_add(setup=setup, connection=connection, handler_id=handler_id, user=user)
     return handler_id
 
 

@@ -13,6 +13,7 @@ from handlers_app.views import (
     journal,
     ops,
     presets,
+    setup_links,
     sharing,
     snooze,
     teams,
@@ -206,6 +207,12 @@ urlpatterns = [
         "connections/<id:connection_id>/handlers/<id:handler_id>/snooze/end/",
         snooze.handler_snooze_end,
         name="handler_snooze_end",
+    ),
+    # Operating at scale: linked set-ups.
+    path(
+        "teams/<id:team_id>/setups/<id:setup_id>/used/",
+        setup_links.setup_used,
+        name="setup_used",
     ),
     path("invitations/<str:token>/", teams.invitation_open, name="invitation_accept"),
     path("join/", teams.invitation_join, name="invitation_join"),

@@ -320,6 +320,7 @@ ROUTES: list[Route] = [
         methods=("GET", "POST"),
         data=lambda w: {"name": "Renamed set-up", "telegram": "", "telegram_chat_id": ""},
     ),
+    Route("setup_used", saved_setup, Needs.EDITOR),
     Route("setup_delete", saved_setup, Needs.EDITOR, methods=("GET", "POST")),
     Route(
         "setup_apply",
