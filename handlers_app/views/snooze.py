@@ -3,12 +3,16 @@ on now" (from its row or the form's page)."""
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.formats import date_format, time_format
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 from django_htmx.http import reswap
@@ -23,7 +27,6 @@ from handlers_app.snooze.service import SnoozeRefused, snooze_end_now, snooze_st
 from handlers_app.snooze.state import snoozes_in_force
 from handlers_app.soclook import Handler
 from handlers_app.soclook.errors import NotFound, SoclookError
-from handlers_app.templatetags.moments import moment
 
 TEMPLATE = "handlers_app/handler_snooze.html"
 
@@ -59,18 +62,36 @@ def handler_snooze(request: HtmxHttpRequest, connection_id: int, handler_id: int
             messages.success(
                 request,
                 _("“%(name)s” is off until %(moment)s; it switches back on by itself.")
-                % {"name": handler.name, "moment": moment(until)},
+                % {"name": handler.name, "moment": _moment_text(until)},
             )
-            return redirect(f"{list_url}?highlight={handler.id}#handler-{handler.id}")
+            back = _back_url(request, list_url)
+            joiner = "&" if "?" in back else "?"
+            return redirect(f"{back}{joiner}highlight={handler.id}#handler-{handler.id}")
     context = {
         "connection": connection,
         "handler": handler,
         "handler_id": handler_id,
         "snooze": snoozes_in_force(connection=connection, handler_ids=[handler_id]).get(handler_id),
         "form": form,
-        "back_url": list_url,
+        "back_url": _back_url(request, list_url),
     }
     return render(request, TEMPLATE, context)
+
+
+def _back_url(request: HtmxHttpRequest, list_url: str) -> str:
+    """The list the page was opened from (`?next=`, as the More dialog and the edit page send
+    it), when it is this connection's list on this site; else the plain list."""
+    candidate = request.GET.get("next", "")
+    if candidate.startswith(list_url) and url_has_allowed_host_and_scheme(
+        candidate, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return candidate
+    return list_url
+
+
+def _moment_text(moment: datetime) -> str:
+    local = timezone.localtime(moment)
+    return f"{date_format(local, 'DATE_FORMAT')} {time_format(local, 'H:i')}"
 
 
 @login_required
