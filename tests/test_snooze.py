@@ -127,7 +127,7 @@ def test_the_worker_does_nothing_before_the_moment(
     DBTaskResult.objects.update(run_after=timezone.now())
 
     call_command("db_worker", "--batch", "--no-startup-delay", "--no-reload", verbosity=0)
-    call_command("imports_housekeeping")
+    call_command("jobs_housekeeping")
 
     assert is_enabled(sandbox, api_key, desk) == 0
     assert Snooze.objects.get().state == SnoozeState.ACTIVE
@@ -141,7 +141,7 @@ def test_housekeeping_switches_it_on_when_no_task_was_deferred(
     assert timedelta(hours=3, minutes=59) < snooze.until - timezone.now() <= timedelta(hours=4)
     time_passes(snooze)
 
-    call_command("imports_housekeeping")
+    call_command("jobs_housekeeping")
 
     assert is_enabled(sandbox, api_key, desk) == 1
     assert Snooze.objects.get().state == SnoozeState.DONE
@@ -164,7 +164,7 @@ def test_a_refusal_is_tried_again_later(
     time_passes(Snooze.objects.get())
     sandbox.add_fault(Fault("503", count=5, method="POST"))
 
-    call_command("imports_housekeeping")
+    call_command("jobs_housekeeping")
 
     snooze = Snooze.objects.get()
     assert snooze.state == SnoozeState.ACTIVE
@@ -173,7 +173,7 @@ def test_a_refusal_is_tried_again_later(
     sandbox.clear_faults()
     time_passes(snooze)
 
-    call_command("imports_housekeeping")
+    call_command("jobs_housekeeping")
 
     assert is_enabled(sandbox, api_key, desk) == 1
     assert Snooze.objects.get().state == SnoozeState.DONE
@@ -189,7 +189,7 @@ def test_a_person_who_switched_it_by_hand_meanwhile_wins(
     client.post(toggle, {"is_enabled": "0"})
     time_passes(Snooze.objects.get())
 
-    call_command("imports_housekeeping")
+    call_command("jobs_housekeeping")
 
     assert is_enabled(sandbox, api_key, desk) == 0
     assert Snooze.objects.get().state == SnoozeState.OVERRIDDEN
