@@ -337,6 +337,10 @@ class JobAction(models.TextChoices):
     DISABLE = "disable", _("Switch off")
     DELETE = "delete", _("Delete")
     COPY = "copy", _("Copy to a connection")
+    # Operating at scale (handlers_app.snooze, .replacing, .setup_links).
+    SNOOZE = "snooze", _("Snooze")
+    REPLACE = "replace", _("Replace a destination")
+    SETUP_UPDATE = "setup_update", _("Update from a set-up")
 
 
 class JobStatus(models.TextChoices):

@@ -13,6 +13,7 @@ from handlers_app.views import (
     journal,
     ops,
     presets,
+    replacing,
     setup_links,
     sharing,
     snooze,
@@ -208,6 +209,13 @@ urlpatterns = [
         snooze.handler_snooze_end,
         name="handler_snooze_end",
     ),
+    path(
+        "connections/<id:connection_id>/handlers/snooze/",
+        snooze.handlers_snooze,
+        name="handlers_snooze",
+    ),
+    # Operating at scale: replace a destination everywhere.
+    path("replace/", replacing.replace_everywhere, name="replace_everywhere"),
     # Operating at scale: linked set-ups.
     path(
         "teams/<id:team_id>/setups/<id:setup_id>/used/",

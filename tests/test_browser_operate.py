@@ -137,3 +137,66 @@ def test_the_operating_pages_never_scroll_sideways(
             expect(page.locator("html")).to_have_attribute("lang", language)
             assert fits(page), f"{name} scrolls sideways at {width} px in {language}"
             screenshot(page, f"operate-{name}-{width}-{language}")
+
+
+@pytest.mark.parametrize("language", ["en", "ru"])
+def test_replacing_an_address_everywhere_in_the_browser(
+    page: Page, live_server, editor: User, connection: Connection, sandbox, api_key: str, language
+) -> None:
+    old, new = "anna.longname.on.call@example.com", "duty.rota.payments@example.com"
+    made = sandbox.add_handler(api_key, type="email", name="Anna", settings={"email": old})
+    sign_in(page, editor)
+    page.context.add_cookies(
+        [{"name": settings.LANGUAGE_COOKIE_NAME, "value": language, "url": live_server.url}]
+    )
+    page.goto(reverse("home"))
+    page.locator(f"a[href='{reverse('replace_everywhere')}']").click()
+    page.locator("#id_old").fill(old)
+    page.locator("#id_new").fill(new)
+    for width in WIDTHS:
+        page.set_viewport_size({"width": width, "height": 900})
+        assert fits(page)
+        screenshot(page, f"operate-replace-form-{width}-{language}")
+    page.locator("button[name=find]").click()
+    expect(page.locator("#found")).to_contain_text("Anna")
+    for width in WIDTHS:
+        page.set_viewport_size({"width": width, "height": 900})
+        assert fits(page)
+        screenshot(page, f"operate-replace-found-{width}-{language}")
+    page.locator("button[name=confirm]").click()
+    expect(page.locator("#outcomes")).to_contain_text(connection.name)
+    for width in WIDTHS:
+        page.set_viewport_size({"width": width, "height": 900})
+        assert fits(page)
+        screenshot(page, f"operate-replace-done-{width}-{language}")
+    stored = next(h for h in sandbox.handlers(api_key) if h["id"] == made["id"])
+    assert stored["settings"]["email"] == new
+
+
+@pytest.mark.parametrize("language", ["en", "ru"])
+def test_a_selection_is_snoozed_from_the_bulk_bar(
+    page: Page, live_server, editor: User, connection: Connection, sandbox, api_key: str, language
+) -> None:
+    ids = [
+        sandbox.add_handler(
+            api_key, type="email", name=f"Night {n}", settings={"email": f"n{n}@example.com"}
+        )["id"]
+        for n in (1, 2)
+    ]
+    sign_in(page, editor)
+    page.context.add_cookies(
+        [{"name": settings.LANGUAGE_COOKIE_NAME, "value": language, "url": live_server.url}]
+    )
+    page.goto(reverse("handlers_snooze", args=[connection.pk]) + f"?ids={ids[0]},{ids[1]}")
+    for width in WIDTHS:
+        page.set_viewport_size({"width": width, "height": 900})
+        assert fits(page)
+        screenshot(page, f"operate-snooze-many-{width}-{language}")
+    page.locator("input[name=length][value='4h']").check()
+    page.locator("main form button.btn-primary").click()
+    expect(page).to_have_url(re.compile("/bulk/"))
+    for width in WIDTHS:
+        page.set_viewport_size({"width": width, "height": 900})
+        assert fits(page)
+        screenshot(page, f"operate-snooze-job-{width}-{language}")
+    assert [h["is_enabled"] for h in sandbox.handlers(api_key) if h["id"] in ids] == [0, 0]

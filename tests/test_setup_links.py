@@ -9,10 +9,20 @@ from django.contrib.auth.models import User
 from django.test import Client
 from django.urls import reverse
 
-from handlers_app.models import Connection, Membership, Role, SavedSetup, SetupLink, Team
+from handlers_app.models import (
+    Connection,
+    JournalAction,
+    JournalEntry,
+    Membership,
+    Role,
+    SavedSetup,
+    SetupLink,
+    Team,
+)
 from handlers_app.presets import setup_create, setup_update
 from handlers_app.sandbox import Sandbox
 from tests.helpers import client_for, make_user
+from tests.imports_support import IMMEDIATE
 from tests.sandbox_support import Api
 
 TOKEN = "123456789:AAHsecret-bot-token-Zq8xW2vY7"
@@ -159,3 +169,68 @@ def test_the_page_speaks_russian(
 
     assert "Где используется «On-call Telegram»" in page
     assert "Совпадает" in page
+
+
+# --- updating the handlers made from a set-up ----------------------------------------------------
+
+
+@pytest.fixture
+def _immediate_tasks(settings) -> None:
+    settings.TASKS = IMMEDIATE
+
+
+@pytest.mark.usefixtures("_immediate_tasks")
+def test_after_a_change_the_handlers_made_from_it_are_updated_and_can_be_undone(
+    editor: User, setup: SavedSetup, two: list[tuple[Connection, str]], sandbox: Sandbox
+) -> None:
+    client = client_for(editor)
+    apply(client, setup, [connection for connection, _key in two])
+    setup_update(
+        setup=setup,
+        user=editor,
+        name=setup.name,
+        settings={"telegram": NEW_TOKEN, "telegram_chat_id": "-1001"},
+    )
+    assert "Update the 2 handlers made from it" in used_page(client, setup)
+
+    page = client.post(reverse("setup_used", args=[setup.team_id, setup.pk]), {"update": "1"})
+
+    assert page.status_code == 200
+    assert page.text.count("Matches</span>") == 2
+    for _connection, api_key in two:
+        [made] = sandbox.handlers(api_key)
+        assert made["name"] == "Bot"
+        assert made["settings"]["telegram"] == NEW_TOKEN
+        assert made["settings"]["telegram_chat_id"] == "-1001"
+    changes = JournalEntry.objects.filter(action=JournalAction.HANDLER_CHANGED)
+    assert changes.count() == 2
+    entry = changes.first()
+    client.post(reverse("journal_restore", args=[entry.connection_id, entry.pk]))
+    api_key = next(key for connection, key in two if connection.pk == entry.connection_id)
+    [made] = sandbox.handlers(api_key)
+    assert made["settings"]["telegram"] == TOKEN
+
+
+@pytest.mark.usefixtures("_immediate_tasks")
+def test_an_editor_may_not_send_the_setups_secrets_to_another_teams_connection(
+    team: Team, owner: User, editor: User, setup: SavedSetup, sandbox: Sandbox
+) -> None:
+    shop = Team.objects.create(name="Shop")
+    for person in (owner, editor):
+        Membership.objects.create(user=person, team=shop, role=Role.EDITOR)
+    elsewhere, api_key = add_connection(shop, sandbox, "Shop live")
+    apply(client_for(owner), setup, [elsewhere])
+    setup_update(
+        setup=setup,
+        user=owner,
+        name=setup.name,
+        settings={"telegram": NEW_TOKEN, "telegram_chat_id": "-1001"},
+    )
+
+    page = client_for(editor).post(
+        reverse("setup_used", args=[setup.team_id, setup.pk]), {"update": "1"}, follow=True
+    )
+
+    assert "Only an owner of the team" in page.text
+    [made] = sandbox.handlers(api_key)
+    assert made["settings"]["telegram"] == TOKEN

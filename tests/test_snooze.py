@@ -249,3 +249,32 @@ def test_a_viewer_sees_until_when_but_cannot_switch_it_on(
 
     assert "Off until" in page and "Switch on now" not in page
     assert client_for(viewer).get(snooze_url(connection, desk)).status_code == 403
+
+
+# --- a selection ---------------------------------------------------------------------------------
+
+
+def test_a_selection_is_snoozed_by_a_job_and_each_wakes_by_itself(
+    sandbox, api_key: str, connection: Connection, editor: User, desk: int
+) -> None:
+    other = sandbox.add_handler(
+        api_key, type="email", name="Night shift", settings={"email": "shift@example.com"}
+    )["id"]
+    off = sandbox.add_handler(
+        api_key, type="email", name="Night off", settings={"email": "o@example.com"}, is_enabled=0
+    )["id"]
+    client = client_for(editor)
+    url = reverse("handlers_snooze", args=[connection.pk])
+    ids = f"{desk},{other},{off}"
+    form = client.get(url, {"ids": ids}).text
+    assert "Snooze 2 handlers" in form and "1 ticked handler is off already" in form
+
+    response = client.post(url, {"ids": ids, "length": "4h"})
+
+    assert response.status_code == 302 and "/bulk/" in response["Location"]
+    assert [is_enabled(sandbox, api_key, h) for h in (desk, other, off)] == [0, 0, 0]
+    assert Snooze.objects.count() == 2
+    for snooze in Snooze.objects.all():
+        time_passes(snooze)
+    call_command("jobs_housekeeping")
+    assert [is_enabled(sandbox, api_key, h) for h in (desk, other, off)] == [1, 1, 0]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 from datetime import datetime, timedelta
 
 from django.contrib.auth.models import AbstractBaseUser
@@ -12,6 +13,17 @@ from django.tasks import task
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from handlers_app.batches import (
+    ItemOutcome,
+    Job,
+    JobAction,
+    JobItem,
+    Kind,
+    Target,
+    item_settle,
+    job_create,
+)
+from handlers_app.clients import client_for
 from handlers_app.journal.recording import record_handler_changed
 from handlers_app.models import Connection, JournalAction, JournalEntry, Snooze, SnoozeState
 from handlers_app.selectors import handler_get
@@ -21,8 +33,11 @@ from handlers_app.soclook import Handler
 from handlers_app.soclook.errors import NotFound, RateLimited, SoclookError
 
 __all__ = [
+    "SnoozeJob",
     "SnoozeRefused",
     "snooze_end_now",
+    "snooze_job_create",
+    "snooze_moment_check",
     "snooze_start",
     "snooze_wake",
     "snoozes_wake_due",
@@ -47,11 +62,8 @@ class SnoozeRefused(Exception):
         self.message = message
 
 
-def snooze_start(
-    *, connection: Connection, user: AbstractBaseUser, current: Handler, until: datetime
-) -> Snooze:
-    """Switch the handler off until `until` (journalled: who, until when); a handler already
-    snoozed keeps its snooze with the new moment. SoclookError when the switch is refused."""
+def snooze_moment_check(until: datetime) -> None:
+    """SnoozeRefused unless a snooze may end at `until`."""
     now = timezone.now()
     if until <= now:
         raise SnoozeRefused(_("Choose a moment in the future."))
@@ -60,6 +72,14 @@ def snooze_start(
             _("A snooze lasts at most %(days)d days; switch it off instead.")
             % {"days": SNOOZE_LONGEST.days}
         )
+
+
+def snooze_start(
+    *, connection: Connection, user: AbstractBaseUser, current: Handler, until: datetime
+) -> Snooze:
+    """Switch the handler off until `until` (journalled: who, until when); a handler already
+    snoozed keeps its snooze with the new moment. SoclookError when the switch is refused."""
+    snooze_moment_check(until)
     snooze = Snooze.objects.filter(
         connection=connection, handler_id=current.id, state=SnoozeState.ACTIVE
     ).first()
@@ -124,6 +144,59 @@ def snooze_end_now(
         state=SnoozeState.SWITCHED_ON_NOW, ended_at=timezone.now()
     )
     return handler
+
+
+def snooze_job_create(
+    *, connection: Connection, user: AbstractBaseUser, handlers: Sequence[Handler], until: datetime
+) -> Job:
+    """A selection snoozed until `until`: a job of handlers_app.batches, to be run by
+    `batches.job_start()`; each handler gets a snooze of its own."""
+    name_length = JobItem._meta.get_field("name").max_length
+    return job_create(
+        connection=connection,
+        user=user,
+        action=JobAction.SNOOZE,
+        items=[
+            JobItem(
+                position=position,
+                handler_id=handler.id,
+                name=handler.name[:name_length],
+                type=handler.type,
+            )
+            for position, handler in enumerate(handlers)
+        ],
+        payload={"until": until.isoformat()},
+    )
+
+
+class SnoozeJob(Kind):
+    """Snooze one handler of a selection until the job's moment."""
+
+    def run(
+        self, job: Job, item: JobItem, target: Target, *, resumed: bool, settle_only: bool
+    ) -> None:
+        until = datetime.fromisoformat(job.payload["until"])
+        connection = target.connection
+        if resumed:
+            # Its switch may have been applied before the last worker stopped.
+            current = client_for(connection).get_handler(item.handler_id)
+        else:
+            current = handler_get(connection=connection, handler_id=item.handler_id)
+        snoozed = Snooze.objects.filter(
+            connection=connection, handler_id=current.id, state=SnoozeState.ACTIVE, until=until
+        ).exists()
+        if snoozed and not current.is_enabled:
+            item_settle(item, ItemOutcome.DONE if resumed else ItemOutcome.UNCHANGED)
+            return
+        if settle_only:
+            item_settle(item, ItemOutcome.NOT_SENT)
+            return
+        try:
+            snooze_start(connection=connection, user=target.user, current=current, until=until)
+        except SnoozeRefused as exc:
+            item_settle(item, ItemOutcome.SKIPPED, message=exc.message)
+        else:
+            item_settle(item, ItemOutcome.DONE)
 
 
 @task

@@ -1,5 +1,6 @@
-"""Snoozing one handler: the form (from the handler's More dialog or its edit page) and "Switch
-on now" (from its row or the form's page)."""
+"""Snoozing one handler (the form, from the handler's More dialog or its edit page), a selection
+(from the list's bulk bar, a job of handlers_app.batches), and "Switch on now" (from a row or
+the form's page)."""
 
 from __future__ import annotations
 
@@ -18,17 +19,31 @@ from django.views.decorators.http import require_http_methods, require_POST
 from django_htmx.http import reswap
 
 from handlers_app.access import connection_for
+from handlers_app.batches import (
+    MAX_SELECTED,
+    SelectionInvalid,
+    job_start,
+    selection_from_params,
+    selection_handlers,
+)
 from handlers_app.http import HtmxHttpRequest
 from handlers_app.journal.queries import handler_last_changes, handler_last_tests
 from handlers_app.models import Role
 from handlers_app.selectors import handler_get
 from handlers_app.snooze.forms import SnoozeForm
-from handlers_app.snooze.service import SnoozeRefused, snooze_end_now, snooze_start
+from handlers_app.snooze.service import (
+    SnoozeRefused,
+    snooze_end_now,
+    snooze_job_create,
+    snooze_moment_check,
+    snooze_start,
+)
 from handlers_app.snooze.state import snoozes_in_force
 from handlers_app.soclook import Handler
 from handlers_app.soclook.errors import NotFound, SoclookError
 
 TEMPLATE = "handlers_app/handler_snooze.html"
+MANY_TEMPLATE = "handlers_app/handlers_snooze.html"
 
 
 @login_required
@@ -134,3 +149,61 @@ def handler_snooze_end(
         "snoozes": snoozes_in_force(connection=connection, handler_ids=[handler.id]),
     }
     return render(request, "handlers_app/handler_list.html#row", context)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def handlers_snooze(request: HtmxHttpRequest, connection_id: int) -> HttpResponse:
+    """The bulk bar's "Snooze": the ticked handlers (or all matching the filter) switched off
+    until one moment, each switched back on by itself."""
+    access = connection_for(request.user, connection_id, role=Role.EDITOR)
+    connection = access.connection
+    list_url = reverse("handler_list", args=[connection.pk])
+    params = request.POST if request.method == "POST" else request.GET
+    try:
+        selection = selection_from_params(params)
+    except SelectionInvalid as exc:
+        messages.error(request, exc.message)
+        return redirect(list_url)
+    if selection is None:
+        messages.warning(request, _("Tick the handlers to snooze first."))
+        return redirect(list_url)
+    try:
+        handlers, matched = selection_handlers(connection=connection, selection=selection)
+    except SoclookError as exc:
+        messages.error(request, exc.message)
+        return redirect(list_url)
+    if matched > MAX_SELECTED:
+        messages.error(
+            request,
+            _("%(count)s handlers match this filter; a snooze takes at most %(limit)s.")
+            % {"count": matched, "limit": MAX_SELECTED},
+        )
+        return redirect(list_url)
+    snoozed = snoozes_in_force(connection=connection, handler_ids=[h.id for h in handlers])
+    chosen = [h for h in handlers if h.is_enabled or h.id in snoozed]
+    form = SnoozeForm(
+        request.POST if request.method == "POST" else None,
+        zone_name=timezone.get_current_timezone_name(),
+    )
+    if request.method == "POST" and form.is_valid() and chosen:
+        until = form.end(now=timezone.now(), zone=timezone.get_current_timezone())
+        try:
+            snooze_moment_check(until)
+        except SnoozeRefused as exc:
+            form.add_error(None, exc.message)
+        else:
+            job = snooze_job_create(
+                connection=connection, user=request.user, handlers=chosen, until=until
+            )
+            job_start(job=job)
+            return redirect("handler_bulk_job", connection_id=connection.pk, job_id=job.pk)
+    context = {
+        "connection": connection,
+        "handlers": chosen,
+        "left_out": len(handlers) - len(chosen),
+        "selection_params": selection.to_params(),
+        "form": form,
+        "back_url": list_url,
+    }
+    return render(request, MANY_TEMPLATE, context)
