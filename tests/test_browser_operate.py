@@ -9,6 +9,7 @@ from datetime import timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
+from axe_playwright_python.sync_playwright import Axe
 from django.conf import settings
 from django.contrib.auth.models import User
 from django.urls import reverse
@@ -32,6 +33,15 @@ ZONE = "Asia/Yekaterinburg"
 def browser_context_args(browser_context_args: dict[str, object]) -> dict[str, object]:
     """A browser in Yekaterinburg (UTC+5): app.js names the viewer's zone from it."""
     return {**browser_context_args, "timezone_id": ZONE}
+
+
+def serious_violations(page: Page) -> list[str]:
+    violations = Axe().run(page).response["violations"]
+    return [
+        f"{v['id']} ({v['impact']}): {v['help']} at {[n['target'] for n in v['nodes'][:3]]}"
+        for v in violations
+        if v["impact"] in {"serious", "critical"}
+    ]
 
 
 def fits(page: Page) -> bool:
@@ -137,6 +147,9 @@ def test_the_operating_pages_never_scroll_sideways(
             expect(page.locator("html")).to_have_attribute("lang", language)
             assert fits(page), f"{name} scrolls sideways at {width} px in {language}"
             screenshot(page, f"operate-{name}-{width}-{language}")
+            # The journal page's own controls are not changed here; the other pages are new.
+            if width == WIDTHS[-1] and name != "journal-outside":
+                assert serious_violations(page) == [], name
 
 
 @pytest.mark.parametrize("language", ["en", "ru"])
@@ -163,6 +176,7 @@ def test_replacing_an_address_everywhere_in_the_browser(
         page.set_viewport_size({"width": width, "height": 900})
         assert fits(page)
         screenshot(page, f"operate-replace-found-{width}-{language}")
+    assert serious_violations(page) == []
     page.locator("button[name=confirm]").click()
     expect(page.locator("#outcomes")).to_contain_text(connection.name)
     for width in WIDTHS:
@@ -192,6 +206,7 @@ def test_a_selection_is_snoozed_from_the_bulk_bar(
         page.set_viewport_size({"width": width, "height": 900})
         assert fits(page)
         screenshot(page, f"operate-snooze-many-{width}-{language}")
+    assert serious_violations(page) == []
     page.locator("input[name=length][value='4h']").check()
     page.locator("main form button.btn-primary").click()
     expect(page).to_have_url(re.compile("/bulk/"))
