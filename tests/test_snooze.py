@@ -278,3 +278,20 @@ def test_a_selection_is_snoozed_by_a_job_and_each_wakes_by_itself(
         time_passes(snooze)
     call_command("jobs_housekeeping")
     assert [is_enabled(sandbox, api_key, h) for h in (desk, other, off)] == [1, 1, 0]
+
+
+def test_the_bulk_bar_offers_snooze_and_carries_the_selection(
+    connection: Connection, editor: User, desk: int
+) -> None:
+    client = client_for(editor)
+    page = list_page(client, connection)
+    assert 'value="snooze"' in page
+
+    response = client.get(
+        reverse("handler_bulk", args=[connection.pk]), {"action": "snooze", "ids": f"{desk},3"}
+    )
+
+    assert response.status_code == 302
+    assert (
+        response["Location"] == reverse("handlers_snooze", args=[connection.pk]) + f"?ids={desk},3"
+    )
