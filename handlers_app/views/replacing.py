@@ -8,15 +8,14 @@ from typing import Any
 from django.contrib.auth.decorators import login_required
 from django.http import HttpResponse
 from django.shortcuts import render
-from django.urls import reverse
 from django.views.decorators.http import require_http_methods
 
 from handlers_app.access import connections_where
-from handlers_app.batches import job_counts, job_start
 from handlers_app.http import HtmxHttpRequest
 from handlers_app.models import Role
 from handlers_app.replacing import ReplaceForm, ReplaceKind, replace_find, replace_jobs_create
 from handlers_app.secret_flow import SecretsMayNotGo
+from handlers_app.views.jobs_started import jobs_start
 
 TEMPLATE = "handlers_app/replace_everywhere.html"
 
@@ -48,16 +47,7 @@ def replace_everywhere(request: HtmxHttpRequest) -> HttpResponse:
             except SecretsMayNotGo as exc:
                 form.add_error(None, exc.message)
             else:
-                for job in jobs:
-                    job_start(job=job)
-                context["outcomes"] = [
-                    {
-                        "job": job,
-                        "counts": job_counts(job),
-                        "url": reverse("handler_bulk_job", args=[job.connection_id, job.pk]),
-                    }
-                    for job in jobs
-                ]
+                context["outcomes"] = jobs_start(jobs)
                 # The form starts afresh: the same submit again would find nothing to change.
                 context.update({"found": None, "form": ReplaceForm()})
     return render(request, TEMPLATE, context)

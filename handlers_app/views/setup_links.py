@@ -10,16 +10,15 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
-from django.urls import reverse
 from django.views.decorators.http import require_http_methods
 
 from handlers_app.access import connections_where, setup_for
-from handlers_app.batches import job_counts, job_start
 from handlers_app.crypto import DecryptionError
 from handlers_app.http import HtmxHttpRequest
 from handlers_app.models import Role
 from handlers_app.secret_flow import SecretsMayNotGo
 from handlers_app.setup_links import UseState, setup_update_jobs_create, setup_uses
+from handlers_app.views.jobs_started import jobs_start
 from handlers_app.views.presets import UNREADABLE
 
 
@@ -48,16 +47,7 @@ def setup_used(request: HtmxHttpRequest, team_id: int, setup_id: int) -> HttpRes
         except SecretsMayNotGo as exc:
             messages.error(request, str(exc.message))
         else:
-            for job in jobs:
-                job_start(job=job)
-            context["outcomes"] = [
-                {
-                    "job": job,
-                    "counts": job_counts(job),
-                    "url": reverse("handler_bulk_job", args=[job.connection_id, job.pk]),
-                }
-                for job in jobs
-            ]
+            context["outcomes"] = jobs_start(jobs)
             uses = setup_uses(setup=setup, connections=visible)
     context.update(
         {"uses": uses, "differing": sum(1 for use in uses if use.state == UseState.DIFFERS)}
