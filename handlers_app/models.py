@@ -23,6 +23,7 @@ __all__ = [
     "ENCRYPTED_FIELDS",
     "ID_MAX_DIGITS",
     "Connection",
+    "HandlersSeen",
     "Invitation",
     "ItemOutcome",
     "Job",
@@ -35,6 +36,9 @@ __all__ = [
     "Role",
     "SavedSetup",
     "SetupCode",
+    "SetupLink",
+    "Snooze",
+    "SnoozeState",
     "StopReason",
     "Team",
 ]
@@ -220,10 +224,16 @@ class JournalAction(models.TextChoices):
     SETUP_USED = "setup_used", _("Set-up used")
     SETUP_DELETED = "setup_deleted", _("Set-up deleted")
     SECRETS_SENT = "secrets_sent", _("Secrets sent to another team")
+    # Operating at scale (handlers_app.journal.outside, handlers_app.snooze).
+    HANDLER_CREATED_OUTSIDE = "handler_created_outside", _("Handler created outside the dashboard")
+    HANDLER_CHANGED_OUTSIDE = "handler_changed_outside", _("Handler changed outside the dashboard")
+    HANDLER_DELETED_OUTSIDE = "handler_deleted_outside", _("Handler deleted outside the dashboard")
+    HANDLER_SNOOZED = "handler_snoozed", _("Handler snoozed")
+    HANDLER_SNOOZE_ENDED = "handler_snooze_ended", _("Handler switched back on after its snooze")
 
 
 class JournalEntry(models.Model):
-    """One change made through the dashboard.
+    """One change made through the dashboard, or seen made in Soclook itself (`is_outside`).
 
     `changes` is a field-by-field diff that never holds a secret's value. `snapshot_encrypted`
     keeps the handler as the service had it before a change or deletion, secrets included,
@@ -271,6 +281,15 @@ class JournalEntry(models.Model):
     @property
     def is_restorable(self) -> bool:
         return bool(self.snapshot_encrypted) and self.connection_id is not None
+
+    @property
+    def is_outside(self) -> bool:
+        """Seen on a read of Soclook, made there rather than through the dashboard."""
+        return self.action in (
+            JournalAction.HANDLER_CREATED_OUTSIDE,
+            JournalAction.HANDLER_CHANGED_OUTSIDE,
+            JournalAction.HANDLER_DELETED_OUTSIDE,
+        )
 
 
 class SavedSetup(models.Model):
@@ -326,6 +345,10 @@ class JobAction(models.TextChoices):
     COPY = "copy", _("Copy to a connection")
     # Every handler checked without sending anything (handlers_app.health.batch).
     CHECK = "check", _("Check without sending")
+    # Operating at scale (handlers_app.snooze, .replacing, .setup_links).
+    SNOOZE = "snooze", _("Snooze")
+    REPLACE = "replace", _("Replace a destination")
+    SETUP_UPDATE = "setup_update", _("Update from a set-up")
 
 
 class JobStatus(models.TextChoices):
@@ -493,6 +516,14 @@ class JobItem(models.Model):
         return [problem_text(problem) for problem in self.problems]
 
 
+# Operating at scale: what the dashboard last saw of an account, snoozes, set-up links.
+from handlers_app.models_operating import (  # noqa: E402 (they refer to the models above)
+    HandlersSeen,
+    SetupLink,
+    Snooze,
+    SnoozeState,
+)
+
 # Every column that holds a value encrypted by handlers_app.crypto, for key rotation.
 ENCRYPTED_FIELDS: list[tuple[type[models.Model], str]] = [
     (Connection, "api_key_encrypted"),
@@ -500,6 +531,7 @@ ENCRYPTED_FIELDS: list[tuple[type[models.Model], str]] = [
     (Job, "payload_encrypted"),
     (SavedSetup, "settings_encrypted"),
     (JobItem, "snapshot_encrypted"),
+    (HandlersSeen, "state_encrypted"),
 ]
 
 

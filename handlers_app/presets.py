@@ -30,6 +30,7 @@ from handlers_app.secret_flow import (
     secrets_sent_record,
 )
 from handlers_app.selectors import handler_places
+from handlers_app.setup_links import setup_link_add
 from handlers_app.soclook import Handler, HandlerStatus
 from handlers_app.soclook.errors import OutcomeUnknown, SoclookError
 from handlers_app.soclook.types import NAME_MAX_LENGTH
@@ -149,6 +150,7 @@ def setup_handler_added(
     record_setup_used(
         setup=setup, connection=connection, user=user, handler_id=handler_id, name=name
     )
+    setup_link_add(setup=setup, connection=connection, handler_id=handler_id, user=user)
     secrets_sent_record(
         user=user,
         source_team=setup.team_id,

@@ -21,6 +21,8 @@ Django's cache (one cache for every worker when REDIS_URL is set) for SOCLOOK_CA
   (`HandlerListPage.searched_destinations`).
 - Entries outlive their freshness by STALE_KEEP_SECONDS: when the request budget is spent or the
   service is down, reads (handlers_app.selectors) fall back to what the current epoch holds.
+- Each read of an account whole is compared with the dashboard's last one, and what changed
+  in Soclook itself is journalled (handlers_app.journal.outside).
 - Cached handlers carry their secrets, so they are sealed (`crypto.seal`), as the database's
   secrets are.
 """
@@ -44,6 +46,7 @@ from django.core.cache import cache
 from handlers_app import crypto
 from handlers_app.budget import BudgetState, CacheBudget, key_fingerprint
 from handlers_app.clients import client_for
+from handlers_app.journal.outside import outside_changes_record
 from handlers_app.models import Connection
 from handlers_app.soclook import (
     RESULTS_PER_PAGE_CHOICES,
@@ -288,6 +291,7 @@ class AccountCache:
                     "digest": _digest(rows),
                 }
                 cache.set(self._key("all"), _seal(snapshot), timeout=STALE_KEEP_SECONDS)
+                outside_changes_record(connection=self.connection, handlers=whole.items)
                 return _select(rows, query, fetched_at=fetched_at, digest=snapshot["digest"])
             cache.set(self._key_unversioned("large"), True, timeout=_LARGE_ACCOUNT_SECONDS)
             digest = self._store_page(whole_query, whole, fetched_at)

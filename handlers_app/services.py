@@ -12,7 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from handlers_app.clients import client_for
-from handlers_app.journal.diff import CHECK_FAILED, KEY_NOT_RETYPED, connection_changes
+from handlers_app.journal.diff import CHECK_FAILED, KEY_NOT_RETYPED, Change, connection_changes
 from handlers_app.journal.recording import (
     Snapshot,
     record_connection_refused,
@@ -34,6 +34,7 @@ from handlers_app.readcache import (
     handler_cache_saved,
 )
 from handlers_app.service_time import service_now
+from handlers_app.snooze.state import snooze_overridden
 from handlers_app.soclook import Handler, HandlerStatus, ListQuery
 from handlers_app.soclook.errors import BadKey, KeyUnreadable, SoclookError, Unavailable
 from handlers_app.soclook.types import NAME_MAX_LENGTH, get_handler_type
@@ -258,8 +259,15 @@ def handler_update(
 
 
 def handler_set_enabled(
-    *, connection: Connection, user: AbstractBaseUser, current: Handler, enabled: bool
+    *,
+    connection: Connection,
+    user: AbstractBaseUser | None,
+    current: Handler,
+    enabled: bool,
+    snooze: Change | None = None,
 ) -> Handler:
+    """Switch a handler on or off. A switch by a person (no `snooze`) ends the handler's
+    snooze: what a person does by hand wins over the snooze's own end (handlers_app.snooze)."""
     with handler_cache_guard(connection=connection, handler_id=current.id):
         answered = client_for(connection, writes=True).update_handler(
             handler_id=current.id,
@@ -277,7 +285,11 @@ def handler_set_enabled(
         status = HandlerStatus.ENABLED
     updated = replace(current, status=status, **_dates_after_write(connection, current, answered))
     handler_cache_saved(connection=connection, handler=updated)
-    record_handler_changed(connection=connection, user=user, before=current, after=updated)
+    record_handler_changed(
+        connection=connection, user=user, before=current, after=updated, snooze=snooze
+    )
+    if snooze is None:
+        snooze_overridden(connection=connection, handler_id=current.id)
     return updated
 
 

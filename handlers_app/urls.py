@@ -14,7 +14,10 @@ from handlers_app.views import (
     journal,
     ops,
     presets,
+    replacing,
+    setup_links,
     sharing,
+    snooze,
     teams,
     testsend,
 )
@@ -195,6 +198,30 @@ urlpatterns = [
         "teams/<id:team_id>/setups/<id:setup_id>/apply/",
         presets.setup_apply_page,
         name="setup_apply",
+    ),
+    # Operating at scale: snooze.
+    path(
+        "connections/<id:connection_id>/handlers/<id:handler_id>/snooze/",
+        snooze.handler_snooze,
+        name="handler_snooze",
+    ),
+    path(
+        "connections/<id:connection_id>/handlers/<id:handler_id>/snooze/end/",
+        snooze.handler_snooze_end,
+        name="handler_snooze_end",
+    ),
+    path(
+        "connections/<id:connection_id>/handlers/snooze/",
+        snooze.handlers_snooze,
+        name="handlers_snooze",
+    ),
+    # Operating at scale: replace a destination everywhere.
+    path("replace/", replacing.replace_everywhere, name="replace_everywhere"),
+    # Operating at scale: linked set-ups.
+    path(
+        "teams/<id:team_id>/setups/<id:setup_id>/used/",
+        setup_links.setup_used,
+        name="setup_used",
     ),
     path("invitations/<str:token>/", teams.invitation_open, name="invitation_accept"),
     path("join/", teams.invitation_join, name="invitation_join"),

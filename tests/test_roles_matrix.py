@@ -201,6 +201,25 @@ ROUTES: list[Route] = [
     ),
     Route("handler_more", handler, Needs.EDITOR),
     Route(
+        "handler_snooze",
+        handler,
+        Needs.EDITOR,
+        methods=("GET", "POST"),
+        data=lambda w: {"length": "1h"},
+        sends=lambda w: [("POST", item_path(w))],
+    ),
+    # Without a snooze in force, "Switch on now" sends nothing.
+    Route("handler_snooze_end", handler, Needs.EDITOR, methods=("POST",)),
+    Route(
+        "handlers_snooze",
+        conn,
+        Needs.EDITOR,
+        methods=("GET", "POST"),
+        query="?ids=1,2",
+        data=lambda w: {"ids": str(w.handler_id), "length": "1h"},
+        sends=lambda w: [("POST", item_path(w))],
+    ),
+    Route(
         "handler_delete",
         handler,
         Needs.EDITOR,
@@ -236,6 +255,19 @@ ROUTES: list[Route] = [
         sends=lambda w: [("POST", item_path(w))],
     ),
     Route("journal", no_args, Needs.SIGNED_IN),
+    # Finding reads only the connections the person may edit, and writes nothing.
+    Route(
+        "replace_everywhere",
+        no_args,
+        Needs.SIGNED_IN,
+        methods=("GET", "POST"),
+        data=lambda w: {
+            "kind": "email",
+            "old": "nobody@example.com",
+            "new": "a@example.com",
+            "find": "1",
+        },
+    ),
     Route(
         "team_new",
         no_args,
@@ -309,6 +341,14 @@ ROUTES: list[Route] = [
         Needs.EDITOR,
         methods=("GET", "POST"),
         data=lambda w: {"name": "Renamed set-up", "telegram": "", "telegram_chat_id": ""},
+    ),
+    # With no handler made from the set-up, its update sends nothing.
+    Route(
+        "setup_used",
+        saved_setup,
+        Needs.EDITOR,
+        methods=("GET", "POST"),
+        data=lambda w: {"update": "1"},
     ),
     Route("setup_delete", saved_setup, Needs.EDITOR, methods=("GET", "POST")),
     Route(

@@ -69,6 +69,9 @@ KINDS: dict[str, str] = {
     JobAction.DELETE: "handlers_app.bulk.DeleteKind",
     JobAction.COPY: "handlers_app.sharing.CopyKind",
     JobAction.CHECK: "handlers_app.health.batch.CheckKind",
+    JobAction.SNOOZE: "handlers_app.snooze.service.SnoozeJob",
+    JobAction.REPLACE: "handlers_app.replacing.ReplaceJob",
+    JobAction.SETUP_UPDATE: "handlers_app.setup_links.SetupUpdateJob",
 }
 
 # A slice sends at most this many items, and starts no new one once it has taken this long.

@@ -30,6 +30,11 @@ _HANDLER_ACTIONS = [
         JournalAction.HANDLER_DELETED,
         JournalAction.HANDLER_RESTORED,
         JournalAction.HANDLER_TESTED,
+        JournalAction.HANDLER_SNOOZED,
+        JournalAction.HANDLER_SNOOZE_ENDED,
+        JournalAction.HANDLER_CREATED_OUTSIDE,
+        JournalAction.HANDLER_CHANGED_OUTSIDE,
+        JournalAction.HANDLER_DELETED_OUTSIDE,
     )
 ]
 

@@ -6,10 +6,12 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any, Protocol
 
 from django.conf import settings
-from django.utils import translation
+from django.utils import timezone, translation
+from django.utils.formats import date_format, time_format
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
@@ -112,6 +114,7 @@ _FIELD_LABELS: dict[str, Promise] = {
     "sent_to_connection": _("Sent to the connection"),
     "sent_to_team": _("Of the team"),
     "health_emails": _("E-mail the owners when a handler needs attention"),
+    "snoozed_until": _("Off until"),
 }
 _SWITCHED: dict[str, Promise] = {"on": _("on"), "off": _("off")}
 _TESTED_SETTINGS: dict[str, Promise] = {
@@ -148,6 +151,8 @@ def _shown(name: str, value: Any) -> str:
         return str(_SWITCHED[value])
     if name == "tested_settings" and value in _TESTED_SETTINGS:
         return str(_TESTED_SETTINGS[value])
+    if name == "snoozed_until" and isinstance(value, str):
+        return _moment_shown(value)
     return str(value)
 
 
@@ -175,6 +180,15 @@ def _setting_labels_in_every_language() -> list[tuple[str, str]]:
                 with translation.override(language):
                     pairs.append((str(spec.label), current))
     return pairs
+
+
+def _moment_shown(stored: str) -> str:
+    """A moment stored as ISO 8601, in the reader's zone and language."""
+    try:
+        moment = timezone.localtime(datetime.fromisoformat(stored))
+    except ValueError:
+        return stored
+    return f"{date_format(moment, 'DATE_FORMAT')} {time_format(moment, 'H:i')}"
 
 
 def change_lines(changes: Iterable[Change]) -> list[ChangeLine]:

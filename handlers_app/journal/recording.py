@@ -129,13 +129,26 @@ def record_handler_created(
 
 
 def record_handler_changed(
-    *, connection: Connection, user: User, before: Handler, after: Handler
+    *,
+    connection: Connection,
+    user: User,
+    before: Handler,
+    after: Handler,
+    snooze: Change | None = None,
 ) -> JournalEntry | None:
-    """A save or a switch; nothing is recorded when nothing changed."""
+    """A save or a switch; nothing is recorded when nothing changed. A switch of a snooze
+    (handlers_app.snooze) carries `snooze`, its moment as a change (`snooze_change`)."""
     changes = handler_changes(before, after)
-    if not changes:
+    if snooze is not None:
+        changes.append(snooze)
+        action = (
+            JournalAction.HANDLER_SNOOZE_ENDED
+            if after.is_enabled
+            else JournalAction.HANDLER_SNOOZED
+        )
+    elif not changes:
         return None
-    if {change["field"] for change in changes} == {"is_enabled"}:
+    elif {change["field"] for change in changes} == {"is_enabled"}:
         action = (
             JournalAction.HANDLER_ENABLED if after.is_enabled else JournalAction.HANDLER_DISABLED
         )
@@ -184,6 +197,32 @@ def record_handler_restored(
         restored_from=source,
         previous_handler_id=restored.id if restored.id != handler_id else None,
         **_handler_fields(restored, handler_id),
+    )
+
+
+def record_outside_change(
+    *,
+    connection: Connection,
+    action: JournalAction,
+    before: Snapshot | None,
+    after: Snapshot | None,
+) -> JournalEntry:
+    """A handler created, changed or deleted in Soclook, not through the dashboard, seen on a
+    read (handlers_app.journal.outside); the entry's time is when it was seen. A changed or
+    deleted one keeps the state the dashboard knew, to go back to."""
+    state = after or before
+    if state is None:
+        raise ValueError("a change made outside has a state before or after it")
+    return _record(
+        team_id=connection.team_id,
+        action=action,
+        user=None,
+        connection=connection,
+        changes=handler_changes(before, after)
+        if action != JournalAction.HANDLER_DELETED_OUTSIDE
+        else [],
+        snapshot_encrypted=snapshot_seal(before) if before is not None else "",
+        **_handler_fields(state, state.id),
     )
 
 

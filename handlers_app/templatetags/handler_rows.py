@@ -33,7 +33,7 @@ from markupsafe import Markup
 
 from handlers_app.health.service import HealthNote, note_is_current
 from handlers_app.journal.queries import LastTest
-from handlers_app.models import Connection, JournalEntry
+from handlers_app.models import Connection, JournalEntry, Snooze
 from handlers_app.service_time import service_moment, zone_of_offset
 from handlers_app.soclook import Handler
 from handlers_app.templatetags.journal_tags import ago
@@ -92,6 +92,15 @@ class Row:
     change: str | None
     test: LastTestBadge | None
     health: HealthLine | None
+    snooze: SnoozeLine | None
+
+
+@dataclass(slots=True)
+class SnoozeLine:
+    """A snoozed handler's "Off until 14:00" under its switch (handlers_app.snooze)."""
+
+    said: str
+    machine: str
 
 
 @dataclass(slots=True)
@@ -125,6 +134,7 @@ class Words:
         # Where no silent check exists (handlers_app.health): what the row says instead.
         self.only_test = _("Only a test can tell")
         self.only_alert = _("Only an alert can tell")
+        self.switch_on_now = _("Switch on now")
 
 
 class RowWriter:
@@ -139,6 +149,7 @@ class RowWriter:
         self.last_changes: Mapping[int, JournalEntry] = context.get("last_changes") or {}
         self.last_tests: Mapping[int, LastTest] = context.get("last_tests") or {}
         self.health: Mapping[int, HealthNote] = context.get("health_notes") or {}
+        self.snoozes: Mapping[int, Snooze] = context.get("snoozes") or {}
         self.date_format = get_format(DATE_PART)
         self.zone = timezone.get_current_timezone()
         self.dates: dict[date, str] = {}
@@ -187,6 +198,7 @@ class RowWriter:
             change=self._change_note(hid),
             test=self._test_badge(hid),
             health=self._health(handler),
+            snooze=self._snoozed(handler),
         )
 
     def _change_note(self, hid: int) -> str | None:
@@ -197,6 +209,19 @@ class RowWriter:
             "name": change.user_name or self.words.operator,
             "ago": ago(change.created_at),
         }
+
+    def _snoozed(self, handler: Handler) -> SnoozeLine | None:
+        snooze = self.snoozes.get(handler.id)
+        if snooze is None or handler.is_enabled:
+            return None
+        local = snooze.until.astimezone(self.zone)
+        clock = f"{local.hour:02d}:{local.minute:02d}"
+        if local.date() != timezone.localtime(timezone=self.zone).date():
+            clock = f"{dateformat.format(local, self.date_format)} {clock}"
+        return SnoozeLine(
+            said=_("Off until %(moment)s") % {"moment": clock},
+            machine=local.isoformat(timespec="seconds"),
+        )
 
     def _health(self, handler: Handler) -> HealthLine | None:
         note = self.health.get(handler.id)

@@ -56,6 +56,7 @@ LINKED_FLOWS: dict[str, tuple[str, Any]] = {
     "copy": ("handlers_copy", gettext_lazy("Copy to a connection")),
     "export": ("handler_export", gettext_lazy("Export")),
     "save_presets": ("setup_save_many", gettext_lazy("Save as set-ups")),
+    "snooze": ("handlers_snooze", gettext_lazy("Snooze")),
 }
 
 FLOWS_WITH_PAGES = ("copy", "save_presets")

@@ -60,7 +60,13 @@ def home(request: HtmxHttpRequest) -> HttpResponse:
     return render(
         request,
         "handlers_app/home.html",
-        {"teams": teams, "can_add": can_add, "can_create_team": can_create_team},
+        {
+            "teams": teams,
+            "can_add": can_add,
+            "can_create_team": can_create_team,
+            # Replace a destination everywhere: for whoever may edit some connection's handlers.
+            "can_replace": any(m.allows(Role.EDITOR) and by_team[m.team_id] for m in memberships),
+        },
     )
 
 

@@ -37,6 +37,7 @@ from handlers_app.models import Connection, HealthState, Role
 from handlers_app.readcache import SNAPSHOT_SIZE
 from handlers_app.selectors import handler_get, handler_page
 from handlers_app.services import handler_delete, handler_set_enabled
+from handlers_app.snooze.state import snoozes_in_force, snoozes_version
 from handlers_app.soclook import (
     HEALTH_ATTENTION,
     RESULTS_PER_PAGE_CHOICES,
@@ -246,6 +247,8 @@ def _table_context(
         "tests_version": tests_version(connection),
         "health_version": health_version(connection),
         "health_choices": [(HEALTH_ATTENTION, HealthState.ATTENTION.label)],
+        # ... and whether each is snoozed, and until when.
+        "snoozes_version": snoozes_version(connection=connection),
         "bulk_links": linked_flows(connection) if access.can_edit else [],
     }
     if page is not None and page.total:
@@ -266,6 +269,9 @@ def _table_context(
         )
         context["health_notes"] = SimpleLazyObject(
             partial(health_notes, connection=connection, handler_ids=[h.id for h in page.items])
+        )
+        context["snoozes"] = SimpleLazyObject(
+            partial(snoozes_in_force, connection=connection, handler_ids=[h.id for h in page.items])
         )
     return context
 

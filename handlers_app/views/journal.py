@@ -34,6 +34,7 @@ from handlers_app.soclook import Handler
 from handlers_app.soclook.errors import NotFound, SoclookError
 
 PER_PAGE = 50
+_DELETIONS = (JournalAction.HANDLER_DELETED, JournalAction.HANDLER_DELETED_OUTSIDE)
 
 
 @dataclass(frozen=True)
@@ -131,7 +132,7 @@ def handler_journal(request: HtmxHttpRequest, connection_id: int, handler_id: in
 
 def _current(connection: Connection, entry: JournalEntry) -> Handler | None:
     """The handler as it stands now, or None when it is gone (a deleted one is not read)."""
-    if entry.action == JournalAction.HANDLER_DELETED or entry.handler_id is None:
+    if entry.action in _DELETIONS or entry.handler_id is None:
         return None
     try:
         return handler_get(connection=connection, handler_id=entry.handler_id)

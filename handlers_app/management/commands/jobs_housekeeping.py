@@ -9,6 +9,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import close_old_connections
 
 from handlers_app.batches import jobs_sweep
+from handlers_app.snooze.service import snoozes_wake_due
 
 logger = logging.getLogger(__name__)
 
@@ -17,7 +18,8 @@ class Command(BaseCommand):
     help = (
         "Housekeeping of the background jobs (imports, bulk actions, copies): throw away import "
         "previews nobody confirmed within an hour, secrets and all; give up jobs no worker "
-        "picked up within a day; queue again the jobs whose worker went away. Once, for cron; "
+        "picked up within a day; queue again the jobs whose worker went away; switch back on the "
+        "snoozed handlers whose time has come. Once, for cron; "
         "or with --every, again and again, as make run, make demo and make prod start it "
         "beside the workers."
     )
@@ -56,3 +58,6 @@ class Command(BaseCommand):
                 given_up,
                 resumed,
             )
+        woken = snoozes_wake_due()
+        if woken:
+            logger.info("Housekeeping: %d snoozed handler(s) due to switch back on.", woken)
