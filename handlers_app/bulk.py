@@ -26,7 +26,7 @@ from handlers_app.batches import (
     Kind,
     Target,
     item_settle,
-    job_create,
+    job_of_handlers,
 )
 from handlers_app.clients import client_for
 from handlers_app.journal.recording import (
@@ -45,7 +45,6 @@ __all__ = ["BULK_ACTIONS", "DeleteKind", "SwitchKind", "bulk_job_create", "is_al
 
 # The actions of the list's bulk bar that run as a job here.
 BULK_ACTIONS = (JobAction.ENABLE, JobAction.DISABLE, JobAction.DELETE)
-_NAME_LENGTH = JobItem._meta.get_field("name").max_length
 
 
 def is_already(handler: Handler, action: JobAction) -> bool:
@@ -65,19 +64,8 @@ def bulk_job_create(
     handlers: Sequence[Handler],
 ) -> Job:
     """Keep the handlers a person confirmed, to be changed by `batches.job_start()`."""
-    return job_create(
-        connection=connection,
-        user=user,
-        action=action,
-        items=(
-            JobItem(
-                position=position,
-                handler_id=handler.id,
-                name=handler.name[:_NAME_LENGTH],
-                type=handler.type,
-            )
-            for position, handler in enumerate(handlers[:MAX_SELECTED])
-        ),
+    return job_of_handlers(
+        connection=connection, user=user, action=action, handlers=handlers[:MAX_SELECTED]
     )
 
 

@@ -34,7 +34,7 @@ from handlers_app.batches import (
     Kind,
     Target,
     item_settle,
-    job_create,
+    job_of_handlers,
 )
 from handlers_app.clients import client_for
 from handlers_app.models import Connection
@@ -56,9 +56,6 @@ __all__ = [
     "replace_jobs_create",
     "replaced_settings",
 ]
-
-_NAME_LENGTH = JobItem._meta.get_field("name").max_length
-_SUMMARY_LENGTH = JobItem._meta.get_field("summary").max_length
 
 
 class ReplaceKind(models.TextChoices):
@@ -129,22 +126,12 @@ def replace_jobs_create(
             secrets_send_check(
                 user, source_team_id=place.connection.team_id, destination=place.connection
             )
-        items = [
-            JobItem(
-                position=position,
-                handler_id=match.handler.id,
-                name=match.handler.name[:_NAME_LENGTH],
-                type=match.handler.type,
-                summary=match.handler.summary[:_SUMMARY_LENGTH],
-            )
-            for position, match in enumerate(place.handlers)
-        ]
         jobs.append(
-            job_create(
+            job_of_handlers(
                 connection=place.connection,
                 user=user,
                 action=JobAction.REPLACE,
-                items=items,
+                handlers=[match.handler for match in place.handlers],
                 payload={"kind": str(kind), "old": old, "new": new},
             )
         )

@@ -32,6 +32,7 @@ from handlers_app.batches import (
     StopReason,
     Target,
     job_create,
+    job_item_of,
 )
 from handlers_app.batches.creating import NewHandler, new_handler_send
 from handlers_app.models import Connection
@@ -95,11 +96,9 @@ def copy_job_create(
         user=user,
         action=JobAction.COPY,
         items=(
-            JobItem(
+            job_item_of(
+                item.subject,
                 position=position,
-                handler_id=item.subject.id,
-                name=item.subject.name[:_NAME_LENGTH],
-                type=item.subject.type,
                 outcome=ItemOutcome.SKIPPED if item.skipped else ItemOutcome.PENDING,
                 same_as=item.same_as[:_NAME_LENGTH],
                 same_in_selection=item.same_in_selection,

@@ -18,8 +18,9 @@ Adding a kind of job: a `JobAction` value (handlers_app/models.py, with a migrat
 its choices), a subclass of `Kind` whose `run(job, item, target, resumed=..., settle_only=...)`
 sends one item and settles it with `item_settle` (raising SoclookError for the runner to decide
 what a refusal means), `target(job)` when it writes elsewhere than the job's connection, and
-its dotted path in `runner.KINDS`. Create the job with `job_create(...)` and start it with
-`job_start(job=...)`; the bulk job page (views/bulk.py) follows any job's progress.
+its dotted path in `runner.KINDS`. Create the job with `job_create(...)`, or `job_of_handlers(...)`
+when each item is one handler, and start it with `job_start(job=...)`; the bulk job page
+(views/bulk.py) follows any job's progress.
 
 Secrets stored for a team leave it only as handlers_app.secret_flow allows.
 """
@@ -38,7 +39,9 @@ from handlers_app.batches.runner import (
     item_settle,
     job_counts,
     job_create,
+    job_item_of,
     job_mark_list_refreshed,
+    job_of_handlers,
     job_run,
     job_stalled,
     job_start,
@@ -53,14 +56,7 @@ from handlers_app.batches.selection import (
     selection_from_params,
     selection_handlers,
 )
-from handlers_app.models import (
-    ItemOutcome,
-    Job,
-    JobAction,
-    JobItem,
-    JobStatus,
-    StopReason,
-)
+from handlers_app.models import ItemOutcome, Job, JobAction, JobItem, JobStatus, StopReason
 
 __all__ = [
     "KINDS",
@@ -85,7 +81,9 @@ __all__ = [
     "item_settle",
     "job_counts",
     "job_create",
+    "job_item_of",
     "job_mark_list_refreshed",
+    "job_of_handlers",
     "job_run",
     "job_stalled",
     "job_start",

@@ -49,6 +49,7 @@ from handlers_app.models import (
 from handlers_app.pacing import NextSlice, job_stop_requested, job_touch, next_slice_queue
 from handlers_app.readcache import handler_cache_clear
 from handlers_app.selectors import budget_state
+from handlers_app.soclook import Handler
 from handlers_app.soclook.errors import (
     BadKey,
     KeyUnreadable,
@@ -96,6 +97,9 @@ PREVIEW_KEPT_FOR = timedelta(hours=1)
 # seconds, so that "Cancel" is heard and the heartbeat keeps beating.
 _WAIT_STEP_SECONDS = 1
 _MESSAGE_LENGTH = JobItem._meta.get_field("message").max_length
+_NAME_LENGTH = JobItem._meta.get_field("name").max_length
+_TYPE_LENGTH = JobItem._meta.get_field("type").max_length
+_SUMMARY_LENGTH = JobItem._meta.get_field("summary").max_length
 
 # What becomes of the items still open when a job ends: one whose request was under way may
 # have been applied; one never sent was not.
@@ -186,6 +190,41 @@ def job_create(
             kept.append(item)
         JobItem.objects.bulk_create(kept)
     return job
+
+
+def job_item_of(handler: Handler, *, position: int, **fields: Any) -> JobItem:
+    """The item of a job about one handler: its name, type and destination as a page may show
+    them, cut to fit; `fields` adds what the kind keeps beside them."""
+    return JobItem(
+        position=position,
+        handler_id=handler.id,
+        name=handler.name[:_NAME_LENGTH],
+        type=handler.type[:_TYPE_LENGTH],
+        summary=handler.summary[:_SUMMARY_LENGTH],
+        **fields,
+    )
+
+
+def job_of_handlers(
+    *,
+    connection: Connection,
+    user: AbstractBaseUser,
+    action: JobAction,
+    handlers: Iterable[Handler],
+    destination: Connection | None = None,
+    payload: dict[str, Any] | None = None,
+) -> Job:
+    """Keep a job of one item per handler, in their order, to be run by `job_start()`."""
+    return job_create(
+        connection=connection,
+        user=user,
+        action=action,
+        items=(
+            job_item_of(handler, position=position) for position, handler in enumerate(handlers)
+        ),
+        destination=destination,
+        payload=payload,
+    )
 
 
 def job_start(*, job: Job) -> bool:

@@ -21,7 +21,7 @@ from handlers_app.batches import (
     Kind,
     Target,
     item_settle,
-    job_create,
+    job_of_handlers,
     job_start,
 )
 from handlers_app.health.models import HandlerHealth
@@ -85,16 +85,8 @@ def check_all_start(*, connection: Connection, user: AbstractBaseUser) -> Job:
     if running is not None:
         return running
     handlers = handler_all(connection=connection)
-    items = [
-        JobItem(
-            position=position,
-            handler_id=handler.id,
-            name=handler.name[:200],
-            type=handler.type[:64],
-            summary=handler.summary[:300],
-        )
-        for position, handler in enumerate(handlers, start=1)
-    ]
-    job = job_create(connection=connection, user=user, action=JobAction.CHECK, items=items)
+    job = job_of_handlers(
+        connection=connection, user=user, action=JobAction.CHECK, handlers=handlers
+    )
     job_start(job=job)
     return job

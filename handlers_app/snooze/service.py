@@ -21,7 +21,7 @@ from handlers_app.batches import (
     Kind,
     Target,
     item_settle,
-    job_create,
+    job_of_handlers,
 )
 from handlers_app.clients import client_for
 from handlers_app.journal.recording import record_handler_changed
@@ -151,20 +151,11 @@ def snooze_job_create(
 ) -> Job:
     """A selection snoozed until `until`: a job of handlers_app.batches, to be run by
     `batches.job_start()`; each handler gets a snooze of its own."""
-    name_length = JobItem._meta.get_field("name").max_length
-    return job_create(
+    return job_of_handlers(
         connection=connection,
         user=user,
         action=JobAction.SNOOZE,
-        items=[
-            JobItem(
-                position=position,
-                handler_id=handler.id,
-                name=handler.name[:name_length],
-                type=handler.type,
-            )
-            for position, handler in enumerate(handlers)
-        ],
+        handlers=handlers,
         payload={"until": until.isoformat()},
     )
 
