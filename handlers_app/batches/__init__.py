@@ -55,6 +55,7 @@ from handlers_app.batches.selection import (
     SelectionInvalid,
     selection_from_params,
     selection_handlers,
+    selection_read,
 )
 from handlers_app.models import ItemOutcome, Job, JobAction, JobItem, JobStatus, StopReason
 
@@ -92,4 +93,5 @@ __all__ = [
     "jobs_sweep",
     "selection_from_params",
     "selection_handlers",
+    "selection_read",
 ]

@@ -24,6 +24,7 @@ __all__ = [
     "SelectionInvalid",
     "selection_from_params",
     "selection_handlers",
+    "selection_read",
 ]
 
 # One selection takes at most this many handlers: one page of the list at its largest size.
@@ -92,6 +93,17 @@ def selection_from_params(
     if len(ids) > MAX_SELECTED:
         raise SelectionInvalid(len(ids))
     return Selection(query=query, ids=tuple(ids))
+
+
+def selection_read(
+    params: Mapping[str, Any], *, all_by_default: bool = False
+) -> tuple[Selection | None, str]:
+    """`selection_from_params()` for a view: the selection, and what to tell the person when the
+    address is malformed ("" when it is not; the selection is None then)."""
+    try:
+        return selection_from_params(params, all_by_default=all_by_default), ""
+    except SelectionInvalid as exc:
+        return None, str(exc.message)
 
 
 def selection_handlers(

@@ -30,15 +30,14 @@ from handlers_app.batches import (
     ItemOutcome,
     Job,
     JobAction,
-    SelectionInvalid,
     job_counts,
     job_mark_list_refreshed,
     job_stalled,
     job_start,
     job_stop,
     job_waiting_seconds,
-    selection_from_params,
     selection_handlers,
+    selection_read,
 )
 from handlers_app.bulk import BULK_ACTIONS, bulk_job_create, is_already
 from handlers_app.http import HtmxHttpRequest
@@ -86,10 +85,9 @@ def handler_bulk(request: HtmxHttpRequest, connection_id: int) -> HttpResponse:
     access = connection_for(request.user, connection_id, role=Role.EDITOR)
     connection = access.connection
     params = request.POST if request.method == "POST" else request.GET
-    try:
-        selection = selection_from_params(params)
-    except SelectionInvalid as exc:
-        messages.error(request, exc.message)
+    selection, invalid = selection_read(params)
+    if invalid:
+        messages.error(request, invalid)
         return redirect(_back_url(connection, params))
     action_name = params.get("action", "")
     if selection is None:

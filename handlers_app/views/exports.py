@@ -23,7 +23,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from handlers_app.access import connection_for
-from handlers_app.batches import MAX_SELECTED, Selection, SelectionInvalid, selection_from_params
+from handlers_app.batches import MAX_SELECTED, Selection, selection_read
 from handlers_app.csv_files import csv_response
 from handlers_app.exports import (
     EXPORT_MAX_HANDLERS,
@@ -60,12 +60,8 @@ def handler_export(request: HtmxHttpRequest, connection_id: int) -> HttpResponse
         can_include_secrets=may_include_secrets,
     )
     handlers: list[Handler] = []
-    problem = ""
-    scope = Selection(query=ListQuery(results_per_page=MAX_SELECTED))
-    try:
-        scope = selection_from_params(request.GET, all_by_default=True) or scope
-    except SelectionInvalid as exc:
-        problem = str(exc.message)
+    selection, problem = selection_read(request.GET, all_by_default=True)
+    scope = selection or Selection(query=ListQuery(results_per_page=MAX_SELECTED))
     try:
         if not problem:
             handlers = export_handlers(connection=connection, selection=scope)

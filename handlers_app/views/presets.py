@@ -19,7 +19,7 @@ from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_GET, require_http_methods
 
 from handlers_app.access import connection_for, connections_where, setup_for, team_for
-from handlers_app.batches import SelectionInvalid, selection_from_params, selection_handlers
+from handlers_app.batches import selection_handlers, selection_read
 from handlers_app.crypto import DecryptionError
 from handlers_app.forms.setups import SetupApplyForm, SetupForm, SetupSaveForm
 from handlers_app.http import HtmxHttpRequest
@@ -101,10 +101,9 @@ def setup_save_many(request: HtmxHttpRequest, connection_id: int) -> HttpRespons
     of the connection's team, under its own name."""
     connection = connection_for(request.user, connection_id, role=Role.EDITOR).connection
     params = request.POST if request.method == "POST" else request.GET
-    try:
-        selection = selection_from_params(params)
-    except SelectionInvalid as exc:
-        messages.error(request, exc.message)
+    selection, invalid = selection_read(params)
+    if invalid:
+        messages.error(request, invalid)
         return redirect(connection.get_absolute_url())
     if selection is None:
         messages.warning(request, _("Tick the handlers first, or “all matching this filter”."))

@@ -31,10 +31,9 @@ from handlers_app.batches import (
     JobStatus,
     PlanItem,
     Selection,
-    SelectionInvalid,
     job_start,
-    selection_from_params,
     selection_handlers,
+    selection_read,
 )
 from handlers_app.forms.copying import CopyDestinationForm
 from handlers_app.http import HtmxHttpRequest
@@ -53,12 +52,7 @@ def handlers_copy_view(request: HtmxHttpRequest, connection_id: int) -> HttpResp
     access = connection_for(request.user, connection_id, role=Role.EDITOR)
     connection = access.connection
     params = request.POST if request.method == "POST" else request.GET
-    try:
-        selection = selection_from_params(params)
-    except SelectionInvalid as exc:
-        selection, invalid = None, str(exc.message)
-    else:
-        invalid = ""
+    selection, invalid = selection_read(params)
     destinations = copy_destinations(request.user, access)
     form = CopyDestinationForm(
         params if "destination" in params else None, destinations=destinations

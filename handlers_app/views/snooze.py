@@ -19,13 +19,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from django_htmx.http import reswap
 
 from handlers_app.access import connection_for
-from handlers_app.batches import (
-    MAX_SELECTED,
-    SelectionInvalid,
-    job_start,
-    selection_from_params,
-    selection_handlers,
-)
+from handlers_app.batches import MAX_SELECTED, job_start, selection_handlers, selection_read
 from handlers_app.http import HtmxHttpRequest
 from handlers_app.journal.queries import handler_last_changes, handler_last_tests
 from handlers_app.models import Role
@@ -160,10 +154,9 @@ def handlers_snooze(request: HtmxHttpRequest, connection_id: int) -> HttpRespons
     connection = access.connection
     list_url = reverse("handler_list", args=[connection.pk])
     params = request.POST if request.method == "POST" else request.GET
-    try:
-        selection = selection_from_params(params)
-    except SelectionInvalid as exc:
-        messages.error(request, exc.message)
+    selection, invalid = selection_read(params)
+    if invalid:
+        messages.error(request, invalid)
         return redirect(list_url)
     if selection is None:
         messages.warning(request, _("Tick the handlers to snooze first."))
