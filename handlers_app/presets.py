@@ -31,7 +31,7 @@ from handlers_app.secret_flow import (
 )
 from handlers_app.selectors import handler_places
 from handlers_app.setup_links import setup_link_add
-from handlers_app.soclook import Handler, HandlerStatus
+from handlers_app.soclook import Handler
 from handlers_app.soclook.errors import OutcomeUnknown, SoclookError
 from handlers_app.soclook.types import NAME_MAX_LENGTH
 
@@ -52,15 +52,7 @@ def setup_list(*, teams: Iterable[Team]) -> QuerySet[SavedSetup]:
 def setup_as_handler(setup: SavedSetup) -> Handler:
     """The set-up as the handler form reads a stored record: its settings fill the form, its
     secrets stay on the server ("set; leave empty to keep it")."""
-    return Handler(
-        id=0,
-        type=setup.type,
-        name=setup.name,
-        settings=setup.settings,
-        status=HandlerStatus.ENABLED,
-        created=None,
-        last_changed=None,
-    )
+    return Handler.as_sent(id=0, type=setup.type, name=setup.name, settings=setup.settings)
 
 
 def setup_settings_with(

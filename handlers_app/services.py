@@ -196,15 +196,7 @@ def handler_create(
     # times): the list asks it again, and meanwhile has this one to show.
     handler_cache_created(
         connection=connection,
-        handler=Handler(
-            id=handler_id,
-            type=type,
-            name=name[:NAME_MAX_LENGTH],
-            settings=dict(settings),
-            status=HandlerStatus.ENABLED,
-            created=now,
-            last_changed=now,
-        ),
+        handler=Handler.as_sent(id=handler_id, type=type, name=name, settings=settings, at=now),
     )
     record_handler_created(
         connection=connection,

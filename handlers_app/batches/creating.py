@@ -20,7 +20,7 @@ from handlers_app.journal.recording import record_handler_created
 from handlers_app.models import ItemOutcome, Job, JobItem, JournalAction, JournalEntry
 from handlers_app.selectors import handler_all
 from handlers_app.services import handler_create, handler_set_enabled
-from handlers_app.soclook import Handler, HandlerStatus
+from handlers_app.soclook import Handler
 from handlers_app.soclook.errors import SoclookError
 from handlers_app.soclook.types import NAME_MAX_LENGTH, get_handler_type
 
@@ -65,15 +65,7 @@ def handler_create_as(*, destination: Target, new: NewHandler) -> tuple[int, str
     )
     if new.enabled:
         return new_id, ""
-    created = Handler(
-        id=new_id,
-        type=new.type,
-        name=new.name[:NAME_MAX_LENGTH],
-        settings=dict(new.settings),
-        status=HandlerStatus.ENABLED,
-        created=None,
-        last_changed=None,
-    )
+    created = Handler.as_sent(id=new_id, type=new.type, name=new.name, settings=new.settings)
     return new_id, _switch_off(destination, created)
 
 

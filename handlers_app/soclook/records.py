@@ -65,6 +65,29 @@ class Handler:
     last_changed: datetime | None
     email_confirmed: bool | None = None
 
+    @classmethod
+    def as_sent(
+        cls,
+        *,
+        id: int,
+        type: str,
+        name: str,
+        settings: Mapping[str, str],
+        at: datetime | None = None,
+    ) -> Handler:
+        """A handler as the dashboard sent it, not yet read back from the service (which alone
+        knows a status waiting for confirmation, and its times): switched on, its name cut as
+        the service keeps it."""
+        return cls(
+            id=id,
+            type=type,
+            name=name[:NAME_MAX_LENGTH],
+            settings=dict(settings),
+            status=HandlerStatus.ENABLED,
+            created=at,
+            last_changed=at,
+        )
+
     @property
     def is_enabled(self) -> bool:
         return self.status != HandlerStatus.DISABLED
