@@ -28,6 +28,7 @@ in a private network that the policy allows, every failure to reach it reads the
 from __future__ import annotations
 
 import ipaddress
+import json
 import os
 import re
 import socket
@@ -39,7 +40,7 @@ from concurrent.futures import ThreadPoolExecutor
 from concurrent.futures import TimeoutError as FutureTimeout
 from dataclasses import dataclass
 from functools import cache
-from typing import ClassVar
+from typing import Any, ClassVar
 from urllib.parse import urlsplit
 
 from django.utils.functional import Promise
@@ -72,6 +73,7 @@ __all__ = [
     "check",
     "check_address",
     "fetch",
+    "host_of",
     "send",
 ]
 
@@ -288,6 +290,35 @@ class Answer:
     status: int
     headers: Mapping[str, str]
     content: bytes
+
+    def json_object(self) -> dict[str, Any]:
+        """The body read as a JSON object; empty when it is not one."""
+        try:
+            data = json.loads(self.content.decode("utf-8"))
+        except (UnicodeDecodeError, ValueError):
+            return {}
+        return data if isinstance(data, dict) else {}
+
+    def wait_seconds(self, said: object = None) -> int:
+        """How long a destination that is refusing for now asked to be left alone: what its
+        body `said`, else its Retry-After header, else a minute."""
+        return _seconds(said) or _seconds(self.headers.get("retry-after")) or 60
+
+
+def _seconds(value: object) -> int | None:
+    try:
+        seconds = float(str(value).strip())
+    except ValueError:
+        return None
+    return max(1, round(seconds)) if 0 < seconds < 24 * 60 * 60 else None
+
+
+def host_of(url: str) -> str:
+    """The host an address names; empty when it names none or cannot be read."""
+    try:
+        return urlsplit(url).hostname or ""
+    except ValueError:
+        return ""
 
 
 def check(

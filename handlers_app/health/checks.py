@@ -14,13 +14,12 @@ docs/health-checks.md for what each service documents, and why the other types h
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
 from types import MappingProxyType
 from typing import Any
-from urllib.parse import quote, urlencode, urlsplit
+from urllib.parse import quote, urlencode
 
 from handlers_app import outbound
 from handlers_app.health import mail
@@ -77,21 +76,6 @@ class _Trip:
         )
 
 
-def _host_of(secret_url: str) -> str:
-    try:
-        return urlsplit(secret_url).hostname or ""
-    except ValueError:
-        return ""
-
-
-def _json(answer: outbound.Answer) -> dict[str, Any]:
-    try:
-        data = json.loads(answer.content.decode("utf-8"))
-    except (UnicodeDecodeError, ValueError):
-        return {}
-    return data if isinstance(data, dict) else {}
-
-
 def _no_answer(exc: outbound.OutboundError, host: str) -> Finding:
     """The guard or the network gave no answer: nothing is known about the handler."""
     if isinstance(exc, outbound.TimedOut):
@@ -104,17 +88,9 @@ def _no_answer(exc: outbound.OutboundError, host: str) -> Finding:
 def _unclear(answer: outbound.Answer, host: str, *, wait: object = None) -> Finding:
     """An answer that says nothing about the handler: a wait asked for, or a server error."""
     if answer.status == 429:
-        seconds = _seconds(wait) or _seconds(answer.headers.get("retry-after")) or 60
+        seconds = answer.wait_seconds(wait)
         return _finding(State.CANNOT_CHECK, "rate_limited", host=host, seconds=seconds)
     return _finding(State.CANNOT_CHECK, "unclear_answer", host=host, status=answer.status)
-
-
-def _seconds(value: object) -> int | None:
-    try:
-        seconds = float(str(value).strip())
-    except ValueError:
-        return None
-    return max(1, round(seconds)) if 0 < seconds < 24 * 60 * 60 else None
 
 
 # --- the checks -------------------------------------------------------------------------------
@@ -123,12 +99,12 @@ def _seconds(value: object) -> int | None:
 def discord(secrets: Mapping[str, str]) -> Finding:
     """Discord's "Get Webhook with Token": the webhook's name and channel, or that it is gone."""
     secret_url = secrets["url"]
-    host = _host_of(secret_url)
+    host = outbound.host_of(secret_url)
     try:
         answer = _Trip.start().get(secret_url)
     except outbound.OutboundError as exc:
         return _no_answer(exc, host)
-    data = _json(answer)
+    data = answer.json_object()
     if 200 <= answer.status < 300 and data.get("id"):
         return _finding(
             State.FINE,
@@ -150,11 +126,11 @@ def telegram(secrets: Mapping[str, str]) -> Finding:
 
     # A token is letters, digits, ':' and '-'; quoting keeps anything else out of the path.
     secret_base = f"{NotifyTelegram.notify_url}{quote(secrets['token'], safe=':')}"
-    host = _host_of(secret_base)
+    host = outbound.host_of(secret_base)
     trip = _Trip.start()
     try:
         answer = trip.get(f"{secret_base}/getMe")
-        me = _json(answer)
+        me = answer.json_object()
         bot = me.get("result") if me.get("ok") is True else None
         if not isinstance(bot, dict):
             return _telegram_refusal(answer, me, host, bot_name="")
@@ -163,7 +139,7 @@ def telegram(secrets: Mapping[str, str]) -> Finding:
         answer = trip.get(f"{secret_base}/getChat?{query}")
     except outbound.OutboundError as exc:
         return _no_answer(exc, host)
-    data = _json(answer)
+    data = answer.json_object()
     chat = data.get("result") if data.get("ok") is True else None
     if not isinstance(chat, dict):
         return _telegram_refusal(answer, data, host, bot_name=bot_name)
@@ -194,7 +170,7 @@ def x(secrets: Mapping[str, str]) -> Finding:
     from oauthlib.oauth1 import Client
 
     url = NotifyTwitter.twitter_whoami
-    host = _host_of(url)
+    host = outbound.host_of(url)
     signer_with_keys = Client(
         secrets["consumer_key"],
         client_secret=secrets["consumer_secret"],
@@ -206,7 +182,7 @@ def x(secrets: Mapping[str, str]) -> Finding:
         answer = _Trip.start().get(url, headers)
     except outbound.OutboundError as exc:
         return _no_answer(exc, host)
-    me = _json(answer).get("data")
+    me = answer.json_object().get("data")
     if 200 <= answer.status < 300 and isinstance(me, dict) and me.get("username"):
         return _finding(State.FINE, "x_fine", handle=_shown(me["username"]))
     if answer.status == 401:

@@ -21,7 +21,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Any
-from urllib.parse import quote, urlsplit
+from urllib.parse import quote
 
 from django.conf import settings
 from django.core.mail import EmailMessage
@@ -132,19 +132,12 @@ type Reader = Callable[[outbound.Answer, str, _Trip], Outcome]
 
 
 def _post(secret_url: str, document: Any, trip: _Trip, read: Reader) -> Outcome:
-    host = _host_of(secret_url)
+    host = outbound.host_of(secret_url)
     try:
         answer = trip.send(secret_url, document=document)
     except outbound.OutboundError as exc:
         return trip.refused(exc, host)
     return read(answer, host, trip)
-
-
-def _host_of(secret_url: str) -> str:
-    try:
-        return urlsplit(secret_url).hostname or ""
-    except ValueError:
-        return ""
 
 
 def _delivered(answer: outbound.Answer, host: str) -> Outcome:
@@ -182,24 +175,8 @@ def _status_outcome(
 def _rate_limited(
     answer: outbound.Answer, host: str, trip: _Trip, *, text: str | None = None, wait: object = None
 ) -> Outcome:
-    seconds = _seconds(wait) or _seconds(answer.headers.get("retry-after")) or 60
+    seconds = answer.wait_seconds(wait)
     return _failed("rate_limited", answer, host, trip, text=text, seconds=seconds)
-
-
-def _seconds(value: object) -> int | None:
-    try:
-        seconds = float(str(value).strip())
-    except ValueError:
-        return None
-    return max(1, round(seconds)) if 0 < seconds < 24 * 60 * 60 else None
-
-
-def _json(answer: outbound.Answer) -> dict[str, Any]:
-    try:
-        data = json.loads(answer.content.decode("utf-8"))
-    except (UnicodeDecodeError, ValueError):
-        return {}
-    return data if isinstance(data, dict) else {}
 
 
 # --- the guard's and the network's refusals --------------------------------------------------
@@ -293,7 +270,7 @@ def _discord(secrets: dict[str, str], message: Message, trip: _Trip) -> Outcome:
 def _read_discord(answer: outbound.Answer, host: str, trip: _Trip) -> Outcome:
     if 200 <= answer.status < 300:
         return _delivered(answer, host)
-    data = _json(answer)
+    data = answer.json_object()
     text = str(data.get("message", "")) or None
     if data.get("code") == _DISCORD_UNKNOWN_WEBHOOK:
         return _failed("discord_unknown_webhook", answer, host, trip, text=text)
@@ -354,7 +331,7 @@ def _telegram(secrets: dict[str, str], message: Message, trip: _Trip) -> Outcome
 
 
 def _read_telegram(answer: outbound.Answer, host: str, trip: _Trip) -> Outcome:
-    data = _json(answer)
+    data = answer.json_object()
     if 200 <= answer.status < 300 and data.get("ok") is True:
         return _delivered(answer, host)
     description = str(data.get("description", ""))
@@ -383,10 +360,10 @@ def _x_direct_message(secrets: dict[str, str], message: Message, trip: _Trip) ->
     """A direct message from the account to itself: who am I, then write to me."""
     from apprise.plugins.twitter import NotifyTwitter
 
-    host = _host_of(NotifyTwitter.twitter_whoami)
+    host = outbound.host_of(NotifyTwitter.twitter_whoami)
     try:
         answer = _x_request(secrets, trip, "GET", NotifyTwitter.twitter_whoami)
-        me = _json(answer).get("data")
+        me = answer.json_object().get("data")
         user_id = str(me.get("id", "")) if isinstance(me, dict) else ""
         if not (200 <= answer.status < 300 and user_id.isdigit()):
             return _read_x(answer, host, trip)
@@ -421,7 +398,7 @@ def _x_request(
 def _read_x(answer: outbound.Answer, host: str, trip: _Trip) -> Outcome:
     if 200 <= answer.status < 300:
         return _delivered(answer, host)
-    data = _json(answer)
+    data = answer.json_object()
     errors = data.get("errors")
     first = errors[0] if isinstance(errors, list) and errors and isinstance(errors[0], dict) else {}
     text = str(data.get("detail") or data.get("title") or first.get("message") or "") or None
