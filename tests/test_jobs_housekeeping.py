@@ -213,9 +213,9 @@ def test_a_round_that_fails_is_logged_and_the_next_one_runs(
             raise Stop
 
     monkeypatch.setattr(jobs_housekeeping, "jobs_sweep", sweep_failing_once)
-    monkeypatch.setattr(jobs_housekeeping, "sleep", sleep)
+    monkeypatch.setattr("handlers_app.management.rounds.sleep", sleep)
     # The test's transaction holds the connection that the loop would otherwise close and reopen.
-    monkeypatch.setattr(jobs_housekeeping, "close_old_connections", lambda: None)
+    monkeypatch.setattr("handlers_app.management.rounds.close_old_connections", lambda: None)
 
     with pytest.raises(Stop):
         call_command("jobs_housekeeping", "--every", "60")

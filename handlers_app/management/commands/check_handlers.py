@@ -3,13 +3,12 @@ from __future__ import annotations
 import logging
 import re
 from argparse import ArgumentParser, ArgumentTypeError
-from time import sleep
 from typing import Any
 
 from django.core.management.base import BaseCommand
-from django.db import close_old_connections
 
 from handlers_app.health.runs import check_round
+from handlers_app.management.rounds import rounds_run
 
 logger = logging.getLogger(__name__)
 
@@ -46,18 +45,7 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args: Any, every: int | None = None, **options: Any) -> None:
-        if every is None:
-            self._round()
-            return
-        while True:
-            # A round that fails (the database restarting, say) is logged, and the next one
-            # tries again: the process is started once, beside the workers.
-            close_old_connections()
-            try:
-                self._round()
-            except Exception:
-                logger.exception("Health checks failed; trying again in %d s.", every)
-            sleep(every)
+        rounds_run(self._round, every=every, logger=logger, what="Health checks")
 
     def _round(self) -> None:
         rounds = check_round()

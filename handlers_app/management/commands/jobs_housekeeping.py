@@ -2,13 +2,12 @@ from __future__ import annotations
 
 import logging
 from argparse import ArgumentParser
-from time import sleep
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError
-from django.db import close_old_connections
 
 from handlers_app.batches import jobs_sweep
+from handlers_app.management.rounds import rounds_run
 from handlers_app.snooze.service import snoozes_wake_due
 
 logger = logging.getLogger(__name__)
@@ -33,20 +32,9 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args: Any, every: int | None = None, **options: Any) -> None:
-        if every is None:
-            self._sweep()
-            return
-        if every < 1:
+        if every is not None and every < 1:
             raise CommandError("--every takes a number of seconds, 1 or more.")
-        while True:
-            # A round that fails (the database restarting, say) is logged, and the next one
-            # tries again: the process is started once, beside the workers.
-            close_old_connections()
-            try:
-                self._sweep()
-            except Exception:
-                logger.exception("Job housekeeping failed; trying again in %d s.", every)
-            sleep(every)
+        rounds_run(self._sweep, every=every, logger=logger, what="Job housekeeping")
 
     def _sweep(self) -> None:
         previews, given_up, resumed = jobs_sweep()
