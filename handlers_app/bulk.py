@@ -17,17 +17,7 @@ from dataclasses import replace
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
 
-from handlers_app.batches import (
-    MAX_SELECTED,
-    ItemOutcome,
-    Job,
-    JobAction,
-    JobItem,
-    Kind,
-    Target,
-    item_settle,
-    job_of_handlers,
-)
+from handlers_app.batches import MAX_SELECTED, Kind, Target, item_settle, job_of_handlers
 from handlers_app.clients import client_for
 from handlers_app.journal.recording import (
     Snapshot,
@@ -35,7 +25,15 @@ from handlers_app.journal.recording import (
     snapshot_seal,
     snapshot_unseal,
 )
-from handlers_app.models import Connection, JournalAction, JournalEntry
+from handlers_app.models import (
+    Connection,
+    ItemOutcome,
+    Job,
+    JobAction,
+    JobItem,
+    JournalAction,
+    JournalEntry,
+)
 from handlers_app.selectors import handler_get
 from handlers_app.services import handler_delete, handler_deleted_record, handler_set_enabled
 from handlers_app.soclook import Handler, HandlerStatus

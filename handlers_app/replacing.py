@@ -26,18 +26,9 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from handlers_app.batches import (
-    ItemOutcome,
-    Job,
-    JobAction,
-    JobItem,
-    Kind,
-    Target,
-    item_settle,
-    job_of_handlers,
-)
+from handlers_app.batches import Kind, Target, item_settle, job_of_handlers
 from handlers_app.clients import client_for
-from handlers_app.models import Connection
+from handlers_app.models import Connection, ItemOutcome, Job, JobAction, JobItem
 from handlers_app.secret_flow import SecretsMayNotGo, secrets_may_go, secrets_send_check
 from handlers_app.selectors import handler_all, handler_get
 from handlers_app.services import handler_update

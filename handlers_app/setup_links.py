@@ -21,20 +21,19 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext_lazy as _
 
-from handlers_app.batches import (
+from handlers_app.batches import Kind, Target, item_settle, job_create
+from handlers_app.clients import client_for
+from handlers_app.journal.diff import Change, ChangeLine, change_lines, handler_changes
+from handlers_app.journal.recording import Snapshot
+from handlers_app.models import (
+    Connection,
     ItemOutcome,
     Job,
     JobAction,
     JobItem,
-    Kind,
-    Target,
-    item_settle,
-    job_create,
+    SavedSetup,
+    SetupLink,
 )
-from handlers_app.clients import client_for
-from handlers_app.journal.diff import Change, ChangeLine, change_lines, handler_changes
-from handlers_app.journal.recording import Snapshot
-from handlers_app.models import Connection, SavedSetup, SetupLink
 from handlers_app.secret_flow import (
     SecretsMayNotGo,
     secrets_may_go,

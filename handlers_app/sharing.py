@@ -22,20 +22,15 @@ from django.utils.translation import gettext as _
 from handlers_app.access import copy_destination_for
 from handlers_app.batches import (
     MAX_SELECTED,
-    ItemOutcome,
-    Job,
-    JobAction,
-    JobItem,
     Kind,
     PlacePlanner,
     PlanItem,
-    StopReason,
     Target,
     job_create,
     job_item_of,
 )
 from handlers_app.batches.creating import NewHandler, new_handler_send
-from handlers_app.models import Connection
+from handlers_app.models import Connection, ItemOutcome, Job, JobAction, JobItem, StopReason
 from handlers_app.secret_flow import secrets_sent_record
 from handlers_app.selectors import handler_all, handler_places
 from handlers_app.services import handler_create, merged_settings

@@ -12,22 +12,11 @@ from __future__ import annotations
 
 from django.contrib.auth.models import AbstractBaseUser
 
-from handlers_app.batches import (
-    ItemOutcome,
-    Job,
-    JobAction,
-    JobItem,
-    JobStatus,
-    Kind,
-    Target,
-    item_settle,
-    job_of_handlers,
-    job_start,
-)
+from handlers_app.batches import Kind, Target, item_settle, job_of_handlers, job_start
 from handlers_app.health.models import HandlerHealth
 from handlers_app.health.notify import owners_tell
 from handlers_app.health.service import check_turn, destination_host, handler_check, host_turn
-from handlers_app.models import Connection
+from handlers_app.models import Connection, ItemOutcome, Job, JobAction, JobItem, JobStatus
 from handlers_app.selectors import handler_all, handler_get
 
 __all__ = ["CheckKind", "check_all_start"]

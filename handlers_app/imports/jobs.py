@@ -13,17 +13,9 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
 
-from handlers_app.batches import (
-    PREVIEW_KEPT_FOR,
-    ItemOutcome,
-    Job,
-    JobAction,
-    JobItem,
-    JobStatus,
-    job_create,
-)
+from handlers_app.batches import PREVIEW_KEPT_FOR, job_create
 from handlers_app.imports.reading import ParsedRow
-from handlers_app.models import Connection
+from handlers_app.models import Connection, ItemOutcome, Job, JobAction, JobItem, JobStatus
 
 __all__ = [
     "import_job_create",
