@@ -170,3 +170,23 @@ def handler_last_tests(
         if outcome is not None:
             tests[entry.handler_id] = LastTest(at=entry.created_at, outcome=outcome)
     return tests
+
+
+def handler_switched_since(*, connection: Connection, handler_id: int, since: datetime) -> bool:
+    """Whether the journal shows the handler switched on or off after `since`: in the dashboard,
+    or in Soclook (a change made outside the dashboard)."""
+    entries = JournalEntry.objects.filter(
+        connection=connection,
+        handler_id=handler_id,
+        created_at__gt=since,
+        action__in=(
+            JournalAction.HANDLER_ENABLED,
+            JournalAction.HANDLER_DISABLED,
+            JournalAction.HANDLER_CHANGED_OUTSIDE,
+        ),
+    ).values_list("action", "changes")
+    return any(
+        action != JournalAction.HANDLER_CHANGED_OUTSIDE
+        or any(change.get("field") == "is_enabled" for change in changes)
+        for action, changes in entries
+    )

@@ -13,19 +13,19 @@ from django.tasks import task
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from handlers_app.batches import (
+from handlers_app.batches import Kind, Target, item_settle, job_of_handlers
+from handlers_app.clients import client_for
+from handlers_app.journal.queries import handler_switched_since
+from handlers_app.journal.recording import record_handler_changed
+from handlers_app.models import (
+    Connection,
     ItemOutcome,
     Job,
     JobAction,
     JobItem,
-    Kind,
-    Target,
-    item_settle,
-    job_of_handlers,
+    Snooze,
+    SnoozeState,
 )
-from handlers_app.clients import client_for
-from handlers_app.journal.recording import record_handler_changed
-from handlers_app.models import Connection, JournalAction, JournalEntry, Snooze, SnoozeState
 from handlers_app.selectors import handler_get
 from handlers_app.services import handler_set_enabled
 from handlers_app.snooze.state import SNOOZE_LONGEST, snooze_change
@@ -231,7 +231,11 @@ def _wake(snooze: Snooze) -> None:
     if not claimed:
         return  # Not due (moved later), ended, or being woken elsewhere.
     connection = snooze.connection
-    if _switched_by_hand(snooze):
+    # Switched since the snooze began, other than by the snooze (a switch in the dashboard ends
+    # the snooze at once; this finds one in Soclook).
+    if handler_switched_since(
+        connection=connection, handler_id=snooze.handler_id, since=snooze.created_at
+    ):
         _end(snooze, SnoozeState.OVERRIDDEN)
         return
     try:
@@ -253,26 +257,6 @@ def _wake(snooze: Snooze) -> None:
         _refused(snooze, exc)
     else:
         _end(snooze, SnoozeState.DONE)
-
-
-def _switched_by_hand(snooze: Snooze) -> bool:
-    """Whether the journal shows the handler switched since the snooze began, other than by
-    the snooze (a switch in the dashboard ends the snooze at once; this finds one in Soclook)."""
-    since = JournalEntry.objects.filter(
-        connection=snooze.connection,
-        handler_id=snooze.handler_id,
-        created_at__gt=snooze.created_at,
-        action__in=(
-            JournalAction.HANDLER_ENABLED,
-            JournalAction.HANDLER_DISABLED,
-            JournalAction.HANDLER_CHANGED_OUTSIDE,
-        ),
-    ).values_list("action", "changes")
-    return any(
-        action != JournalAction.HANDLER_CHANGED_OUTSIDE
-        or any(change.get("field") == "is_enabled" for change in changes)
-        for action, changes in since
-    )
 
 
 def _refused(snooze: Snooze, exc: SoclookError) -> None:
