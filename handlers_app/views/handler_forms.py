@@ -111,25 +111,11 @@ def handler_new(request: HtmxHttpRequest, connection_id: int) -> HttpResponse:
 def handler_edit(request: HtmxHttpRequest, connection_id: int, handler_id: int) -> HttpResponse:
     connection = connection_for(request.user, connection_id, role=Role.EDITOR).connection
     back = _list_query(request, connection)
-    try:
-        current = handler_get(connection=connection, handler_id=handler_id)
-    except NotFound as exc:
-        messages.error(request, exc.message)
-        return _to_list(request, list_url(connection, back))
-    except SoclookError as exc:
-        if request.method == "GET":
-            return _render_load_error(request, connection=connection, back=back, error=exc)
-        # The stored record is out of reach for now: keep what was typed (secrets aside) and
-        # let the next submit read it again.
-        form = HandlerForm(initial=request.POST.dict(), editing=True)
-        return render_form(
-            request,
-            connection=connection,
-            form=form,
-            back=back,
-            handler_id=handler_id,
-            service_error=exc,
-        )
+    current = _handler_for_form(
+        request, connection, back, handler_id, editing=True, handler_id=handler_id
+    )
+    if isinstance(current, HttpResponse):
+        return current
 
     service_error: SoclookError | None = None
     if request.method == "GET":
@@ -184,25 +170,9 @@ def handler_duplicate_form(
     the server: the page never holds them, and one left empty is copied from the source."""
     connection = connection_for(request.user, connection_id, role=Role.EDITOR).connection
     back = _list_query(request, connection)
-    try:
-        source = handler_get(connection=connection, handler_id=handler_id)
-    except NotFound as exc:
-        messages.error(request, exc.message)
-        return _to_list(request, list_url(connection, back))
-    except SoclookError as exc:
-        if request.method == "GET":
-            return _render_load_error(request, connection=connection, back=back, error=exc)
-        # The source is out of reach for now: keep what was typed; the next submit reads it
-        # again.
-        form = HandlerForm(initial=request.POST.dict())
-        return render_form(
-            request,
-            connection=connection,
-            form=form,
-            back=back,
-            duplicate_of=handler_id,
-            service_error=exc,
-        )
+    source = _handler_for_form(request, connection, back, handler_id, duplicate_of=handler_id)
+    if isinstance(source, HttpResponse):
+        return source
 
     service_error: SoclookError | None = None
     same_place: str | None = None
@@ -329,6 +299,34 @@ def _place_of_added(
         ),
     )
     return list_url(connection, back)
+
+
+def _handler_for_form(
+    request: HtmxHttpRequest,
+    connection: Connection,
+    back: ListQuery,
+    handler_id: int,
+    /,
+    *,
+    editing: bool = False,
+    **page: int,
+) -> Handler | HttpResponse:
+    """The handler a form starts from (the one edited, or the source of a copy), or the answer
+    when it cannot be read: back to the list when it is gone, a page saying why on a GET."""
+    try:
+        return handler_get(connection=connection, handler_id=handler_id)
+    except NotFound as exc:
+        messages.error(request, exc.message)
+        return _to_list(request, list_url(connection, back))
+    except SoclookError as exc:
+        if request.method == "GET":
+            return _render_load_error(request, connection=connection, back=back, error=exc)
+        # Out of reach for now: keep what was typed (secrets aside) and let the next submit
+        # read it again.
+        form = HandlerForm(initial=request.POST.dict(), editing=editing)
+        return render_form(
+            request, connection=connection, form=form, back=back, service_error=exc, **page
+        )
 
 
 def _to_list(request: HtmxHttpRequest, url: str) -> HttpResponse:
