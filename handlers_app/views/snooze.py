@@ -63,9 +63,7 @@ def handler_snooze(request: HtmxHttpRequest, connection_id: int, handler_id: int
         until = form.end(now=timezone.now(), zone=zone)
         try:
             snooze_start(connection=connection, user=request.user, current=handler, until=until)
-        except SnoozeRefused as exc:
-            form.add_error(None, exc.message)
-        except SoclookError as exc:
+        except (SnoozeRefused, SoclookError) as exc:
             form.add_error(None, exc.message)
         else:
             messages.success(
