@@ -10,7 +10,7 @@ from django.contrib.auth import get_user_model
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from handlers_app.journal.queries import JournalFilter
+from handlers_app.journal.queries import HANDLER_ACTIONS, JournalFilter
 from handlers_app.models import Connection, JournalAction, JournalEntry, Team
 
 
@@ -23,12 +23,7 @@ class _PersonChoiceField(forms.ModelChoiceField):
 _HANDLER_ACTIONS = [
     (action.value, action.label)
     for action in (
-        JournalAction.HANDLER_CREATED,
-        JournalAction.HANDLER_CHANGED,
-        JournalAction.HANDLER_ENABLED,
-        JournalAction.HANDLER_DISABLED,
-        JournalAction.HANDLER_DELETED,
-        JournalAction.HANDLER_RESTORED,
+        *HANDLER_ACTIONS,
         JournalAction.HANDLER_TESTED,
         JournalAction.HANDLER_SNOOZED,
         JournalAction.HANDLER_SNOOZE_ENDED,

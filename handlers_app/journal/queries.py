@@ -59,23 +59,20 @@ def journal_entries(
         entries = entries.filter(connection=connection)
     if handler_ids is not None:
         entries = entries.filter(handler_id__in=list(handler_ids))
-    if filters.team_id:
-        entries = entries.filter(team_id=filters.team_id)
-    if filters.connection_id:
-        entries = entries.filter(connection_id=filters.connection_id)
-    if filters.user_id:
-        entries = entries.filter(user_id=filters.user_id)
+    chosen = {
+        "team_id": filters.team_id,
+        "connection_id": filters.connection_id,
+        "user_id": filters.user_id,
+        "action": filters.action,
+        "created_at__date__gte": filters.date_from,
+        "created_at__date__lte": filters.date_to,
+    }
+    entries = entries.filter(**{lookup: value for lookup, value in chosen.items() if value})
     handler = filters.handler.strip().lstrip("#")
     if _ID_TEXT.fullmatch(handler):
         entries = entries.filter(Q(handler_id=int(handler)) | Q(previous_handler_id=int(handler)))
     elif handler:
         entries = entries.filter(handler_name__icontains=handler)
-    if filters.action:
-        entries = entries.filter(action=filters.action)
-    if filters.date_from:
-        entries = entries.filter(created_at__date__gte=filters.date_from)
-    if filters.date_to:
-        entries = entries.filter(created_at__date__lte=filters.date_to)
     return entries
 
 
