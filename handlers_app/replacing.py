@@ -26,11 +26,10 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from handlers_app.batches import Kind, Target, item_settle, job_of_handlers
-from handlers_app.clients import client_for
+from handlers_app.batches import Kind, Target, item_handler, item_settle, job_of_handlers
 from handlers_app.models import Connection, ItemOutcome, Job, JobAction, JobItem
 from handlers_app.secret_flow import SecretsMayNotGo, secrets_may_go, secrets_send_check
-from handlers_app.selectors import handler_all, handler_get
+from handlers_app.selectors import handler_all
 from handlers_app.services import handler_update
 from handlers_app.soclook import Handler
 from handlers_app.soclook.errors import SoclookError
@@ -138,11 +137,7 @@ class ReplaceJob(Kind):
         payload = job.payload
         kind, old, new = ReplaceKind(payload["kind"]), payload["old"], payload["new"]
         connection = target.connection
-        if resumed:
-            # Its change may have been applied before the last worker stopped.
-            current = client_for(connection).get_handler(item.handler_id)
-        else:
-            current = handler_get(connection=connection, handler_id=item.handler_id)
+        current = item_handler(item, target, resumed=resumed)
         fields = _fields_holding(current, kind, old)
         if not fields:
             done = resumed and _fields_holding(current, kind, new)

@@ -21,8 +21,7 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext_lazy as _
 
-from handlers_app.batches import Kind, Target, item_settle, job_create
-from handlers_app.clients import client_for
+from handlers_app.batches import Kind, Target, item_handler, item_settle, job_create
 from handlers_app.journal.diff import Change, ChangeLine, change_lines, handler_changes
 from handlers_app.journal.recording import Snapshot
 from handlers_app.models import (
@@ -40,7 +39,7 @@ from handlers_app.secret_flow import (
     secrets_send_check,
     secrets_sent_record,
 )
-from handlers_app.selectors import handler_all, handler_get
+from handlers_app.selectors import handler_all
 from handlers_app.services import handler_update
 from handlers_app.soclook import Handler
 from handlers_app.soclook.errors import SoclookError
@@ -183,11 +182,7 @@ class SetupUpdateJob(Kind):
         if setup is None:
             item_settle(item, ItemOutcome.NOT_SENT, message=_SETUP_GONE)
             return
-        if resumed:
-            # Its change may have been applied before the last worker stopped.
-            current = client_for(connection).get_handler(item.handler_id)
-        else:
-            current = handler_get(connection=connection, handler_id=item.handler_id)
+        current = item_handler(item, target, resumed=resumed)
         if not setup_differences(handler=current, setup=setup):
             item_settle(item, ItemOutcome.DONE if resumed else ItemOutcome.UNCHANGED)
             return

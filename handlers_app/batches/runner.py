@@ -35,6 +35,7 @@ from django.tasks import task
 from django.utils import timezone
 from django.utils.module_loading import import_string
 
+from handlers_app.clients import client_for
 from handlers_app.models import (
     Connection,
     ItemOutcome,
@@ -48,7 +49,7 @@ from handlers_app.models import (
 )
 from handlers_app.pacing import NextSlice, job_stop_requested, job_touch, next_slice_queue
 from handlers_app.readcache import handler_cache_clear
-from handlers_app.selectors import budget_state
+from handlers_app.selectors import budget_state, handler_get
 from handlers_app.soclook import Handler
 from handlers_app.soclook.errors import (
     BadKey,
@@ -149,6 +150,15 @@ class Kind:
 
 def _kind(job: Job) -> Kind:
     return import_string(KINDS[job.action])()
+
+
+def item_handler(item: JobItem, target: Target, *, resumed: bool) -> Handler:
+    """The item's handler as it is now: when the job resumed, asked of the service itself (the
+    item's change may have been applied before the last worker stopped), else as the dashboard
+    reads it. Raises SoclookError (NotFound when it is gone)."""
+    if resumed:
+        return client_for(target.connection).get_handler(item.handler_id)
+    return handler_get(connection=target.connection, handler_id=item.handler_id)
 
 
 def item_settle(item: JobItem, outcome: ItemOutcome, **fields: Any) -> None:

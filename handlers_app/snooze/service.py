@@ -13,8 +13,7 @@ from django.tasks import task
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from handlers_app.batches import Kind, Target, item_settle, job_of_handlers
-from handlers_app.clients import client_for
+from handlers_app.batches import Kind, Target, item_handler, item_settle, job_of_handlers
 from handlers_app.journal.queries import handler_switched_since
 from handlers_app.journal.recording import record_handler_changed
 from handlers_app.models import (
@@ -168,11 +167,7 @@ class SnoozeJob(Kind):
     ) -> None:
         until = datetime.fromisoformat(job.payload["until"])
         connection = target.connection
-        if resumed:
-            # Its switch may have been applied before the last worker stopped.
-            current = client_for(connection).get_handler(item.handler_id)
-        else:
-            current = handler_get(connection=connection, handler_id=item.handler_id)
+        current = item_handler(item, target, resumed=resumed)
         snoozed = Snooze.objects.filter(
             connection=connection, handler_id=current.id, state=SnoozeState.ACTIVE, until=until
         ).exists()
