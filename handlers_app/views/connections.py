@@ -126,16 +126,7 @@ def connection_new(request: HtmxHttpRequest) -> HttpResponse:
         connection.team = form.cleaned_data.get("team") or (
             teams[0] if teams else team_for_new_owner(user=request.user)
         )
-        try:
-            with outbound_turn(user_id=request.user.pk, seconds=settings.SOCLOOK_TIMEOUT):
-                connection_save(
-                    connection=connection, api_key=form.cleaned_data["api_key"], user=request.user
-                )
-        except Busy as busy:
-            form.add_error(None, busy.message)
-        except ConnectionCheckFailed as exc:
-            form.add_error(exc.field, exc.message)
-        else:
+        if _checked_and_saved(request, form, connection):
             messages.success(request, _("Connected to “%(name)s”.") % {"name": connection.name})
             return redirect(connection)
     return render(request, "handlers_app/connection_form.html", {"form": form, "connection": None})
@@ -147,21 +138,10 @@ def connection_edit(request: HtmxHttpRequest, connection_id: int) -> HttpRespons
     access = connection_for(request.user, connection_id, role=Role.OWNER)
     connection = access.connection
     form = ConnectionForm(request.POST or None, instance=connection, teams=[])
-    if request.method == "POST" and form.is_valid():
-        try:
-            with outbound_turn(user_id=request.user.pk, seconds=settings.SOCLOOK_TIMEOUT):
-                connection_save(
-                    connection=form.save(commit=False),
-                    api_key=form.cleaned_data["api_key"],
-                    user=request.user,
-                )
-        except Busy as busy:
-            form.add_error(None, busy.message)
-        except ConnectionCheckFailed as exc:
-            form.add_error(exc.field, exc.message)
-        else:
-            messages.success(request, _("Saved “%(name)s”.") % {"name": connection.name})
-            return redirect("home")
+    saving = request.method == "POST" and form.is_valid()
+    if saving and _checked_and_saved(request, form, form.save(commit=False)):
+        messages.success(request, _("Saved “%(name)s”.") % {"name": connection.name})
+        return redirect("home")
     return render(
         request, "handlers_app/connection_form.html", {"form": form, "connection": connection}
     )
@@ -184,3 +164,22 @@ def connection_remove(request: HtmxHttpRequest, connection_id: int) -> HttpRespo
             return HttpResponseClientRedirect("/")
         return redirect("home")
     return render(request, "handlers_app/connection_delete.html", {"connection": connection})
+
+
+def _checked_and_saved(
+    request: HtmxHttpRequest, form: ConnectionForm, connection: Connection
+) -> bool:
+    """Save the connection once Soclook took its key (one check of a person at a time); when
+    not, the form says why."""
+    try:
+        with outbound_turn(user_id=request.user.pk, seconds=settings.SOCLOOK_TIMEOUT):
+            connection_save(
+                connection=connection, api_key=form.cleaned_data["api_key"], user=request.user
+            )
+    except Busy as busy:
+        form.add_error(None, busy.message)
+    except ConnectionCheckFailed as exc:
+        form.add_error(exc.field, exc.message)
+    else:
+        return True
+    return False
