@@ -92,6 +92,20 @@ def setup_create(
     return setup
 
 
+def setup_of_handler(
+    *, team: Team, user: AbstractBaseUser, handler: Handler, name: str
+) -> SavedSetup:
+    """A handler saved as a set-up of `team`: its type and the settings its type knows."""
+    fields = handler.handler_type.field_names
+    return setup_create(
+        team=team,
+        user=user,
+        name=name,
+        type=handler.type,
+        settings={k: v for k, v in handler.settings.items() if k in fields},
+    )
+
+
 def setup_update(
     *, setup: SavedSetup, user: AbstractBaseUser, name: str, settings: Mapping[str, str]
 ) -> SavedSetup:

@@ -30,9 +30,9 @@ from handlers_app.presets import (
     setup_apply,
     setup_apply_plan,
     setup_as_handler,
-    setup_create,
     setup_delete,
     setup_list,
+    setup_of_handler,
     setup_update,
 )
 from handlers_app.secret_flow import secrets_may_go
@@ -68,13 +68,8 @@ def setup_save(request: HtmxHttpRequest, connection_id: int, handler_id: int) ->
         return redirect(connection.get_absolute_url())
     form = SetupSaveForm(request.POST or None, initial={"name": current.name})
     if request.method == "POST" and form.is_valid():
-        fields = current.handler_type.field_names
-        setup = setup_create(
-            team=connection.team,
-            user=request.user,
-            name=form.cleaned_data["name"],
-            type=current.type,
-            settings={k: v for k, v in current.settings.items() if k in fields},
+        setup = setup_of_handler(
+            team=connection.team, user=request.user, handler=current, name=form.cleaned_data["name"]
         )
         messages.success(
             request,
@@ -133,13 +128,8 @@ def setup_save_many(request: HtmxHttpRequest, connection_id: int) -> HttpRespons
         ]
     if request.method == "POST" and found:
         for handler in found:
-            fields = handler.handler_type.field_names
-            setup_create(
-                team=connection.team,
-                user=request.user,
-                name=handler.name,
-                type=handler.type,
-                settings={k: v for k, v in handler.settings.items() if k in fields},
+            setup_of_handler(
+                team=connection.team, user=request.user, handler=handler, name=handler.name
             )
         messages.success(
             request,
