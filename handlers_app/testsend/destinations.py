@@ -182,51 +182,39 @@ def _rate_limited(
 # --- the guard's and the network's refusals --------------------------------------------------
 
 
+# Each refusal of the guard or failure of the network, by kind (the first that fits), as a reason
+# of handlers_app.testsend.outcomes; anything else reads as "unreachable".
+_GUARD_REASONS: tuple[tuple[type[outbound.OutboundError], str], ...] = (
+    (outbound.PortRefused, "port"),
+    # No setting opens a reserved address, so its message suggests none.
+    (outbound.ReservedAddress, "reserved_address"),
+    (outbound.PrivateAddress, "private_address"),
+    (outbound.SchemeRefused, "scheme"),
+    (outbound.UserInfoRefused, "user_info"),
+    (outbound.NameNotFound, "dns"),
+    (outbound.InvalidAddress, "invalid_address"),
+    # Inside an allowed private network every failure reads the same (no port map).
+    (outbound.Unreachable, "unreachable"),
+    (outbound.Redirected, "redirect"),
+    (outbound.ConnectionRefused, "connection_refused"),
+    (outbound.SecureConnectionFailed, "tls"),
+    (outbound.TimedOut, "timeout"),
+    (outbound.ConnectionFailed, "connection_lost"),
+    (outbound.TooLarge, "answer_too_large"),
+    (outbound.BrokenAnswer, "unreadable_answer"),
+)
+
+
 def _guard_outcome(exc: outbound.OutboundError, host: str, policy: outbound.Policy) -> Outcome:
+    reason = next((said for kind, said in _GUARD_REASONS if isinstance(exc, kind)), "unreachable")
     params: dict[str, Any] = {}
-    match exc:
-        case outbound.PortRefused():
-            reason = "port"
-            params = {
-                "port": exc.port,
-                "ports": ", ".join(str(p) for p in sorted(policy.ports or ())),
-            }
-        case outbound.PrivateAddress():
-            # No setting opens a reserved address, so its message suggests none.
-            reason = (
-                "reserved_address"
-                if isinstance(exc, outbound.ReservedAddress)
-                else "private_address"
-            )
-        case outbound.SchemeRefused():
-            reason = "scheme"
-        case outbound.UserInfoRefused():
-            reason = "user_info"
-        case outbound.NameNotFound():
-            reason = "dns"
-        case outbound.InvalidAddress():
-            reason = "invalid_address"
-        case outbound.Unreachable():
-            # Inside an allowed private network every failure reads the same (no port map).
-            reason = "unreachable"
-        case outbound.Redirected():
-            reason = "redirect"
-        case outbound.ConnectionRefused():
-            reason = "connection_refused"
-        case outbound.SecureConnectionFailed():
-            reason = "tls"
-        case outbound.TimedOut():
-            reason = "timeout_after_sending" if exc.request_sent else "timeout"
-            params = {"seconds": round(DEADLINE_SECONDS)}
-        case outbound.ConnectionFailed():
-            reason = "connection_lost"
-        case outbound.TooLarge():
-            reason = "answer_too_large"
-            params = {"kilobytes": MAX_ANSWER_BYTES // 1024}
-        case outbound.BrokenAnswer():
-            reason = "unreadable_answer"
-        case _:
-            reason = "unreachable"
+    if isinstance(exc, outbound.PortRefused):
+        params = {"port": exc.port, "ports": ", ".join(str(p) for p in sorted(policy.ports or ()))}
+    elif isinstance(exc, outbound.TimedOut):
+        reason = "timeout_after_sending" if exc.request_sent else "timeout"
+        params = {"seconds": round(DEADLINE_SECONDS)}
+    elif isinstance(exc, outbound.TooLarge):
+        params = {"kilobytes": MAX_ANSWER_BYTES // 1024}
     return Outcome(Result.FAILED, reason, host=host, params=MappingProxyType(params))
 
 
