@@ -64,6 +64,9 @@ def test_a_setup_is_saved_applied_and_used_without_javascript(
         page.get_by_role("button", name="Fill in from it").click()
         page.locator("#id_name").fill("Bot, second copy")
         page.get_by_role("button", name="Add handler").click()
+        # Staging already has the set-up (added above): the form asks first.
+        expect(page.locator("#same-place")).to_contain_text("“On-call bot” already sends")
+        page.get_by_role("button", name="Add it anyway").click()
         expect(page.get_by_text("Added “Bot, second copy”.")).to_be_visible()
     finally:
         context.close()
