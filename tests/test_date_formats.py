@@ -12,7 +12,7 @@ from django.template import Context, Template
 from django.urls import reverse
 from django.utils import translation
 
-from handlers_app.models import BulkAction, BulkJob, BulkStatus, Connection, SavedSetup, Team
+from handlers_app.models import Connection, Job, JobAction, JobStatus, SavedSetup, Team
 from tests.helpers import client_for
 
 MOMENT = datetime(2026, 12, 7, 5, 59, tzinfo=UTC)
@@ -53,10 +53,10 @@ def test_the_set_ups_team_and_bulk_job_pages_write_dates_one_way(
     owner: User, team: Team, connection: Connection
 ) -> None:
     _setup(team, owner)
-    job = BulkJob.objects.create(
+    job = Job.objects.create(
         connection=connection,
-        action=BulkAction.DISABLE,
-        status=BulkStatus.FINISHED,
+        action=JobAction.DISABLE,
+        status=JobStatus.FINISHED,
         created_by=owner,
     )
     client = client_for(owner)

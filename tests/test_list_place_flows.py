@@ -12,7 +12,7 @@ from django.contrib.auth.models import User
 from django.test import Client
 from django.urls import reverse
 
-from handlers_app.models import BulkJob, Connection, Team
+from handlers_app.models import Connection, Job, Team
 from handlers_app.sandbox import Sandbox
 from tests.helpers import client_for
 from tests.sharing_support import add_connection
@@ -46,7 +46,7 @@ def test_a_bulk_jobs_way_back_is_the_list_as_it_was(
         reverse("handler_bulk", args=[connection.pk]),
         {"action": "disable", "ids": ids, **LIST_QUERY},
     )
-    job = BulkJob.objects.get()
+    job = Job.objects.get()
     job_url = reverse("handler_bulk_job", args=[connection.pk, job.pk])
     assert response["Location"] == f"{job_url}?next={quote(PLACE, safe='')}"
 
@@ -62,7 +62,7 @@ def test_a_place_that_is_not_the_lists_own_query_leads_to_the_plain_list(
         reverse("handler_bulk", args=[connection.pk]),
         {"action": "disable", "ids": str(enabled_ids(sandbox, api_key, 1)[0])},
     )
-    job = BulkJob.objects.get()
+    job = Job.objects.get()
     job_url = reverse("handler_bulk_job", args=[connection.pk, job.pk])
     for foreign in ("https://evil.example/", "//evil.example/?page=2", "/admin/?page=2"):
         page = client.get(job_url, {"next": foreign}).content.decode()

@@ -17,7 +17,6 @@ from handlers_app.journal.diff import Change, HandlerState, handler_changes
 from handlers_app.models import Connection, JournalAction, JournalEntry, SavedSetup, Team
 from handlers_app.soclook import Handler, HandlerStatus
 from handlers_app.soclook.types import NAME_MAX_LENGTH
-from handlers_app.testsend.outcomes import Outcome
 
 type User = AbstractBaseUser | AnonymousUser | None
 
@@ -251,12 +250,13 @@ def record_handler_tested(
     handler_id: int | None,
     name: str,
     type: str,
-    outcome: Outcome,
-    destination: str,
+    outcome: Mapping[str, Any],
+    destination: Mapping[str, Any],
     typed: bool,
 ) -> JournalEntry:
-    """A test message sent to a handler's destination (handlers_app.testsend): what came of it,
-    where it went as the list shows it (never a secret), and whether the settings were typed into
+    """A test message sent to a handler's destination: what came of it (the test-send package's
+    own record, which it words: journal.readers), where it went as the list shows it, kept as
+    `HandlerType.destination_record` (never a secret), and whether the settings were typed into
     a form or stored. A new handler's test has no handler id."""
     return _record(
         team_id=connection.team_id,
@@ -264,8 +264,8 @@ def record_handler_tested(
         user=user,
         connection=connection,
         changes=[
-            {"field": "test_result", "after": outcome.record()},
-            {"field": "destination", "after": destination},
+            {"field": "test_result", "after": dict(outcome)},
+            {"field": "destination", "after": dict(destination)},
             {"field": "tested_settings", "after": "typed" if typed else "stored"},
         ],
         handler_id=handler_id,
@@ -287,6 +287,35 @@ def record_handlers_exported(
         changes=[
             {"field": "exported_count", "after": count},
             {"field": "export_format", "after": file_format.upper()},
+        ],
+    )
+
+
+def record_secrets_sent(
+    *,
+    team_id: int,
+    user: User,
+    source_connection: Connection | None,
+    what: str,
+    handler_type: str,
+    handler_id: int | None,
+    destination: Connection,
+) -> JournalEntry:
+    """Secrets of `team_id` (of the handler or set-up named `what`) sent to another team's
+    connection (handlers_app.secret_flow): named here, in the source team's journal, so that its
+    owners can tell where their secrets went."""
+    names = JournalEntry._meta
+    return _record(
+        team_id=team_id,
+        action=JournalAction.SECRETS_SENT,
+        user=user,
+        connection=source_connection,
+        handler_id=handler_id,
+        handler_name=what[: names.get_field("handler_name").max_length],
+        handler_type=handler_type[: names.get_field("handler_type").max_length],
+        changes=[
+            {"field": "sent_to_connection", "after": destination.name},
+            {"field": "sent_to_team", "after": destination.team.name},
         ],
     )
 

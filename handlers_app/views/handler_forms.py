@@ -4,6 +4,10 @@ swapped by htmx when the type changes.
 Every page also works without JavaScript: the type picker's "Continue" button posts the form
 with `_change_type`, which re-renders it for the chosen type without saving anything.
 
+Adding or duplicating a handler that would send where one of the same type already does asks
+first (handlers_app.same_place): the form comes back, as typed, with "Add it anyway"
+(`same_place_ok`).
+
 The list a form was opened from rides along in `next` (its address, checked to be the list's):
 Cancel and Save go back to it as it was (page, filters, order), the saved row marked, and an
 added handler's page is shown.
@@ -36,6 +40,8 @@ from handlers_app.presets import (
     setup_list,
     setup_settings_with,
 )
+from handlers_app.same_place import same_place_as
+from handlers_app.secret_flow import SecretsMayNotGo, secrets_may_go
 from handlers_app.selectors import handler_get, handler_page_number
 from handlers_app.services import handler_changed, handler_create, handler_update
 from handlers_app.sharing import duplicate_name, handler_duplicate
@@ -47,6 +53,8 @@ from handlers_app.views.handlers import _list_sent_from, _list_url
 TEMPLATE = "handlers_app/handler_form.html"
 # Sent by the no-JavaScript type picker: show the chosen type's fields, save nothing.
 CHANGE_TYPE = "_change_type"
+# Sent by "Add it anyway" when a handler of the type already sends to the same place.
+SAME_PLACE_OK = "same_place_ok"
 
 
 @login_required
@@ -54,8 +62,9 @@ CHANGE_TYPE = "_change_type"
 def handler_new(request: HtmxHttpRequest, connection_id: int) -> HttpResponse:
     connection = connection_for(request.user, connection_id, role=Role.EDITOR).connection
     back = _list_query(request, connection)
-    setup, source = _chosen_setup(request)
+    setup, source = _chosen_setup(request, connection)
     service_error: SoclookError | None = None
+    same_place: str | None = None
     if request.method == "GET":
         initial = {} if setup else {"type": request.GET.get("type", "")}
         form = HandlerForm(initial=initial, source=source)
@@ -66,6 +75,13 @@ def handler_new(request: HtmxHttpRequest, connection_id: int) -> HttpResponse:
         if form.is_valid():
             name = form.cleaned_data["name"]
             type = form.cleaned_data["type"]
+            sends_to = (
+                form.settings
+                if setup is None
+                else setup_settings_with(setup=setup, type=type, submitted=form.settings)
+            )
+            same_place = _same_place(request, connection, type, sends_to)
+        if form.is_valid() and same_place is None:
             try:
                 if setup is None:
                     handler_id = handler_create(
@@ -82,9 +98,7 @@ def handler_new(request: HtmxHttpRequest, connection_id: int) -> HttpResponse:
                         user=request.user,
                         name=name,
                         type=type,
-                        settings=setup_settings_with(
-                            setup=setup, type=type, submitted=form.settings
-                        ),
+                        settings=sends_to,
                     )
             except SoclookError as exc:
                 service_error = exc
@@ -99,16 +113,23 @@ def handler_new(request: HtmxHttpRequest, connection_id: int) -> HttpResponse:
         back=back,
         service_error=service_error,
         setup=setup,
+        same_place=same_place,
     )
 
 
-def _chosen_setup(request: HtmxHttpRequest) -> tuple[SavedSetup | None, Handler | None]:
+def _chosen_setup(
+    request: HtmxHttpRequest, connection: Connection
+) -> tuple[SavedSetup | None, Handler | None]:
     """The saved set-up a new handler starts from (`setup` in the query or the form), with its
-    settings as the form reads them; 404/403 unless the person is an editor of its team."""
+    settings as the form reads them; 404/403 unless the person is an editor of its team, and
+    none (with a message) where its secrets may not go (handlers_app.secret_flow)."""
     raw = request.POST.get("setup") or request.GET.get("setup", "")
     if not (raw.isascii() and raw.isdigit()) or len(raw) > ID_MAX_DIGITS:
         return None, None
     setup, _membership = setup_for(request.user, int(raw), role=Role.EDITOR)
+    if not secrets_may_go(request.user, source_team_id=setup.team_id, destination=connection):
+        messages.error(request, SecretsMayNotGo.message)
+        return None, None
     try:
         return setup, setup_as_handler(setup)
     except DecryptionError:
@@ -215,11 +236,18 @@ def handler_duplicate_form(
         )
 
     service_error: SoclookError | None = None
+    same_place: str | None = None
     if request.method == "GET":
         form = HandlerForm(source=source, initial={"name": duplicate_name(source)}, fixed_type=True)
     else:
         form = HandlerForm(request.POST, source=source, fixed_type=True)
         if form.is_valid():
+            # A secret left empty is the source's (handler_duplicate fills it in).
+            sends_to = {
+                key: value or source.settings.get(key, "") for key, value in form.settings.items()
+            }
+            same_place = _same_place(request, connection, source.type, sends_to)
+        if form.is_valid() and same_place is None:
             name = form.cleaned_data["name"]
             try:
                 new_id = handler_duplicate(
@@ -246,6 +274,7 @@ def handler_duplicate_form(
         back=back,
         source=source,
         service_error=service_error,
+        same_place=same_place,
     )
 
 
@@ -269,7 +298,7 @@ def handler_fields(
             current = handler_get(connection=connection, handler_id=handler_id)
         except SoclookError as exc:
             load_error = exc
-    setup, source = (None, None) if handler_id is not None else _chosen_setup(request)
+    setup, source = (None, None) if handler_id is not None else _chosen_setup(request, connection)
     form = HandlerForm(
         initial={"type": slug}, current=current, editing=handler_id is not None, source=source
     )
@@ -284,6 +313,19 @@ def handler_fields(
             "setup": setup,
         },
     )
+
+
+def _same_place(
+    request: HtmxHttpRequest, connection: Connection, type: str, settings: dict[str, str]
+) -> str | None:
+    """The name of the handler already sending where the new one would, unless the person said
+    to add it anyway (or the list cannot be read now: then the add itself tells what is wrong)."""
+    if request.POST.get(SAME_PLACE_OK):
+        return None
+    try:
+        return same_place_as(connection=connection, type=type, settings=settings)
+    except SoclookError:
+        return None
 
 
 def _test_url(connection: Connection, handler_id: int | None) -> str:
@@ -346,6 +388,7 @@ def _render_form(
     service_error: SoclookError | None = None,
     test_outcome: Outcome | None = None,
     setup: SavedSetup | None = None,
+    same_place: str | None = None,
 ) -> HttpResponse:
     if source is not None:
         duplicate_of = source.id
@@ -379,16 +422,23 @@ def _render_form(
         "test_url": test_url,
         "test_outcome": test_outcome,
         "setup": setup,
-        "setups": [] if handler_id is not None else _usable_setups(request),
+        "setups": [] if handler_id is not None else _usable_setups(request, connection),
+        "same_place": same_place,
     }
     # Errors come back as a 200 so that htmx swaps the form in place.
     template = f"{TEMPLATE}#form" if request.htmx else TEMPLATE
     return render(request, template, context)
 
 
-def _usable_setups(request: HtmxHttpRequest) -> list[SavedSetup]:
-    """The saved set-ups a new handler may start from: those of the teams the person edits."""
-    return list(setup_list(teams=teams_where(request.user, role=Role.EDITOR)))
+def _usable_setups(request: HtmxHttpRequest, connection: Connection) -> list[SavedSetup]:
+    """The saved set-ups a new handler of `connection` may start from: those of its team the
+    person edits, and of other teams only where their secrets may go there."""
+    teams = [
+        team
+        for team in teams_where(request.user, role=Role.EDITOR)
+        if secrets_may_go(request.user, source_team_id=team.pk, destination=connection)
+    ]
+    return list(setup_list(teams=teams))
 
 
 def _render_load_error(
