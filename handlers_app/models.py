@@ -534,3 +534,10 @@ ENCRYPTED_FIELDS: list[tuple[type[models.Model], str]] = [
     (SavedSetup, "settings_encrypted"),
     (BulkItem, "snapshot_encrypted"),
 ]
+
+
+# The stored copy of large accounts lives in its own package; imported here so that Django (and
+# key rotation) finds it.
+from handlers_app.accountcopy.models import AccountCopy, CopiedHandler  # noqa: E402, F401
+
+ENCRYPTED_FIELDS.append((CopiedHandler, "sealed"))

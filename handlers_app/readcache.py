@@ -19,6 +19,10 @@ Django's cache (one cache for every worker when REDIS_URL is set) for SOCLOOK_CA
   destination as the list shows it (`HandlerType.destination`, never a secret). The service
   itself only searches names, so in a bigger account the search covers names only
   (`HandlerListPage.searched_destinations`).
+- A bigger account is also kept whole in the database (handlers_app.accountcopy), read page by
+  page in the background; once that copy is complete, the list is answered from it
+  (`page_from_copy`), every handler filtered, searched and sorted, at no request. The first
+  1000-row read that finds an account to be big is its copy's first page, never thrown away.
 - Entries outlive their freshness by STALE_KEEP_SECONDS: when the request budget is spent or the
   service is down, reads (handlers_app.selectors) fall back to what the current epoch holds.
 - Cached handlers carry their secrets, so they are sealed (`crypto.seal`), as the database's
@@ -42,6 +46,14 @@ from django.conf import settings
 from django.core.cache import cache
 
 from handlers_app import crypto
+from handlers_app.accountcopy.store import (
+    CopiedPage,
+    Coverage,
+    copy_created,
+    copy_deleted,
+    copy_outdated,
+    copy_saved,
+)
 from handlers_app.budget import BudgetState, CacheBudget, key_fingerprint
 from handlers_app.clients import client_for
 from handlers_app.models import Connection
@@ -58,8 +70,6 @@ from handlers_app.soclook.types import get_handler_type
 SNAPSHOT_SIZE = max(RESULTS_PER_PAGE_CHOICES)
 # How long a cached read can still be shown, marked with its age, when no fresh one can be had.
 STALE_KEEP_SECONDS = 60 * 60
-# An account seen to be bigger than one snapshot is paged through the service for this long.
-_LARGE_ACCOUNT_SECONDS = 10 * 60
 # Single handlers remembered per account beyond the snapshot (bounds one cache entry's size).
 _KNOWN_LIMIT = 2000
 
@@ -82,6 +92,8 @@ class HandlerListPage(HandlerPage):
     searched_destinations: bool = True
     budget: BudgetState | None = None
     version: str = ""
+    # How much of a big account its stored copy holds; None for an account held whole here.
+    coverage: Coverage | None = None
 
     @property
     def age_seconds(self) -> int:
@@ -95,24 +107,40 @@ class HandlerListPage(HandlerPage):
 # --- keeping the cache right after writes (called by services) ---------------------------------
 
 
-def handler_cache_saved(*, connection: Connection, handler: Handler) -> None:
-    """Soclook accepted a save or a toggle: `handler` is the record as it now stands."""
-    AccountCache(connection).advance(saved=handler)
+def handler_cache_saved(*, connection: Connection, handler: Handler, exact: bool = False) -> None:
+    """Soclook accepted a save or a toggle: `handler` is the record as it now stands; `exact`
+    when its times are the service's own (its answer held them), not the dashboard's guess."""
+    AccountCache(connection).advance(saved=handler, exact=exact)
+    copy_saved(connection, handler)
 
 
-def handler_cache_created(*, connection: Connection, handler: Handler) -> None:
-    """Soclook created a handler; `handler` is what was sent, with the id it was given."""
-    AccountCache(connection).advance(created=handler)
+def handler_cache_created(
+    *, connection: Connection, handler: Handler, provisional: bool = True
+) -> None:
+    """Soclook created a handler. `handler` is the record as the service answered it, or
+    (`provisional`) what was sent with the id it was given: the next list then asks the service,
+    which alone knows its status, times and place."""
+    AccountCache(connection).advance(created=handler, provisional=provisional)
+    copy_created(connection, handler)
 
 
 def handler_cache_deleted(*, connection: Connection, handler_id: int) -> None:
     """The handler is gone from Soclook (deleted here, or found missing)."""
     AccountCache(connection).advance(deleted_id=handler_id)
+    copy_deleted(connection, handler_id)
 
 
 def handler_cache_clear(*, connection: Connection) -> None:
-    """Soclook changed in a way only it knows (a create, a write with an unknown outcome)."""
+    """Forget the cached reads (a job ended in a worker whose cache may be its own memory).
+    The stored copy of a big account is shared and patched by every write: it stays."""
     AccountCache(connection).advance()
+
+
+def handler_cache_unsure(*, connection: Connection) -> None:
+    """Soclook changed in a way only it knows (a write with an unknown outcome, a restore):
+    the cached reads are forgotten and a big account's copy is read again."""
+    AccountCache(connection).advance()
+    copy_outdated(connection)
 
 
 @contextmanager
@@ -127,7 +155,7 @@ def handler_cache_guard(*, connection: Connection, handler_id: int | None = None
         handler_cache_deleted(connection=connection, handler_id=handler_id)
         raise
     except OutcomeUnknown:
-        handler_cache_clear(connection=connection)
+        handler_cache_unsure(connection=connection)
         raise
 
 
@@ -226,17 +254,17 @@ class AccountCache:
             )
         entry = _unseal_rows(cache.get(self._key("page", _query_key(query))))
         if entry is not None and self._usable(entry, fresh_only):
-            return HandlerListPage(
-                items=tuple(_handler(row) for row in entry["rows"]),
-                page=entry["page"],
-                per_page=entry["per_page"],
-                total=entry["total"],
-                total_pages=entry["total_pages"],
-                fetched_at=entry["fetched_at"],
-                version=entry["digest"],
-                searched_destinations=not query.search,
-            )
-        return None
+            return _entry_page(entry, query)
+        if not _within_first(query):
+            return None
+        # The plain list's first 1000 handlers in id order hold this page.
+        first = _unseal_rows(cache.get(self._key("page", _query_key(_FIRST_QUERY))))
+        if first is None or not self._usable(first, fresh_only):
+            return None
+        cut = _cut_from_first(_entry_page(first, _FIRST_QUERY), query)
+        if cut is None:
+            return None
+        return _as_list_page(cut, first["fetched_at"], _digest((first["digest"], query.page)))
 
     def page_number(self, query: ListQuery, handler_id: int) -> int | None:
         """The page of `query`'s list that holds the handler, cut from the snapshot however old;
@@ -273,10 +301,17 @@ class AccountCache:
 
     # fetching (each call is one request to the service)
 
-    def fetch_page(self, query: ListQuery) -> HandlerListPage:
+    def fetch_page(
+        self, query: ListQuery, *, large: bool
+    ) -> tuple[HandlerListPage, HandlerPage | None]:
+        """The page `query` asks for, from the service. An account not known to be `large` is
+        read whole (one request, which serves every view of an account of up to 1000); when
+        that read finds more, it is returned too, as the first page of the account's copy, and
+        the page asked for is cut from it when it can be."""
         client = client_for(self.connection)
-        if not cache.get(self._key_unversioned("large")):
-            whole_query = ListQuery(results_per_page=SNAPSHOT_SIZE)
+        first: HandlerPage | None = None
+        if not large:
+            whole_query = _FIRST_QUERY
             whole = client.list_handlers(whole_query)
             fetched_at = time.time()
             if whole.total <= len(whole.items):
@@ -288,16 +323,32 @@ class AccountCache:
                     "digest": _digest(rows),
                 }
                 cache.set(self._key("all"), _seal(snapshot), timeout=STALE_KEEP_SECONDS)
-                return _select(rows, query, fetched_at=fetched_at, digest=snapshot["digest"])
-            cache.set(self._key_unversioned("large"), True, timeout=_LARGE_ACCOUNT_SECONDS)
-            digest = self._store_page(whole_query, whole, fetched_at)
-            if query == whole_query:
-                return _as_list_page(whole, fetched_at, digest)
+                return _select(rows, query, fetched_at=fetched_at, digest=snapshot["digest"]), None
+            first = whole
+            self._store_page(whole_query, whole, fetched_at)
+            cut = _cut_from_first(whole, query)
+            if cut is not None:
+                digest = self._store_page(query, cut, fetched_at)
+                return _as_list_page(cut, fetched_at, digest), first
         page = client.list_handlers(query)
         fetched_at = time.time()
         digest = self._store_page(query, page, fetched_at)
-        return replace(
+        listed = replace(
             _as_list_page(page, fetched_at, digest), searched_destinations=not query.search
+        )
+        return listed, first
+
+    def page_from_copy(self, copied: CopiedPage, query: ListQuery) -> HandlerListPage:
+        """A page cut from a big account's complete copy (handlers_app.accountcopy)."""
+        return HandlerListPage(
+            items=copied.items,
+            page=query.page,
+            per_page=query.results_per_page,
+            total=copied.total,
+            total_pages=math.ceil(copied.total / query.results_per_page),
+            fetched_at=copied.served_at.timestamp(),
+            account_types=copied.account_types,
+            version=copied.version,
         )
 
     def remember(self, handler: Handler) -> None:
@@ -336,6 +387,8 @@ class AccountCache:
         saved: Handler | None = None,
         created: Handler | None = None,
         deleted_id: int | None = None,
+        exact: bool = False,
+        provisional: bool = True,
     ) -> None:
         """Move to a new epoch, carrying over what a save, a create or a delete leaves true."""
         epoch_key = self._key_unversioned("epoch")
@@ -354,10 +407,13 @@ class AccountCache:
         if snapshot is not None and created is not None:
             rows = sorted((*snapshot["rows"], _row(created)), key=lambda row: row.id)
             kept = tuple(rows)
+            unsure = {*snapshot.get("provisional", ())}
+            if provisional:
+                unsure.add(created.id)
             carried[self._key("all", epoch=new_epoch)] = {
                 **snapshot,
                 "rows": kept,
-                "provisional": sorted({*snapshot.get("provisional", ()), created.id}),
+                "provisional": sorted(unsure),
                 "digest": _digest(kept),
             }
         elif snapshot is not None and changed_id is not None:
@@ -367,7 +423,8 @@ class AccountCache:
             if saved is not None and present:
                 rows.append(_row(saved))
                 rows.sort(key=lambda row: row.id)
-                touched = sorted({*touched, saved.id})
+                if not exact:
+                    touched = sorted({*touched, saved.id})
             if saved is None or present:
                 kept = tuple(rows)
                 carried[self._key("all", epoch=new_epoch)] = {
@@ -421,6 +478,48 @@ class AccountCache:
 def _query_key(query: ListQuery) -> str:
     params = sorted(query.to_params().items())
     return hashlib.sha256(repr(params).encode()).hexdigest()[:32]
+
+
+def _entry_page(entry: dict[str, Any], query: ListQuery) -> HandlerListPage:
+    """A page of a big account as the cache kept it."""
+    return HandlerListPage(
+        items=tuple(_handler(row) for row in entry["rows"]),
+        page=entry["page"],
+        per_page=entry["per_page"],
+        total=entry["total"],
+        total_pages=entry["total_pages"],
+        fetched_at=entry["fetched_at"],
+        version=entry["digest"],
+        searched_destinations=not query.search,
+    )
+
+
+# The read that tells a big account from one held whole: its first 1000 handlers in id order.
+_FIRST_QUERY = ListQuery(results_per_page=SNAPSHOT_SIZE)
+
+
+def _within_first(query: ListQuery) -> bool:
+    """Whether the account's first 1000 handlers in id order hold the page `query` asks for:
+    a page of the plain list, unfiltered and in the service's own order."""
+    if query.type or query.is_enabled is not None or query.search:
+        return False
+    if query.order_by not in (None, "notification_handler_id") or query.order_type == "DESC":
+        return False
+    return query.page * query.results_per_page <= SNAPSHOT_SIZE
+
+
+def _cut_from_first(first: HandlerPage, query: ListQuery) -> HandlerPage | None:
+    """The page `query` asks for, cut from the first read (`_within_first`)."""
+    if not _within_first(query) or query.page * query.results_per_page > len(first.items):
+        return None
+    start = (query.page - 1) * query.results_per_page
+    return HandlerPage(
+        items=first.items[start : start + query.results_per_page],
+        page=query.page,
+        per_page=query.results_per_page,
+        total=first.total,
+        total_pages=math.ceil(first.total / query.results_per_page),
+    )
 
 
 def _bounded(known: dict[int, _Remembered]) -> dict[int, _Remembered]:

@@ -31,6 +31,7 @@ from django.views.decorators.vary import vary_on_headers
 from django_htmx.http import push_url, replace_url, reswap, retarget, trigger_client_event
 
 from handlers_app.access import ConnectionAccess, connection_for
+from handlers_app.accountcopy.store import copy_coverage, copy_for
 from handlers_app.http import HtmxHttpRequest
 from handlers_app.journal.queries import handler_last_changes, handler_last_tests
 from handlers_app.models import Connection, Role
@@ -65,6 +66,8 @@ STATUS_FILTER_ORDER = (HandlerStatus.ENABLED, HandlerStatus.DISABLED, HandlerSta
 DEFAULT_QUERY = ListQuery()
 # The list's address names the row just saved, to mark it (not part of the list's query).
 HIGHLIGHT_PARAM = "highlight"
+# Asked by the line that says how much of a big account is read, while a read is under way.
+COVERAGE_PARAM = "coverage"
 # The first click on a date column shows the newest first; on the name, A to Z.
 SORT_COLUMNS: dict[str, tuple[Any, str]] = {
     "name": (gettext_lazy("Name"), "ASC"),
@@ -127,6 +130,11 @@ def _back_query(request: HtmxHttpRequest, connection: Connection, candidate: str
     if parts.path != _list_url(connection):
         return DEFAULT_QUERY
     return ListQuery.from_params(QueryDict(parts.query))
+
+
+def _coverage_url(connection: Connection, query: ListQuery) -> str:
+    params = {**query.to_params(omit_defaults=True), COVERAGE_PARAM: "1"}
+    return f"{connection.get_absolute_url()}?{urlencode(params)}"
 
 
 def _new_url(connection: Connection, query: ListQuery) -> str:
@@ -202,6 +210,8 @@ def _table_context(
             reverse("handler_export", args=[connection.pk]),
             replace(query, page=1, results_per_page=ListQuery().results_per_page),
         ),
+        "coverage": page.coverage if page is not None else None,
+        "coverage_url": _coverage_url(connection, query),
         "page_corrected": corrected,
         "highlight_id": highlight,
         "new_url": _new_url(connection, query),
@@ -280,12 +290,29 @@ def handler_list(request: HtmxHttpRequest, connection_id: int) -> HttpResponse:
     access = connection_for(request.user, connection_id)
     query = ListQuery.from_params(request.GET)
     refresh = request.GET.get("refresh") == "1"
+    if request.htmx and request.GET.get(COVERAGE_PARAM) == "1":
+        return _coverage_update(request, access, query)
     if request.htmx and not request.htmx.history_restore_request and not request.htmx.boosted:
         return _render_table(request, access, query, push=True, refresh=refresh)
     highlight = _as_id(request.GET.get(HIGHLIGHT_PARAM))
     return render(
         request, TEMPLATE, _table_context(access, query, refresh=refresh, highlight=highlight)
     )
+
+
+def _coverage_update(
+    request: HtmxHttpRequest, access: ConnectionAccess, query: ListQuery
+) -> HttpResponse:
+    """The big account's read line, asked every few seconds while a read is under way (no
+    request to Soclook); once the read is done, the whole table, now cut from the copy."""
+    connection = access.connection
+    copy = copy_for(connection)
+    coverage = copy_coverage(copy) if copy is not None else None
+    if coverage is not None and coverage.reading:
+        context = {"coverage": coverage, "coverage_url": _coverage_url(connection, query)}
+        return render(request, f"{TEMPLATE}#coverage", context)
+    response = _render_table(request, access, query, push=False)
+    return reswap(retarget(response, "#handler-table"), "outerHTML")
 
 
 def _as_id(raw: str | None) -> int | None:
