@@ -538,6 +538,10 @@ ENCRYPTED_FIELDS: list[tuple[type[models.Model], str]] = [
 
 # The stored copy of large accounts lives in its own package; imported here so that Django (and
 # key rotation) finds it.
-from handlers_app.accountcopy.models import AccountCopy, CopiedHandler  # noqa: E402, F401
+from handlers_app.accountcopy.models import (  # noqa: E402
+    AccountCopy,  # noqa: F401
+    CopiedHandler,  # noqa: F401
+    CopiedRecord,
+)
 
-ENCRYPTED_FIELDS.append((CopiedHandler, "sealed"))
+ENCRYPTED_FIELDS.append((CopiedRecord, "sealed"))

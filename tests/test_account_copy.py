@@ -227,5 +227,7 @@ def test_the_copy_holds_no_secret_in_plaintext(sandbox, big, big_key: str) -> No
     with database.cursor() as cursor:
         cursor.execute("SELECT * FROM handlers_app_copiedhandler")
         stored = repr(cursor.fetchall())
+        cursor.execute("SELECT * FROM handlers_app_copiedrecord")
+        stored += repr(cursor.fetchall())
 
     assert not any(secret in stored for secret in secrets)

@@ -35,7 +35,7 @@ from django.db.models import F, Q, QuerySet
 from django.utils import timezone
 
 from handlers_app import crypto
-from handlers_app.accountcopy.models import AccountCopy, CopiedHandler
+from handlers_app.accountcopy.models import AccountCopy, CopiedHandler, CopiedRecord
 from handlers_app.budget import key_fingerprint
 from handlers_app.clients import client_for
 from handlers_app.models import Connection
@@ -201,10 +201,12 @@ def copy_store_page(copy: AccountCopy, page: HandlerPage) -> bool:
 
 def _complete(copy: AccountCopy) -> None:
     """The read under way is whole: show it, drop the one it replaces."""
+    for model in (CopiedHandler, CopiedRecord):
+        model.objects.filter(copy=copy).exclude(generation=copy.reading).delete()
     rows = CopiedHandler.objects.filter(copy=copy)
-    rows.exclude(generation=copy.reading).delete()
     copy.served = copy.reading
     copy.served_total = rows.count()
+    copy.types = sorted(rows.order_by().values_list("type", flat=True).distinct())
     copy.served_from = copy.reading_from
     copy.reading = None
     copy.reading_from = None
@@ -219,12 +221,12 @@ def copy_saved(connection: Connection, handler: Handler) -> None:
     copy = copy_for(connection)
     if copy is None:
         return
-    row = _row_values(handler)
-    changed = CopiedHandler.objects.filter(
-        copy=copy, generation__in=_generations(copy), handler_id=handler.id
-    ).update(**row)
-    if changed:
-        AccountCopy.objects.filter(pk=copy.pk).update(revision=F("revision") + 1)
+    where = {"copy": copy, "generation__in": _generations(copy), "handler_id": handler.id}
+    with transaction.atomic():
+        changed = CopiedHandler.objects.filter(**where).update(**_row_values(handler))
+        CopiedRecord.objects.filter(**where).update(sealed=_sealed(handler))
+        if changed:
+            AccountCopy.objects.filter(pk=copy.pk).update(revision=F("revision") + 1)
 
 
 def copy_created(connection: Connection, handler: Handler) -> None:
@@ -237,8 +239,9 @@ def copy_created(connection: Connection, handler: Handler) -> None:
             _upsert(copy, generation, [handler])
         if copy.served is not None:
             served = CopiedHandler.objects.filter(copy=copy, generation=copy.served).count()
+            types = sorted({*copy.types, handler.type})
             AccountCopy.objects.filter(pk=copy.pk).update(
-                served_total=served, revision=F("revision") + 1
+                served_total=served, types=types, revision=F("revision") + 1
             )
 
 
@@ -249,6 +252,7 @@ def copy_deleted(connection: Connection, handler_id: int) -> None:
         return
     with transaction.atomic():
         deleted, _ = CopiedHandler.objects.filter(copy=copy, handler_id=handler_id).delete()
+        CopiedRecord.objects.filter(copy=copy, handler_id=handler_id).delete()
         if deleted and copy.served is not None:
             served = CopiedHandler.objects.filter(copy=copy, generation=copy.served).count()
             AccountCopy.objects.filter(pk=copy.pk).update(
@@ -267,18 +271,28 @@ def _generations(copy: AccountCopy) -> list[int]:
 
 
 def _upsert(copy: AccountCopy, generation: int, handlers: Sequence[Handler]) -> None:
+    unique = ["copy", "generation", "handler_id"]
     CopiedHandler.objects.bulk_create(
         [
             CopiedHandler(copy=copy, generation=generation, handler_id=h.id, **_row_values(h))
             for h in handlers
         ],
         update_conflicts=True,
-        unique_fields=["copy", "generation", "handler_id"],
+        unique_fields=unique,
         update_fields=list(_ROW_FIELDS),
+    )
+    CopiedRecord.objects.bulk_create(
+        [
+            CopiedRecord(copy=copy, generation=generation, handler_id=h.id, sealed=_sealed(h))
+            for h in handlers
+        ],
+        update_conflicts=True,
+        unique_fields=unique,
+        update_fields=["sealed"],
     )
 
 
-_ROW_FIELDS = ("type", "status", "name_folded", "created", "last_changed", "searched", "sealed")
+_ROW_FIELDS = ("type", "status", "name_folded", "created", "last_changed", "searched")
 
 
 def _row_values(handler: Handler) -> dict[str, Any]:
@@ -292,21 +306,22 @@ def _row_values(handler: Handler) -> dict[str, Any]:
         "created": _iso(handler.created) or "",
         "last_changed": _iso(handler.last_changed) or "",
         "searched": f"{handler.name}\n{destination}".casefold(),
-        "sealed": crypto.seal(_record(handler)),
     }
 
 
-def _record(handler: Handler) -> dict[str, Any]:
-    return {
-        "id": handler.id,
-        "type": handler.type,
-        "name": handler.name,
-        "settings": dict(handler.settings),
-        "status": int(handler.status),
-        "created": _iso(handler.created),
-        "last_changed": _iso(handler.last_changed),
-        "email_confirmed": handler.email_confirmed,
-    }
+def _sealed(handler: Handler) -> str:
+    return crypto.seal(
+        {
+            "id": handler.id,
+            "type": handler.type,
+            "name": handler.name,
+            "settings": dict(handler.settings),
+            "status": int(handler.status),
+            "created": _iso(handler.created),
+            "last_changed": _iso(handler.last_changed),
+            "email_confirmed": handler.email_confirmed,
+        }
+    )
 
 
 def _handler(record: dict[str, Any]) -> Handler:
@@ -336,28 +351,38 @@ def _from_iso(text: str | None) -> datetime | None:
 def copy_select(copy: AccountCopy, query: ListQuery) -> CopiedPage | None:
     """The page `query` asks for, by the service's own rules (as readcache._select), from the
     complete copy; None when there is none yet, or a row can no longer be read (a changed
-    encryption key)."""
+    encryption key).
+
+    The narrow rows choose and order the page's handlers (one count, one query for the ids);
+    only their records are then read and decrypted."""
     if copy.served is None or copy.served_from is None:
         return None
     every = CopiedHandler.objects.filter(copy=copy, generation=copy.served)
-    chosen = _filtered(every, query)
-    total = chosen.count()
+    ordered = _ordered(_filtered(every, query), query).values_list("handler_id", flat=True)
     start = (query.page - 1) * query.results_per_page
-    sealed = list(
-        _ordered(chosen, query).values_list("sealed", flat=True)[
-            start : start + query.results_per_page
-        ]
+    end = start + query.results_per_page
+    if query.search:
+        # One pass through the rows (a search cannot use an index) gives the count and the page.
+        every_id = list(ordered)
+        total, ids = len(every_id), every_id[start:end]
+    else:
+        filtered = query.type or query.is_enabled is not None
+        total = ordered.count() if filtered else copy.served_total
+        ids = list(ordered[start:end])
+    records = dict(
+        CopiedRecord.objects.filter(
+            copy=copy, generation=copy.served, handler_id__in=ids
+        ).values_list("handler_id", "sealed")
     )
     try:
-        items = tuple(_handler(crypto.unseal(token)) for token in sealed)
-    except crypto.DecryptionError:
+        items = tuple(_handler(crypto.unseal(records[handler_id])) for handler_id in ids)
+    except (KeyError, crypto.DecryptionError):
         return None
-    types = tuple(every.order_by().values_list("type", flat=True).distinct())
     return CopiedPage(
         items=items,
         total=total,
-        account_types=types,
-        version=_version(copy, sealed),
+        account_types=tuple(copy.types),
+        version=_version(copy, [records[handler_id] for handler_id in ids]),
         served_at=copy.served_from,
     )
 
