@@ -67,30 +67,25 @@ COPY_PAGE_SIZE = 1000
 # A complete copy older than this is read again on the next view (changes made outside the
 # dashboard show up by then); the list shows the old one meanwhile, with its age.
 COPY_REREAD_SECONDS = 15 * 60
-# A read that stored nothing for this long is taken for dead (its worker stopped) and may be
-# begun again.
-_READ_STALLED_SECONDS = 10 * 60
 
 
 @dataclass(frozen=True, slots=True)
 class Coverage:
     """How much of a large account the list's copy holds, for the list to say."""
 
-    # Handlers of the complete read the list shows (0 before the first read completes).
+    # Handlers of the complete read the list shows (0 before the first read completes), and
+    # when that read began (None before).
     served: int
-    # The read under way: handlers read so far and how many the service counts; 0 and 0 when
-    # no read is under way.
+    served_at: datetime | None
+    # Whether a read is under way; if so, the handlers it has read so far, and how many the
+    # service counts (as the last read found them until its first page is in).
+    reading: bool
     read: int
     total: int
-    served_at: datetime | None
 
     @property
     def complete(self) -> bool:
         return self.served_at is not None
-
-    @property
-    def reading(self) -> bool:
-        return self.total > 0
 
 
 @dataclass(frozen=True, slots=True)
@@ -126,26 +121,26 @@ def copy_forget(connection: Connection) -> None:
 
 
 def copy_coverage(copy: AccountCopy) -> Coverage:
+    reading = copy.reading is not None
     read = 0
-    if copy.reading is not None:
+    if reading:
         read = CopiedHandler.objects.filter(copy=copy, generation=copy.reading).count()
+    served = copy.served_total if copy.served is not None else 0
     return Coverage(
-        served=copy.served_total if copy.served is not None else 0,
-        read=read,
-        total=copy.total if copy.reading is not None else 0,
+        served=served,
         served_at=copy.served_from if copy.served is not None else None,
+        reading=reading,
+        read=read,
+        total=(copy.total or served) if reading else 0,
     )
 
 
 def copy_wants_reading(copy: AccountCopy, *, now: datetime | None = None) -> bool:
-    """Whether a new read should begin: none is under way (or the last one stalled), and the
-    copy is missing, outdated or older than COPY_REREAD_SECONDS."""
-    now = now or timezone.now()
-    stalled_after = timedelta(seconds=_READ_STALLED_SECONDS)
-    if copy.reading_from is not None and now - copy.reading_from < stalled_after:
+    """Whether a complete copy should be read again: Soclook changed in a way only it knows, or
+    the copy is older than COPY_REREAD_SECONDS."""
+    if copy.served_from is None:
         return False
-    if copy.served is None or copy.served_from is None:
-        return True
+    now = now or timezone.now()
     return copy.outdated or now - copy.served_from > timedelta(seconds=COPY_REREAD_SECONDS)
 
 
