@@ -231,3 +231,24 @@ def test_the_copy_holds_no_secret_in_plaintext(sandbox, big, big_key: str) -> No
         stored += repr(cursor.fetchall())
 
     assert not any(secret in stored for secret in secrets)
+
+
+def test_an_account_that_shrank_to_one_read_is_held_whole_again(sandbox, team) -> None:
+    key = sandbox.add_account(seed=1010)
+    connection = Connection(team=team, name="Shrinking", base_url=sandbox.base_url)
+    connection.set_api_key(key)
+    connection.save()
+    page(connection)
+    api = SoclookClient(base_url=sandbox.base_url, api_key=key)
+    for handler in sandbox.handlers(key)[:20]:
+        api.delete_handler(handler["id"])
+
+    read_the_rest(connection)
+    sandbox.clear_requests()
+    again = page(connection, order_by="name")
+    page(connection, type="email")
+
+    assert copy_for(connection) is None
+    assert again.total == 990
+    assert again.coverage is None
+    assert [r.query for r in reads(sandbox)] == [{"page": "1", "results_per_page": "1000"}]

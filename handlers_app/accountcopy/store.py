@@ -191,6 +191,9 @@ def copy_store_page(copy: AccountCopy, page: HandlerPage) -> bool:
         current.save()
     for field in AccountCopy._meta.concrete_fields:
         setattr(copy, field.attname, getattr(current, field.attname))
+    if last and copy.served_total <= COPY_PAGE_SIZE:
+        # The account shrank to what one request reads whole: the read cache holds it again.
+        AccountCopy.objects.filter(pk=copy.pk).delete()
     return last
 
 
