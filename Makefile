@@ -58,11 +58,11 @@ $(VENV)/.installed: requirements.txt | check-python
 messages: $(VENV)/.installed
 	@cd handlers_app && env -u DJANGO_SETTINGS_MODULE ../$(VENV)/bin/django-admin compilemessages -v 0
 
-# The import workers, and the housekeeping that gives up imports whose worker went away and
-# throws away old previews (each minute), in the background of the recipe line that starts the
-# server, and stopped when it stops.
+# The background workers (imports, bulk actions, copies), and the housekeeping that queues again
+# the jobs whose worker went away and throws away old previews (each minute), in the background
+# of the recipe line that starts the server, and stopped when it stops.
 WORKERS = $(foreach n,$(shell seq $(IMPORT_WORKERS)),$(VPY) manage.py db_worker --no-reload &) \
-	$(VPY) manage.py imports_housekeeping --every 60 & \
+	$(VPY) manage.py jobs_housekeeping --every 60 & \
 	trap 'kill $$(jobs -p) 2>/dev/null' EXIT;
 
 run: $(VENV)/.installed .env messages

@@ -81,13 +81,15 @@ def copy_destinations(
     user: AbstractBaseUser | AnonymousUser, source: ConnectionAccess
 ) -> QuerySet[Connection]:
     """The connections `user` may copy the handlers of `source` to: those they may edit, but
-    another team's only for an owner of the source's team, since the copies carry the
-    handlers' secrets and an owner decides where the team's secrets may go."""
+    another team's only where the handlers' secrets may go (handlers_app.secret_flow: an owner
+    of the source's team decides where the team's secrets may go)."""
+    from handlers_app.secret_flow import secrets_may_leave
+
     allowed = [role for role in Role if role.allows(Role.EDITOR)]
     found = Connection.objects.filter(
         team__memberships__user_id=user.pk, team__memberships__role__in=allowed
     ).exclude(pk=source.connection.pk)
-    if not source.can_manage:
+    if not secrets_may_leave(user, team_id=source.connection.team_id):
         found = found.filter(team_id=source.connection.team_id)
     return found.select_related("team").order_by("team__name", "name", "pk")
 

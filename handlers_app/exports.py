@@ -1,8 +1,10 @@
-"""Exporting a connection's handlers: which handlers (a selection, the list's filter, or all), and
-the file (a versioned JSON document, or CSV in the import template's columns).
+"""Exporting a connection's handlers: which handlers (a selection of handlers_app.batches:
+ids, the list's filter, or all), and the file (a versioned JSON document, or CSV in the import
+template's columns).
 
 Reads go through the read cache: an account of at most EXPORT_MAX_HANDLERS handlers is one
 snapshot, so an export costs at most one request to Soclook, and none while the list is fresh.
+The secrets reach the file only where handlers_app.secret_flow allows (an owner of the team).
 Secrets (the registry's secret fields) are left out unless `include_secrets` is set, which only
 owners may ask for (the view checks); such an export is journalled with who made it.
 
@@ -15,7 +17,6 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, replace
 from datetime import datetime
 from enum import StrEnum
 from typing import Any
@@ -24,6 +25,7 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from handlers_app.batches import MAX_SELECTED, Selection, selection_handlers
 from handlers_app.imports.reading import (
     CSV_NOTE_PREFIX,
     EXPORT_FORMAT_NAME,
@@ -35,28 +37,21 @@ from handlers_app.imports.reading import (
 )
 from handlers_app.journal.recording import record_handlers_exported
 from handlers_app.models import Connection
-from handlers_app.selectors import handler_get, handler_page
-from handlers_app.soclook import RESULTS_PER_PAGE_CHOICES, Handler, ListQuery
-from handlers_app.soclook.errors import NotFound
+from handlers_app.soclook import Handler
 
 __all__ = [
     "EXPORT_MAX_HANDLERS",
     "ExportFormat",
-    "ExportScope",
     "TooManyToExport",
     "export_csv_rows",
     "export_document",
     "export_handlers",
     "export_json",
     "export_record",
-    "export_scope_from_params",
 ]
 
-# An export is one file an import takes whole, read in one page (one snapshot of the read cache).
-_PAGE_SIZE = max(RESULTS_PER_PAGE_CHOICES)
-EXPORT_MAX_HANDLERS = min(MAX_ROWS, _PAGE_SIZE)
-# How many selected ids an address may carry (each at most a 20-digit number and a comma).
-MAX_SELECTED_IDS = EXPORT_MAX_HANDLERS
+# An export is one file an import takes whole, of at most one selection's handlers.
+EXPORT_MAX_HANDLERS = min(MAX_ROWS, MAX_SELECTED)
 
 
 class ExportFormat(StrEnum):
@@ -70,73 +65,14 @@ class TooManyToExport(Exception):
         self.total = total
 
 
-@dataclass(frozen=True)
-class ExportScope:
-    """Which handlers: `ids` (a selection), else every handler matching `query`'s filter
-    (no filter: all of them). The query's page and page size play no part."""
-
-    query: ListQuery
-    ids: tuple[int, ...] = ()
-
-    @property
-    def is_selection(self) -> bool:
-        return bool(self.ids)
-
-    @property
-    def is_filtered(self) -> bool:
-        q = self.query
-        return bool(q.type or q.is_enabled is not None or q.search)
-
-    def list_params(self) -> dict[str, str]:
-        """The list's query string for the same handlers (its filter and order), or nothing
-        for a selection."""
-        if self.ids:
-            return {}
-        query = replace(self.query, results_per_page=ListQuery().results_per_page)
-        return query.to_params(omit_defaults=True)
-
-    def to_params(self) -> dict[str, str]:
-        """The scope as the export page's address says it."""
-        if self.ids:
-            return {"ids": ",".join(str(i) for i in self.ids)}
-        return self.list_params()
-
-
-def export_scope_from_params(params: Mapping[str, str]) -> ExportScope:
-    """`?ids=1,2,3` (bulk selection), or the list's own query string (with or without
-    `all=1`, "all matching this filter"); anything unusable is left out, as the list does."""
-    query = ListQuery.from_params(params)
-    query = replace(query, page=1, results_per_page=_PAGE_SIZE)
-    ids: list[int] = []
-    for part in params.get("ids", "").split(","):
-        part = part.strip()
-        if part.isdigit() and 0 < len(part) <= 20 and int(part) not in ids:
-            ids.append(int(part))
-    return ExportScope(query=query, ids=tuple(ids[:MAX_SELECTED_IDS]))
-
-
-def export_handlers(*, connection: Connection, scope: ExportScope) -> list[Handler]:
-    """The handlers in `scope`, in the list's order; raises TooManyToExport past
-    EXPORT_MAX_HANDLERS. A selected handler deleted meanwhile is left out."""
-    if not scope.ids:
-        page = handler_page(connection=connection, query=scope.query)
-        if page.total > EXPORT_MAX_HANDLERS:
-            raise TooManyToExport(page.total)
-        return list(page.items)
-    everything = handler_page(connection=connection, query=ListQuery(results_per_page=_PAGE_SIZE))
-    by_id = {handler.id: handler for handler in everything.items}
-    found: list[Handler] = []
-    for handler_id in scope.ids:
-        handler = by_id.get(handler_id)
-        if handler is None and everything.total > len(everything.items):
-            # Only an account bigger than one snapshot sends a request per handler here.
-            try:
-                handler = handler_get(connection=connection, handler_id=handler_id)
-            except NotFound:
-                handler = None
-        if handler is not None:
-            found.append(handler)
-    return found
+def export_handlers(*, connection: Connection, selection: Selection) -> list[Handler]:
+    """The selected handlers (handlers_app.batches: ids, or every handler matching the list's
+    filter), in the list's order; raises TooManyToExport past EXPORT_MAX_HANDLERS. A selected
+    handler deleted meanwhile is left out."""
+    handlers, matched = selection_handlers(connection=connection, selection=selection)
+    if matched > EXPORT_MAX_HANDLERS:
+        raise TooManyToExport(matched)
+    return handlers
 
 
 def _settings(handler: Handler, *, include_secrets: bool) -> dict[str, str]:

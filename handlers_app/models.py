@@ -18,6 +18,26 @@ from handlers_app.soclook.types import (
     get_handler_type,
 )
 
+__all__ = [
+    "ENCRYPTED_FIELDS",
+    "ID_MAX_DIGITS",
+    "Connection",
+    "Invitation",
+    "ItemOutcome",
+    "Job",
+    "JobAction",
+    "JobItem",
+    "JobStatus",
+    "JournalAction",
+    "JournalEntry",
+    "Membership",
+    "Role",
+    "SavedSetup",
+    "SetupCode",
+    "StopReason",
+    "Team",
+]
+
 # The longest number a route or a filter takes as an id: 18 digits always fit the database's
 # 64-bit ids, so a longer one is "not found" rather than an integer overflow.
 ID_MAX_DIGITS = 18
@@ -197,6 +217,7 @@ class JournalAction(models.TextChoices):
     SETUP_CHANGED = "setup_changed", _("Set-up changed")
     SETUP_USED = "setup_used", _("Set-up used")
     SETUP_DELETED = "setup_deleted", _("Set-up deleted")
+    SECRETS_SENT = "secrets_sent", _("Secrets sent to another team")
 
 
 class JournalEntry(models.Model):
@@ -250,134 +271,6 @@ class JournalEntry(models.Model):
         return bool(self.snapshot_encrypted) and self.connection_id is not None
 
 
-class ImportStatus(models.TextChoices):
-    PREVIEW = "preview", _("Waiting for confirmation")
-    QUEUED = "queued", _("Waiting to start")
-    RUNNING = "running", _("Importing")
-    FINISHED = "finished", _("Finished")
-    STOPPED = "stopped", _("Stopped")
-
-
-class ImportStopReason(models.TextChoices):
-    UNAVAILABLE = "unavailable", _("Soclook stopped responding properly.")
-    RATE_LIMITED = "rate_limited", _("Soclook kept refusing requests over its limit.")
-    BAD_KEY = "bad_key", _("Soclook did not accept the connection's API key.")
-    STOPPED_BY_PERSON = "stopped_by_person", _("Someone on the team stopped it.")
-    NO_PERMISSION = (
-        "no_permission",
-        _("The person who started it can no longer change this connection's handlers."),
-    )
-    INTERRUPTED = "interrupted", _("The dashboard's background worker stopped while it ran.")
-    ERROR = "error", _("An unexpected error in the dashboard stopped it.")
-    # A copy to another connection (a bulk job).
-    NO_COPY_PERMISSION = (
-        "no_copy_permission",
-        _("The person who started it can no longer copy handlers to that connection."),
-    )
-    DESTINATION_GONE = "destination_gone", _("The connection it copied to was removed.")
-
-
-class ImportRowOutcome(models.TextChoices):
-    SKIPPED = "skipped", _("Skipped")
-    PENDING = "pending", _("Waiting")
-    SENDING = "sending", _("Sending")
-    CREATED = "created", _("Created")
-    REFUSED = "refused", _("Refused")
-    UNKNOWN = "unknown", _("Unknown — check the list")
-    NOT_SENT = "not_sent", _("Not sent")
-
-
-class ImportJob(models.Model):
-    """One CSV file of handlers for one connection: previewed, confirmed, then created by a
-    background task one row at a time (handlers_app.imports).
-
-    `payload_encrypted` holds the settings of the rows to create, secrets included, encrypted
-    like API keys, only from the upload until the job ends. Everything a page shows (names,
-    types, masked destinations, outcomes) is in the rows.
-    """
-
-    connection = models.ForeignKey(Connection, on_delete=models.CASCADE, related_name="import_jobs")
-    created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
-    )
-    file_name = models.CharField(max_length=200, blank=True)
-    status = models.CharField(
-        max_length=16, choices=ImportStatus.choices, default=ImportStatus.PREVIEW
-    )
-    stop_reason = models.CharField(max_length=24, choices=ImportStopReason.choices, blank=True)
-    stop_requested = models.BooleanField(default=False)
-    payload_encrypted = models.TextField(blank=True, editable=False)
-    created_at = models.DateTimeField(default=timezone.now)
-    started_at = models.DateTimeField(null=True, blank=True)
-    finished_at = models.DateTimeField(null=True, blank=True)
-    # Set between two slices of the task: when the next may start (later than now while it
-    # waits for the request budget to refill).
-    waiting_until = models.DateTimeField(null=True, blank=True)
-    # Doubles as the task's heartbeat: it is saved after every row.
-    updated_at = models.DateTimeField(auto_now=True)
-    list_cache_cleared = models.BooleanField(default=False)
-
-    class Meta:
-        ordering = ["-created_at", "-id"]
-        indexes = [models.Index(fields=["connection", "-created_at"], name="import_by_connection")]
-
-    def __str__(self) -> str:
-        return f"Import {self.pk} into {self.connection_id} ({self.status})"
-
-    @property
-    def is_active(self) -> bool:
-        return self.status in (ImportStatus.QUEUED, ImportStatus.RUNNING)
-
-    @property
-    def is_over(self) -> bool:
-        return self.status in (ImportStatus.FINISHED, ImportStatus.STOPPED)
-
-    @property
-    def payload(self) -> dict[str, Any]:
-        if not self.payload_encrypted:
-            return {}
-        return crypto.unseal(self.payload_encrypted)
-
-    def set_payload(self, payload: dict[str, Any]) -> None:
-        self.payload_encrypted = crypto.seal(payload) if payload else ""
-
-
-class ImportRow(models.Model):
-    """One row of an imported file and what became of it."""
-
-    job = models.ForeignKey(ImportJob, on_delete=models.CASCADE, related_name="rows")
-    # As a spreadsheet numbers it: the header is row 1.
-    number = models.PositiveIntegerField()
-    # A type the registry knows, or blank.
-    type = models.CharField(max_length=64, blank=True)
-    name = models.CharField(max_length=200, blank=True)
-    # The destination as a page may show it (HandlerType.summary): never a secret.
-    summary = models.CharField(max_length=300, blank=True)
-    problems = models.JSONField(default=list, blank=True)
-    outcome = models.CharField(
-        max_length=16, choices=ImportRowOutcome.choices, default=ImportRowOutcome.PENDING
-    )
-    handler_id = models.BigIntegerField(null=True, blank=True)
-    # The service's own words when it refused the row.
-    message = models.CharField(max_length=300, blank=True)
-    # False: a handler exported switched off, switched off once created (the service creates
-    # every handler switched on).
-    enabled = models.BooleanField(default=True)
-
-    class Meta:
-        ordering = ["job", "number"]
-        constraints = [
-            models.UniqueConstraint(fields=["job", "number"], name="one_import_row_per_number")
-        ]
-
-    def __str__(self) -> str:
-        return f"Row {self.number} of import {self.job_id}"
-
-    @property
-    def handler_type(self) -> HandlerType | None:
-        return HANDLER_TYPES.get(self.type)
-
-
 class SavedSetup(models.Model):
     """A handler's type and settings saved under a name in a team, to add it again elsewhere
     (handlers_app.presets). The settings, secrets included, are sealed like API keys; pages show
@@ -416,110 +309,175 @@ class SavedSetup(models.Model):
         self.settings_encrypted = crypto.seal(dict(values))
 
 
-class BulkAction(models.TextChoices):
+# --- jobs: work on many handlers (handlers_app.batches) -----------------------------------------
+# Every kind of job (an import, switching on or off, deleting, a copy to another connection) is
+# the same record run by the same runner (handlers_app.batches.runner); the kind decides what one
+# item means. The statuses, the reasons a job stops and the outcomes of an item are one
+# vocabulary for all of them.
+
+
+class JobAction(models.TextChoices):
+    IMPORT = "import", _("Import")
     ENABLE = "enable", _("Switch on")
     DISABLE = "disable", _("Switch off")
     DELETE = "delete", _("Delete")
     COPY = "copy", _("Copy to a connection")
 
 
-class BulkStatus(models.TextChoices):
+class JobStatus(models.TextChoices):
+    # Only an import is kept for its uploader to confirm.
+    PREVIEW = "preview", _("Waiting for confirmation")
     QUEUED = "queued", _("Waiting to start")
     RUNNING = "running", _("Running")
     FINISHED = "finished", _("Finished")
     STOPPED = "stopped", _("Stopped")
 
 
-class BulkItemOutcome(models.TextChoices):
+class StopReason(models.TextChoices):
+    UNAVAILABLE = "unavailable", _("Soclook stopped responding properly.")
+    RATE_LIMITED = "rate_limited", _("Soclook kept refusing requests over its limit.")
+    BAD_KEY = "bad_key", _("Soclook did not accept the connection's API key.")
+    STOPPED_BY_PERSON = "stopped_by_person", _("Someone on the team stopped it.")
+    NO_PERMISSION = (
+        "no_permission",
+        _("The person who started it can no longer change this connection's handlers."),
+    )
+    INTERRUPTED = "interrupted", _("The dashboard's background worker stopped while it ran.")
+    ERROR = "error", _("An unexpected error in the dashboard stopped it.")
+    NO_COPY_PERMISSION = (
+        "no_copy_permission",
+        _("The person who started it can no longer copy handlers to that connection."),
+    )
+    DESTINATION_GONE = "destination_gone", _("The connection it copied to was removed.")
+
+
+class ItemOutcome(models.TextChoices):
     PENDING = "pending", _("Waiting")
     SENDING = "sending", _("Sending")
+    CREATED = "created", _("Created")
     DONE = "done", _("Done")
     UNCHANGED = "unchanged", _("Already so")
-    # A copy's handler left out: the destination already has one of its type sending there.
+    # Left out from the start: a file's row with problems, or a handler the destination
+    # already has (same type, same place).
     SKIPPED = "skipped", _("Skipped")
     GONE = "gone", _("No longer exists")
     REFUSED = "refused", _("Refused")
     UNKNOWN = "unknown", _("Unknown — check the list")
     NOT_SENT = "not_sent", _("Not sent")
 
+    @classmethod
+    def open(cls) -> tuple[ItemOutcome, ...]:
+        return (cls.PENDING, cls.SENDING)
 
-class BulkJob(models.Model):
-    """One bulk action (switch on, switch off, delete, copy to `destination`) over selected
-    handlers of a connection, run by a background task one handler at a time (handlers_app.bulk).
 
-    Each handler is read again from the service before it is changed or copied; the only
-    secrets it holds are those of a handler being deleted, sealed on its item until the deletion
-    is journalled.
+class Job(models.Model):
+    """Work on many handlers of `connection` (a copy writes to `destination`), run in the
+    background one item at a time.
+
+    `payload_encrypted` holds what an import's rows will send, secrets included, sealed like API
+    keys, only from the upload until the job ends; a copy reads its sources when it runs, and a
+    delete seals each handler on its item only while its deletion is under way.
     """
 
-    connection = models.ForeignKey(Connection, on_delete=models.CASCADE, related_name="bulk_jobs")
+    connection = models.ForeignKey(Connection, on_delete=models.CASCADE, related_name="jobs")
     # A copy's destination; a copy whose destination was removed stops.
     destination = models.ForeignKey(
-        Connection, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        Connection,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
     )
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
-    action = models.CharField(max_length=16, choices=BulkAction.choices)
-    status = models.CharField(max_length=16, choices=BulkStatus.choices, default=BulkStatus.QUEUED)
-    stop_reason = models.CharField(max_length=24, choices=ImportStopReason.choices, blank=True)
+    action = models.CharField(max_length=16, choices=JobAction.choices)
+    status = models.CharField(max_length=16, choices=JobStatus.choices, default=JobStatus.QUEUED)
+    stop_reason = models.CharField(max_length=24, choices=StopReason.choices, blank=True)
     stop_requested = models.BooleanField(default=False)
+    # Who asked it to stop, so that its page can tell them it was them.
+    stopped_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     created_at = models.DateTimeField(default=timezone.now)
     started_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
-    # Set between two slices of the task: when the next may start.
+    # Set between two slices of the task: when the next may start (later than now while it
+    # waits for the request budget to refill).
     waiting_until = models.DateTimeField(null=True, blank=True)
-    # Doubles as the task's heartbeat: it is saved after every handler.
+    # Doubles as the task's heartbeat: it is saved after every item.
     updated_at = models.DateTimeField(auto_now=True)
     list_cache_cleared = models.BooleanField(default=False)
+    # An import: the file's name, and its valid rows' settings by position.
+    file_name = models.CharField(max_length=200, blank=True)
+    payload_encrypted = models.TextField(blank=True, editable=False)
 
     class Meta:
         ordering = ["-created_at", "-id"]
-        indexes = [models.Index(fields=["connection", "-created_at"], name="bulk_by_connection")]
+        indexes = [models.Index(fields=["connection", "-created_at"], name="job_by_connection")]
 
     def __str__(self) -> str:
-        return f"Bulk {self.action} {self.pk} on {self.connection_id} ({self.status})"
+        return f"{self.action} {self.pk} on {self.connection_id} ({self.status})"
 
     @property
     def is_active(self) -> bool:
-        return self.status in (BulkStatus.QUEUED, BulkStatus.RUNNING)
+        return self.status in (JobStatus.QUEUED, JobStatus.RUNNING)
 
     @property
     def is_over(self) -> bool:
-        return self.status in (BulkStatus.FINISHED, BulkStatus.STOPPED)
+        return self.status in (JobStatus.FINISHED, JobStatus.STOPPED)
+
+    @property
+    def payload(self) -> dict[str, Any]:
+        if not self.payload_encrypted:
+            return {}
+        return crypto.unseal(self.payload_encrypted)
+
+    def set_payload(self, payload: dict[str, Any]) -> None:
+        self.payload_encrypted = crypto.seal(payload) if payload else ""
 
 
-class BulkItem(models.Model):
-    """One handler of a bulk action and what became of it."""
+class JobItem(models.Model):
+    """One handler of a job (or one row of an imported file) and what became of it."""
 
-    job = models.ForeignKey(BulkJob, on_delete=models.CASCADE, related_name="items")
+    job = models.ForeignKey(Job, on_delete=models.CASCADE, related_name="items")
+    # An import's row number as a spreadsheet counts it (the header is row 1); otherwise the
+    # order the handlers were chosen in.
     position = models.PositiveIntegerField()
-    handler_id = models.BigIntegerField()
+    # The handler changed or copied; an import's row gets the id of the handler it created.
+    handler_id = models.BigIntegerField(null=True, blank=True)
     name = models.CharField(max_length=200, blank=True)
+    # A type the registry knows, or blank (an import's row without a usable type).
     type = models.CharField(max_length=64, blank=True)
+    # The destination as a page may show it (HandlerType.summary): never a secret.
+    summary = models.CharField(max_length=300, blank=True)
+    # What is wrong with an import's row, which is therefore skipped.
+    problems = models.JSONField(default=list, blank=True)
     outcome = models.CharField(
-        max_length=16, choices=BulkItemOutcome.choices, default=BulkItemOutcome.PENDING
+        max_length=16, choices=ItemOutcome.choices, default=ItemOutcome.PENDING
     )
-    # The service's own words when it refused; for a copy, also a note on what followed it.
+    # The service's own words when it refused; also a note on what followed a create.
     message = models.CharField(max_length=300, blank=True)
     # A handler being deleted, as it was before its DELETE was sent (journal.recording's
     # sealed Snapshot, secrets included): written before the request, cleared in the
-    # transaction that journals the deletion, so that a worker stopping in between leaves
-    # what the journal entry needs to restore it.
+    # transaction that journals the deletion.
     snapshot_encrypted = models.TextField(blank=True, editable=False)
-    # A skipped copy: the name of the destination's handler sending to the same place, or (with
-    # `same_in_selection`) of the one earlier in the same copy.
+    # Skipped as already there: the name of the handler of the same type sending to the same
+    # place, in the destination or (`same_in_selection`) earlier in the same job.
     same_as = models.CharField(max_length=200, blank=True)
     same_in_selection = models.BooleanField(default=False)
+    # False: created switched off (the service creates every handler switched on).
+    enabled = models.BooleanField(default=True)
 
     class Meta:
         ordering = ["job", "position"]
         constraints = [
-            models.UniqueConstraint(fields=["job", "handler_id"], name="one_bulk_item_per_handler")
+            models.UniqueConstraint(fields=["job", "position"], name="one_job_item_per_position"),
+            models.UniqueConstraint(fields=["job", "handler_id"], name="one_job_item_per_handler"),
         ]
 
     def __str__(self) -> str:
-        return f"Handler {self.handler_id} of bulk {self.job_id}"
+        return f"Item {self.position} of job {self.job_id}"
 
     @property
     def handler_type(self) -> HandlerType | None:
@@ -530,9 +488,9 @@ class BulkItem(models.Model):
 ENCRYPTED_FIELDS: list[tuple[type[models.Model], str]] = [
     (Connection, "api_key_encrypted"),
     (JournalEntry, "snapshot_encrypted"),
-    (ImportJob, "payload_encrypted"),
+    (Job, "payload_encrypted"),
     (SavedSetup, "settings_encrypted"),
-    (BulkItem, "snapshot_encrypted"),
+    (JobItem, "snapshot_encrypted"),
 ]
 
 

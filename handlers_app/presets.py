@@ -17,13 +17,21 @@ from dataclasses import dataclass
 from django.contrib.auth.models import AbstractBaseUser
 from django.db.models import QuerySet
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
+from handlers_app.batches import ItemOutcome, PlacePlanner, PlanItem, Target
+from handlers_app.batches.creating import NewHandler, handler_create_as
 from handlers_app.journal.recording import SetupState, record_setup_event, record_setup_used
 from handlers_app.models import Connection, JournalAction, SavedSetup, Team
+from handlers_app.secret_flow import (
+    SecretsMayNotGo,
+    secrets_may_go,
+    secrets_send_check,
+    secrets_sent_record,
+)
 from handlers_app.selectors import handler_places
-from handlers_app.services import handler_create
 from handlers_app.soclook import Handler, HandlerStatus
-from handlers_app.soclook.errors import SoclookError
+from handlers_app.soclook.errors import OutcomeUnknown, SoclookError
 from handlers_app.soclook.types import NAME_MAX_LENGTH
 
 # The most connections one "apply to several connections" adds a set-up to: each is one read
@@ -130,94 +138,98 @@ def setup_handler_added(
     settings: Mapping[str, str],
 ) -> int:
     """Add a handler made from a set-up (with `type` and `settings` as the person left them) to
-    a connection; returns its id. SoclookError when the service refuses it or cannot be
+    a connection; returns its id. SecretsMayNotGo when the set-up's secrets may not go there
+    (handlers_app.secret_flow); SoclookError when the service refuses it or cannot be
     reached."""
-    handler_id = handler_create(
-        connection=connection, user=user, name=name, type=type, settings=settings
+    secrets_send_check(user, source_team_id=setup.team_id, destination=connection)
+    handler_id, _note = handler_create_as(
+        destination=Target(connection=connection, user=user),
+        new=NewHandler(name=name, type=type, settings=settings),
     )
     record_setup_used(
         setup=setup, connection=connection, user=user, handler_id=handler_id, name=name
     )
+    secrets_sent_record(
+        user=user,
+        source_team=setup.team_id,
+        destination=connection,
+        what=setup.name,
+        handler_type=setup.type,
+    )
     return handler_id
 
 
-@dataclass(frozen=True)
-class ApplyPlanItem:
-    """What adding the set-up to one connection would do: add it, skip it (`same_as`, the name
-    of the connection's handler of the same type sending to the same place), or nothing since
-    the connection's handlers could not be read to check (`error`)."""
-
-    connection: Connection
-    same_as: str | None = None
-    error: SoclookError | None = None
-
-    @property
-    def skipped(self) -> bool:
-        return self.same_as is not None
-
-    @property
-    def will_add(self) -> bool:
-        return self.same_as is None and self.error is None
-
-
 def setup_apply_plan(
-    *, setup: SavedSetup, connections: Iterable[Connection]
-) -> list[ApplyPlanItem]:
-    """For each connection, whether the set-up would be added or skipped because the
-    connection already has a handler of its type sending to the same place (`Handler.place`,
-    as a copy to another connection decides). Each connection's handlers are read with its own
-    key through the read cache, so a preview followed by the adding reads them once."""
+    *, setup: SavedSetup, user: AbstractBaseUser, connections: Iterable[Connection]
+) -> list[PlanItem[Connection]]:
+    """For each connection, whether the set-up would be added, skipped because the connection
+    already has a handler of its type sending to the same place (as a copy to another
+    connection decides), or not added: its secrets may not go there, or the connection's
+    handlers could not be read to check. Each connection's handlers are read with its own key
+    through the read cache, so a preview followed by the adding reads them once."""
     place = setup_as_handler(setup).place
-    plan = []
+    plan: list[PlanItem[Connection]] = []
     for connection in connections:
+        if not secrets_may_go(user, source_team_id=setup.team_id, destination=connection):
+            plan.append(PlacePlanner.refuse(connection, str(SecretsMayNotGo.message)))
+            continue
         try:
             taken = handler_places(connection=connection)
         except SoclookError as exc:
-            plan.append(ApplyPlanItem(connection=connection, error=exc))
+            reason = _(
+                "Its handlers could not be read to check, so nothing is sent to it: %(reason)s"
+            ) % {"reason": exc.message}
+            plan.append(PlacePlanner.refuse(connection, reason))
         else:
-            plan.append(ApplyPlanItem(connection=connection, same_as=taken.get(place)))
+            plan.append(PlacePlanner(taken).decide(connection, place=place, name=setup.name))
     return plan
 
 
 @dataclass(frozen=True)
-class ApplyOutcome:
-    """What became of a set-up in one connection: the new handler's id, skipped as already
-    there (`same_as`), or why not (`error`)."""
+class ApplyResult:
+    """What became of a set-up in one connection, in the jobs' words (`ItemOutcome`): created
+    as `handler_id`, skipped as already there (`same_as`), or why not (`message`)."""
 
     connection: Connection
+    outcome: ItemOutcome
     handler_id: int | None = None
-    same_as: str | None = None
-    error: SoclookError | None = None
+    same_as: str = ""
+    message: str = ""
 
     @property
     def added(self) -> bool:
-        return self.handler_id is not None
+        return self.outcome == ItemOutcome.CREATED
 
     @property
     def skipped(self) -> bool:
-        return self.same_as is not None
+        return self.outcome == ItemOutcome.SKIPPED
 
 
 def setup_apply(
     *,
     setup: SavedSetup,
     user: AbstractBaseUser,
-    plan: Iterable[ApplyPlanItem],
+    plan: Iterable[PlanItem[Connection]],
     name: str,
-) -> list[ApplyOutcome]:
-    """Add the set-up to each connection of the plan that is not skipped, one after the other;
-    a refusal in one does not stop the others, and nothing is sent to a connection whose
-    handlers could not be read. The caller has checked that the person may edit each
-    connection."""
+) -> list[ApplyResult]:
+    """Add the set-up to each connection the plan adds it to, one after the other; a refusal in
+    one does not stop the others. The caller has checked that the person may edit each
+    connection; where its secrets may go is checked again here."""
     settings = setup.settings
-    outcomes = []
+    results = []
     for item in plan:
-        connection = item.connection
+        connection = item.subject
         if item.skipped:
-            outcomes.append(ApplyOutcome(connection=connection, same_as=item.same_as))
+            results.append(
+                ApplyResult(
+                    connection=connection, outcome=ItemOutcome.SKIPPED, same_as=item.same_as
+                )
+            )
             continue
-        if item.error is not None:
-            outcomes.append(ApplyOutcome(connection=connection, error=item.error))
+        if not item.will_add:
+            results.append(
+                ApplyResult(connection=connection, outcome=ItemOutcome.REFUSED, message=item.reason)
+            )
             continue
         try:
             handler_id = setup_handler_added(
@@ -228,8 +240,24 @@ def setup_apply(
                 type=setup.type,
                 settings=settings,
             )
+        except SecretsMayNotGo as exc:
+            results.append(
+                ApplyResult(
+                    connection=connection, outcome=ItemOutcome.REFUSED, message=str(exc.message)
+                )
+            )
+        except OutcomeUnknown as exc:
+            results.append(
+                ApplyResult(connection=connection, outcome=ItemOutcome.UNKNOWN, message=exc.message)
+            )
         except SoclookError as exc:
-            outcomes.append(ApplyOutcome(connection=connection, error=exc))
+            results.append(
+                ApplyResult(connection=connection, outcome=ItemOutcome.REFUSED, message=exc.message)
+            )
         else:
-            outcomes.append(ApplyOutcome(connection=connection, handler_id=handler_id))
-    return outcomes
+            results.append(
+                ApplyResult(
+                    connection=connection, outcome=ItemOutcome.CREATED, handler_id=handler_id
+                )
+            )
+    return results

@@ -2,35 +2,55 @@
 
 Secrets travel only on the server: a duplicate's empty secret fields are filled in from the
 source here, and a copy reads the source's records and writes them with the destination's own
-client, so each request counts against the budget of the key it is sent with.
+client, so each request counts against the budget of the key it is sent with. A copy to another
+team's connection carries the handlers' secrets out of their team: handlers_app.secret_flow
+decides who may, and journals it in the source team.
 
 A copy skips a handler when the destination already has one of the same type sending to the
-same place (`Handler.place`), so copying twice creates nothing the second time.
-
-A few handlers are copied while the person waits (`handlers_copy`); more go to the background as
-a bulk job (handlers_app.bulk), which uses the helpers at the end of this module for each one.
+same place (`Handler.place`, batches.PlacePlanner), so copying twice creates nothing the second
+time. It runs as a job of handlers_app.batches (`CopyKind`): a few handlers while the person
+waits, more in the background.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from dataclasses import dataclass, replace
-from datetime import datetime
-from enum import StrEnum
+from collections.abc import Mapping, Sequence
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.utils.translation import gettext as _
 
-from handlers_app.journal.recording import record_handler_created
-from handlers_app.models import Connection, JournalAction, JournalEntry
+from handlers_app.access import copy_destination_for
+from handlers_app.batches import (
+    MAX_SELECTED,
+    ItemOutcome,
+    Job,
+    JobAction,
+    JobItem,
+    Kind,
+    PlacePlanner,
+    PlanItem,
+    StopReason,
+    Target,
+    job_create,
+)
+from handlers_app.batches.creating import NewHandler, new_handler_send
+from handlers_app.models import Connection
+from handlers_app.secret_flow import secrets_sent_record
 from handlers_app.selectors import handler_all, handler_places
-from handlers_app.services import handler_create, handler_set_enabled, merged_settings
-from handlers_app.soclook import Handler, HandlerStatus
-from handlers_app.soclook.errors import NotFound, OutcomeUnknown, RateLimited, SoclookError
-from handlers_app.soclook.records import RESULTS_PER_PAGE_CHOICES
+from handlers_app.services import handler_create, merged_settings
+from handlers_app.soclook import Handler
+from handlers_app.soclook.errors import NotFound
 from handlers_app.soclook.types import NAME_MAX_LENGTH
 
-_LARGEST_PAGE = max(RESULTS_PER_PAGE_CHOICES)
+__all__ = [
+    "CopyKind",
+    "copy_job_create",
+    "copy_plan",
+    "duplicate_name",
+    "handler_duplicate",
+]
+
+_NAME_LENGTH = JobItem._meta.get_field("name").max_length
 
 
 def duplicate_name(source: Handler) -> str:
@@ -46,127 +66,85 @@ def handler_duplicate(
     name: str,
     settings: Mapping[str, str],
 ) -> int:
-    """Create a copy of `source` in its connection; a secret left empty is the source's."""
+    """Create a copy of `source` in its connection; a secret left empty is the source's (the
+    secrets stay in the team, where its editors may use them)."""
     full = merged_settings(current=source, type=source.type, submitted=settings)
     return handler_create(
         connection=connection, user=user, name=name, type=source.type, settings=full
     )
 
 
-@dataclass(frozen=True)
-class CopyItem:
-    handler: Handler
-    # The destination's handler (or an earlier one of this copy) with the same type and
-    # destination: the reason this one is skipped.
-    same_as: str | None = None
-    same_in_selection: bool = False
-
-    @property
-    def skipped(self) -> bool:
-        return self.same_as is not None
-
-
-def copy_plan(*, sources: list[Handler], destination: Connection) -> list[CopyItem]:
+def copy_plan(*, sources: list[Handler], destination: Connection) -> list[PlanItem[Handler]]:
     """What a copy of `sources` to `destination` would create and what it would skip."""
-    taken = handler_places(connection=destination)
-    plan: list[CopyItem] = []
-    planned: dict[tuple[str, str], str] = {}
-    for handler in sources:
-        place = handler.place
-        if place in taken:
-            plan.append(CopyItem(handler=handler, same_as=taken[place]))
-        elif place in planned:
-            plan.append(CopyItem(handler=handler, same_as=planned[place], same_in_selection=True))
-        else:
-            planned[place] = handler.name
-            plan.append(CopyItem(handler=handler))
-    return plan
+    planner: PlacePlanner[Handler] = PlacePlanner(handler_places(connection=destination))
+    return [planner.decide(h, place=h.place, name=h.name) for h in sources]
 
 
-class CopyOutcome(StrEnum):
-    CREATED = "created"
-    SKIPPED = "skipped"
-    UNKNOWN = "unknown"
-    FAILED = "failed"
-    NOT_TRIED = "not_tried"
-
-
-@dataclass(frozen=True)
-class CopyResult:
-    item: CopyItem
-    outcome: CopyOutcome
-    message: str = ""
-    new_id: int | None = None
-
-
-def handlers_copy(
-    *, destination: Connection, user: AbstractBaseUser, plan: list[CopyItem]
-) -> list[CopyResult]:
-    """Create in `destination` each planned handler that is not skipped, switched off when its
-    source is. Stops at a refusal for the request budget: the rest is reported as not tried,
-    so that nothing is sent that the service would refuse."""
-    results: list[CopyResult] = []
-    stopped: SoclookError | None = None
-    for item in plan:
-        if item.skipped:
-            results.append(CopyResult(item=item, outcome=CopyOutcome.SKIPPED))
-        elif stopped is not None:
-            results.append(
-                CopyResult(item=item, outcome=CopyOutcome.NOT_TRIED, message=stopped.message)
-            )
-        else:
-            try:
-                results.append(_copy_one(destination=destination, user=user, item=item))
-            except RateLimited as exc:
-                stopped = exc
-                results.append(
-                    CopyResult(item=item, outcome=CopyOutcome.NOT_TRIED, message=exc.message)
-                )
-    return results
-
-
-def _copy_one(*, destination: Connection, user: AbstractBaseUser, item: CopyItem) -> CopyResult:
-    try:
-        new_id, note = handler_copy_to(destination=destination, user=user, source=item.handler)
-    except RateLimited:
-        raise
-    except OutcomeUnknown as exc:
-        return CopyResult(item=item, outcome=CopyOutcome.UNKNOWN, message=exc.message)
-    except SoclookError as exc:
-        return CopyResult(item=item, outcome=CopyOutcome.FAILED, message=exc.message)
-    return CopyResult(item=item, outcome=CopyOutcome.CREATED, message=note, new_id=new_id)
-
-
-# --- one handler at a time, for a copy in the background ----------------------------------------
-
-
-def handler_copy_to(
-    *, destination: Connection, user: AbstractBaseUser, source: Handler
-) -> tuple[int, str]:
-    """Create `source` in `destination`, switched off when the source is; returns the new id
-    and a note for the person when it could not be switched off. Raises SoclookError when it
-    was not created (or may not have been: OutcomeUnknown)."""
-    new_id = handler_create(
-        connection=destination,
+def copy_job_create(
+    *,
+    source: Connection,
+    destination: Connection,
+    user: AbstractBaseUser,
+    plan: Sequence[PlanItem[Handler]],
+) -> Job:
+    """Keep a copy a person confirmed (`copy_plan`), to be run by `batches.job_start()`: the
+    skipped handlers are settled at once, with the reason."""
+    return job_create(
+        connection=source,
+        destination=destination,
         user=user,
-        name=source.name,
-        type=source.type,
-        settings=source.settings,
+        action=JobAction.COPY,
+        items=(
+            JobItem(
+                position=position,
+                handler_id=item.subject.id,
+                name=item.subject.name[:_NAME_LENGTH],
+                type=item.subject.type,
+                outcome=ItemOutcome.SKIPPED if item.skipped else ItemOutcome.PENDING,
+                same_as=item.same_as[:_NAME_LENGTH],
+                same_in_selection=item.same_in_selection,
+            )
+            for position, item in enumerate(plan[:MAX_SELECTED])
+        ),
     )
-    if source.is_enabled:
-        return new_id, ""
-    created = replace(source, id=new_id, status=HandlerStatus.ENABLED)
-    return new_id, _switch_off(destination=destination, user=user, created=created)
 
 
-def _switch_off(*, destination: Connection, user: AbstractBaseUser, created: Handler) -> str:
-    # A copy of a switched-off handler must not start sending in its new account. It exists
-    # either way, so a refusal is reported, not tried again.
-    try:
-        handler_set_enabled(connection=destination, user=user, current=created, enabled=False)
-    except SoclookError as exc:
-        return _("Added, but it could not be switched off: %(reason)s") % {"reason": exc.message}
-    return ""
+class CopyKind(Kind):
+    """Copy one handler of the job's connection to its destination, with the destination's key
+    and budget, switched off when the source is."""
+
+    def target(self, job: Job) -> Target | StopReason:
+        """The destination, while the person who started it may still copy there (the right
+        to take these secrets there included)."""
+        if job.destination_id is None:
+            return StopReason.DESTINATION_GONE
+        user = job.created_by
+        if user is None:
+            return StopReason.NO_PERMISSION
+        destination = copy_destination_for(
+            user, source_id=job.connection_id, destination_id=job.destination_id
+        )
+        if destination is None:
+            return StopReason.NO_COPY_PERMISSION
+        return Target(connection=destination, user=user)
+
+    def run(
+        self, job: Job, item: JobItem, target: Target, *, resumed: bool, settle_only: bool
+    ) -> None:
+        source = copy_source(connection=job.connection, handler_id=item.handler_id)
+        new_handler_send(
+            job, item, target, NewHandler.of(source), resumed=resumed, settle_only=settle_only
+        )
+        if item.outcome == ItemOutcome.CREATED:
+            secrets_sent_record(
+                user=target.user,
+                source_team=job.connection.team_id,
+                destination=target.connection,
+                what=source.name,
+                handler_type=source.type,
+                source_connection=job.connection,
+                handler_id=source.id,
+            )
 
 
 def copy_source(*, connection: Connection, handler_id: int) -> Handler:
@@ -177,49 +155,3 @@ def copy_source(*, connection: Connection, handler_id: int) -> Handler:
         if handler.id == handler_id:
             return handler
     raise NotFound
-
-
-def copy_made(*, destination: Connection, source: Handler) -> Handler | None:
-    """The destination's handler of the type of `source` sending to the same place, read afresh
-    from the service; None when there is none. Asked before a copy whose request may have been
-    under way when its worker stopped, so that it is not created twice."""
-    place = source.place
-    same_place = [h for h in handler_all(connection=destination, fresh=True) if h.place == place]
-    named = [h for h in same_place if is_the_copy(h, source)]
-    return (named or same_place or [None])[0]
-
-
-def is_the_copy(made: Handler, source: Handler) -> bool:
-    """`made` (see `copy_made`) bears the name of `source`: the copy itself, not another
-    handler someone added there meanwhile."""
-    return made.name == source.name[:NAME_MAX_LENGTH]
-
-
-def copy_made_settle(
-    *,
-    destination: Connection,
-    user: AbstractBaseUser,
-    source: Handler,
-    made: Handler,
-    since: datetime,
-) -> str:
-    """Finish a copy found made after its worker stopped: journalled once, switched off when
-    the source is. Returns a note for the person, as `handler_copy_to` does."""
-    journalled = JournalEntry.objects.filter(
-        connection=destination,
-        handler_id=made.id,
-        action=JournalAction.HANDLER_CREATED,
-        created_at__gte=since,
-    ).exists()
-    if not journalled:
-        record_handler_created(
-            connection=destination,
-            user=user,
-            handler_id=made.id,
-            name=made.name,
-            type=made.type,
-            settings=made.settings,
-        )
-    if source.is_enabled or not made.is_enabled:
-        return ""
-    return _switch_off(destination=destination, user=user, created=made)

@@ -17,7 +17,7 @@ from django.test import Client
 from django.urls import reverse
 
 from handlers_app import pacing
-from handlers_app.models import Connection, ImportJob
+from handlers_app.models import Connection, Job
 from handlers_app.sandbox import Sandbox
 
 HX = {"HX-Request": "true"}
@@ -77,15 +77,15 @@ def import_url(connection: Connection) -> str:
     return reverse("handler_import", args=[connection.pk])
 
 
-def job_url(job: ImportJob) -> str:
+def job_url(job: Job) -> str:
     return reverse("handler_import_job", args=[job.connection_id, job.pk])
 
 
-def latest_job() -> ImportJob:
-    return ImportJob.objects.latest("pk")
+def latest_job() -> Job:
+    return Job.objects.latest("pk")
 
 
-def start(client: Client, job: ImportJob) -> HttpResponse:
+def start(client: Client, job: Job) -> HttpResponse:
     return client.post(
         reverse("handler_import_start", args=[job.connection_id, job.pk]), follow=True
     )

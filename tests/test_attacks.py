@@ -29,8 +29,10 @@ from django.utils import timezone
 from handlers_app import urls as app_urls
 from handlers_app.models import (
     Connection,
-    ImportJob,
     Invitation,
+    Job,
+    JobAction,
+    JobStatus,
     JournalEntry,
     Membership,
     Role,
@@ -72,7 +74,9 @@ def ours(team: Team, owner: User, editor: User, connection: Connection, sandbox,
         token_hash="0" * 64,
         expires_at=timezone.now() + timedelta(days=1),
     )
-    job = ImportJob.objects.create(connection=connection, created_by=owner)
+    job = Job.objects.create(
+        connection=connection, created_by=owner, action=JobAction.IMPORT, status=JobStatus.PREVIEW
+    )
     setup = setup_create(
         team=team, user=owner, name="Ours", type="email", settings={"email": "ops@example.com"}
     )
@@ -140,7 +144,7 @@ def test_a_strangers_own_team_or_connection_does_not_open_our_objects(
         assert set(statuses.values()) <= {404, 405}, (name, statuses)
     assert Invitation.objects.filter(pk=ours["invitation_id"]).exists()
     assert Membership.objects.filter(pk=ours["membership_id"], role=Role.EDITOR).exists()
-    assert ImportJob.objects.get(pk=ours["job_id"]).status == "preview"
+    assert Job.objects.get(pk=ours["job_id"]).status == "preview"
 
 
 def test_signed_out_visitors_are_sent_to_sign_in_from_every_route(

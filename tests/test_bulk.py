@@ -13,9 +13,9 @@ from django.urls import reverse
 
 from handlers_app import bulk
 from handlers_app.models import (
-    BulkItemOutcome,
-    BulkJob,
     Connection,
+    ItemOutcome,
+    Job,
     JournalAction,
     JournalEntry,
 )
@@ -177,7 +177,7 @@ def test_handlers_already_so_are_not_sent(
 
     assert "Nothing to change: the handlers are already so." in response.content.decode()
     assert writes(sandbox) == []
-    assert not BulkJob.objects.exists()
+    assert not Job.objects.exists()
 
 
 def test_nothing_ticked_sends_the_person_back_with_a_message(
@@ -204,7 +204,7 @@ def test_a_viewer_is_refused_with_nothing_sent(
 
     assert response.status_code == 403
     assert sandbox.requests == []
-    assert not BulkJob.objects.exists()
+    assert not Job.objects.exists()
 
 
 def test_a_stranger_cannot_see_a_teams_bulk_job(
@@ -212,12 +212,12 @@ def test_a_stranger_cannot_see_a_teams_bulk_job(
 ) -> None:
     ids = enabled_ids(sandbox, api_key, 2)
     client.post(bulk_url(connection), {"action": "disable", "ids": ",".join(map(str, ids))})
-    job = BulkJob.objects.get()
+    job = Job.objects.get()
 
     response = client_for(stranger).get(reverse("handler_bulk_job", args=[connection.pk, job.pk]))
 
     assert response.status_code == 404
-    assert set(job.items.values_list("outcome", flat=True)) == {BulkItemOutcome.DONE}
+    assert set(job.items.values_list("outcome", flat=True)) == {ItemOutcome.DONE}
 
 
 def test_the_bar_offers_copy_export_and_saving_as_set_ups(
@@ -261,15 +261,18 @@ def test_an_unexpected_error_in_a_short_run_is_shown_on_its_page_not_a_server_er
     assert "An unexpected error in the dashboard stopped it." in response.content.decode()
 
 
-def test_ids_that_are_not_plain_numbers_are_left_out_of_the_selection(
-    client: Client, connection: Connection, sandbox: Sandbox, api_key: str
+@pytest.mark.parametrize("bad", ["x", "²", "-3", "9" * 40])
+def test_a_selection_with_an_id_that_is_not_a_plain_number_is_refused_plainly(
+    client: Client, connection: Connection, sandbox: Sandbox, api_key: str, bad: str
 ) -> None:
     [handler_id] = enabled_ids(sandbox, api_key, 1)
 
     response = client.get(
-        bulk_url(connection), {"action": "disable", "ids": f"x,²,-3,{'9' * 40},{handler_id}"}
+        bulk_url(connection), {"action": "disable", "ids": f"{bad},{handler_id}"}, follow=True
     )
 
     assert response.status_code == 200
-    assert "1 handler will be switched off." in text(response.content.decode())
+    assert "This address does not name handlers the dashboard can find." in text(
+        response.content.decode()
+    )
     assert writes(sandbox) == []

@@ -1,4 +1,4 @@
-"""Bulk actions on many handlers run in the background (handlers_app.bulk.bulk_apply): paced
+"""Bulk actions on many handlers run in the background (handlers_app.bulk, on the batches core):
 within the shared request budget so that Soclook never answers 429, reported handler by
 handler, cancelled on request, and resumed after an interrupted worker without changing
 anything twice."""
@@ -19,12 +19,13 @@ from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
 
 from handlers_app import budget, bulk, services
+from handlers_app.batches import MAX_SELECTED, runner
 from handlers_app.clients import client_for as soclook_client
 from handlers_app.models import (
-    BulkItemOutcome,
-    BulkJob,
-    BulkStatus,
     Connection,
+    ItemOutcome,
+    Job,
+    JobStatus,
     JournalAction,
     JournalEntry,
     Membership,
@@ -89,7 +90,7 @@ def updates_by_handler(sandbox: Sandbox, key: str) -> Counter[int]:
     )
 
 
-def job_page(client: Client, job: BulkJob) -> str:
+def job_page(client: Client, job: Job) -> str:
     html = client.get(reverse("handler_bulk_job", args=[job.connection_id, job.pk]))
     return re.sub(r"\s+", " ", html.content.decode())
 
@@ -149,7 +150,7 @@ def test_a_large_selection_runs_in_the_background_with_a_progress_page(
     assert 'id="bulk-refresh"' in html
     assert [r for r in sandbox.requests if r.method == "POST"] == []
     run_worker()
-    job = BulkJob.objects.get()
+    job = Job.objects.get()
     assert "Finished: 8 done" in job_page(client, job)
     assert updates_by_handler(sandbox, api_key) == Counter(ids)
 
@@ -162,15 +163,15 @@ def test_cancelling_a_queued_job_sends_nothing(
     client = client_for(editor)
     ids = [h["id"] for h in sandbox.handlers(api_key) if h["is_enabled"] == 1][:8]
     switch_off(client, connection, ids)
-    job = BulkJob.objects.get()
+    job = Job.objects.get()
     sandbox.clear_requests()
 
     client.post(reverse("handler_bulk_cancel", args=[connection.pk, job.pk]))
     run_worker()
 
     job.refresh_from_db()
-    assert job.status == BulkStatus.STOPPED
-    assert set(job.items.values_list("outcome", flat=True)) == {BulkItemOutcome.NOT_SENT}
+    assert job.status == JobStatus.STOPPED
+    assert set(job.items.values_list("outcome", flat=True)) == {ItemOutcome.NOT_SENT}
     assert [r for r in sandbox.requests if r.method == "POST"] == []
     assert "It stopped: Someone on the team stopped it." in job_page(client, job)
 
@@ -183,7 +184,7 @@ def test_cancelling_a_job_waiting_for_the_request_limit_stops_the_rest(
     client = client_for(editor)
     ids = [h["id"] for h in sandbox.handlers(api_key) if h["is_enabled"] == 1][:8]
     switch_off(client, connection, ids)
-    job = BulkJob.objects.get()
+    job = Job.objects.get()
     sandbox.add_fault(Fault("rate_limit", method="POST"))
     run_worker()
     assert re.search(r"Waiting \d+ s for Soclook's request limit to refill", job_page(client, job))
@@ -195,8 +196,8 @@ def test_cancelling_a_job_waiting_for_the_request_limit_stops_the_rest(
     run_worker()
 
     job.refresh_from_db()
-    assert job.status == BulkStatus.STOPPED
-    assert set(job.items.values_list("outcome", flat=True)) == {BulkItemOutcome.NOT_SENT}
+    assert job.status == JobStatus.STOPPED
+    assert set(job.items.values_list("outcome", flat=True)) == {ItemOutcome.NOT_SENT}
     assert sandbox.requests == []
     assert all(h["is_enabled"] == 1 for h in sandbox.handlers(api_key) if h["id"] in ids)
 
@@ -228,17 +229,17 @@ def test_a_stopped_worker_leaves_the_job_to_the_next_without_doubles(
     client = client_for(editor)
     ids = [h["id"] for h in sandbox.handlers(api_key) if h["is_enabled"] == 1][:8]
     switch_off(client, connection, ids)
-    job = BulkJob.objects.get()
+    job = Job.objects.get()
     stop_after(monkeypatch, 3)
 
     with pytest.raises(WorkerStops):
-        bulk.bulk_apply.call(job_id=job.pk)
-    assert job.items.get(handler_id=ids[2]).outcome == BulkItemOutcome.SENDING
+        runner.job_run.call(job_id=job.pk)
+    assert job.items.get(handler_id=ids[2]).outcome == ItemOutcome.SENDING
     run_worker()
 
     job.refresh_from_db()
-    assert job.status == BulkStatus.FINISHED
-    assert set(job.items.values_list("outcome", flat=True)) == {BulkItemOutcome.DONE}
+    assert job.status == JobStatus.FINISHED
+    assert set(job.items.values_list("outcome", flat=True)) == {ItemOutcome.DONE}
     assert updates_by_handler(sandbox, api_key) == Counter(ids)
     journalled = JournalEntry.objects.filter(action=JournalAction.HANDLER_DISABLED)
     assert sorted(journalled.values_list("handler_id", flat=True)) == sorted(ids)
@@ -252,22 +253,22 @@ def test_a_job_whose_worker_vanished_resumes_by_housekeeping_without_doubles(
     client = client_for(editor)
     ids = [h["id"] for h in sandbox.handlers(api_key) if h["is_enabled"] == 1][:8]
     switch_off(client, connection, ids)
-    job = BulkJob.objects.get()
+    job = Job.objects.get()
     stop_after(monkeypatch, 3)
     with pytest.raises(WorkerStops):
-        bulk.bulk_apply.call(job_id=job.pk)
+        runner.job_run.call(job_id=job.pk)
     # Killed outright instead: nothing queued, the job running with its heartbeat gone quiet.
     DBTaskResult.objects.all().delete()
     long_ago = timezone.now() - timedelta(hours=1)
-    BulkJob.objects.filter(pk=job.pk).update(waiting_until=None, updated_at=long_ago)
+    Job.objects.filter(pk=job.pk).update(waiting_until=None, updated_at=long_ago)
     assert "The dashboard's background worker stopped while it ran." in job_page(client, job)
 
-    call_command("imports_housekeeping")
+    call_command("jobs_housekeeping")
     run_worker()
 
     job.refresh_from_db()
-    assert job.status == BulkStatus.FINISHED
-    assert set(job.items.values_list("outcome", flat=True)) == {BulkItemOutcome.DONE}
+    assert job.status == JobStatus.FINISHED
+    assert set(job.items.values_list("outcome", flat=True)) == {ItemOutcome.DONE}
     assert updates_by_handler(sandbox, api_key) == Counter(ids)
     journalled = JournalEntry.objects.filter(action=JournalAction.HANDLER_DISABLED)
     assert sorted(journalled.values_list("handler_id", flat=True)) == sorted(ids)
@@ -311,23 +312,23 @@ def test_a_delete_whose_worker_died_before_journalling_it_is_journalled_once_and
         reverse("handler_bulk", args=[connection.pk]),
         {"action": "delete", "ids": ",".join(map(str, ids))},
     )
-    job = BulkJob.objects.get()
+    job = Job.objects.get()
     stop_before_journalling_delete(monkeypatch, order + 1)
 
     with pytest.raises(WorkerStops):
-        bulk.bulk_apply.call(job_id=job.pk)
+        runner.job_run.call(job_id=job.pk)
     assert victim["id"] not in ids_of(sandbox, api_key), "Soclook confirmed the DELETE"
     assert not JournalEntry.objects.filter(handler_id=victim["id"]).exists()
     # Killed outright: nothing queued, the job running with its heartbeat gone quiet.
     DBTaskResult.objects.all().delete()
     long_ago = timezone.now() - timedelta(hours=1)
-    BulkJob.objects.filter(pk=job.pk).update(waiting_until=None, updated_at=long_ago)
-    call_command("imports_housekeeping")
+    Job.objects.filter(pk=job.pk).update(waiting_until=None, updated_at=long_ago)
+    call_command("jobs_housekeeping")
     run_worker()
 
     job.refresh_from_db()
-    assert job.status == BulkStatus.FINISHED
-    assert set(job.items.values_list("outcome", flat=True)) == {BulkItemOutcome.DONE}
+    assert job.status == JobStatus.FINISHED
+    assert set(job.items.values_list("outcome", flat=True)) == {ItemOutcome.DONE}
     assert set(job.items.values_list("snapshot_encrypted", flat=True)) == {""}
     deletes = Counter(
         int(re.findall(r"\d+", r.path)[-1]) for r in sandbox.requests if r.method == "DELETE"
@@ -363,26 +364,26 @@ def test_a_delete_cancelled_after_its_worker_died_journals_what_was_deleted_and_
         reverse("handler_bulk", args=[connection.pk]),
         {"action": "delete", "ids": ",".join(map(str, ids))},
     )
-    job = BulkJob.objects.get()
+    job = Job.objects.get()
     stop_before_journalling_delete(monkeypatch, 3)
     with pytest.raises(WorkerStops):
-        bulk.bulk_apply.call(job_id=job.pk)
+        runner.job_run.call(job_id=job.pk)
     victim = ids[2]
     assert victim not in ids_of(sandbox, api_key), "Soclook confirmed the third DELETE"
     DBTaskResult.objects.all().delete()
     long_ago = timezone.now() - timedelta(hours=1)
-    BulkJob.objects.filter(pk=job.pk).update(waiting_until=None, updated_at=long_ago)
+    Job.objects.filter(pk=job.pk).update(waiting_until=None, updated_at=long_ago)
 
     # The person cancels before the job is picked up again.
     client.post(reverse("handler_bulk_cancel", args=[connection.pk, job.pk]))
-    call_command("imports_housekeeping")
+    call_command("jobs_housekeeping")
     run_worker()
 
     job.refresh_from_db()
-    assert job.status == BulkStatus.STOPPED
+    assert job.status == JobStatus.STOPPED
     outcomes = dict(job.items.values_list("handler_id", "outcome"))
-    assert [outcomes[i] for i in ids[:3]] == [BulkItemOutcome.DONE] * 3
-    assert {outcomes[i] for i in ids[3:]} == {BulkItemOutcome.NOT_SENT}
+    assert [outcomes[i] for i in ids[:3]] == [ItemOutcome.DONE] * 3
+    assert {outcomes[i] for i in ids[3:]} == {ItemOutcome.NOT_SENT}
     assert set(ids[3:]) <= set(ids_of(sandbox, api_key)), "nothing more was deleted"
     assert set(job.items.values_list("snapshot_encrypted", flat=True)) == {""}
     journalled = JournalEntry.objects.filter(action=JournalAction.HANDLER_DELETED)
@@ -401,7 +402,7 @@ def test_a_delete_whose_worker_died_before_sending_it_is_sent_and_journalled_onc
         reverse("handler_bulk", args=[connection.pk]),
         {"action": "delete", "ids": ",".join(map(str, ids))},
     )
-    job = BulkJob.objects.get()
+    job = Job.objects.get()
     real = bulk.handler_delete
 
     def stop_before_sending(**kwargs):
@@ -411,12 +412,12 @@ def test_a_delete_whose_worker_died_before_sending_it_is_sent_and_journalled_onc
     monkeypatch.setattr(bulk, "handler_delete", stop_before_sending)
 
     with pytest.raises(WorkerStops):
-        bulk.bulk_apply.call(job_id=job.pk)
+        runner.job_run.call(job_id=job.pk)
     assert [r for r in sandbox.requests if r.method == "DELETE"] == []
     run_worker()
 
     job.refresh_from_db()
-    assert set(job.items.values_list("outcome", flat=True)) == {BulkItemOutcome.DONE}
+    assert set(job.items.values_list("outcome", flat=True)) == {ItemOutcome.DONE}
     assert not set(ids) & set(ids_of(sandbox, api_key))
     deletes = Counter(
         int(re.findall(r"\d+", r.path)[-1]) for r in sandbox.requests if r.method == "DELETE"
@@ -440,9 +441,9 @@ def test_a_delete_soclook_fails_keeps_no_copy_of_the_handlers_secrets(
         {"action": "delete", "ids": str(telegram["id"])},
     )
 
-    job = BulkJob.objects.get()
+    job = Job.objects.get()
     assert telegram["id"] in ids_of(sandbox, api_key)
-    assert job.items.get().outcome != BulkItemOutcome.DONE
+    assert job.items.get().outcome != ItemOutcome.DONE
     assert set(job.items.values_list("snapshot_encrypted", flat=True)) == {""}
     assert not JournalEntry.objects.filter(action=JournalAction.HANDLER_DELETED).exists()
 
@@ -455,7 +456,7 @@ def test_a_handler_deleted_before_its_turn_is_reported_as_no_longer_existing(
     client = client_for(editor)
     ids = [h["id"] for h in sandbox.handlers(api_key) if h["is_enabled"] == 1][:8]
     switch_off(client, connection, ids)
-    job = BulkJob.objects.get()
+    job = Job.objects.get()
     # Deleted meanwhile, by someone using the key outside the dashboard.
     soclook_client(connection).delete_handler(ids[4])
 
@@ -463,8 +464,8 @@ def test_a_handler_deleted_before_its_turn_is_reported_as_no_longer_existing(
 
     job.refresh_from_db()
     outcomes = dict(job.items.values_list("handler_id", "outcome"))
-    assert outcomes.pop(ids[4]) == BulkItemOutcome.GONE
-    assert set(outcomes.values()) == {BulkItemOutcome.DONE}
+    assert outcomes.pop(ids[4]) == ItemOutcome.GONE
+    assert set(outcomes.values()) == {ItemOutcome.DONE}
     page = job_page(client, job)
     assert "Finished: 7 done, 0 already so, 1 no longer existed" in page
     assert "No longer exists" in re.search(rf'id="bulk-item-{ids[4]}">(.*?)</tr>', page)[1]
@@ -475,7 +476,7 @@ def test_a_filter_matching_more_than_one_action_takes_is_refused_with_nothing_ch
     big_editor: User, big_connection: Connection, big_key: str, sandbox: Sandbox, settings
 ) -> None:
     settings.TASKS = IMMEDIATE
-    for number in range(bulk.BULK_MAX_HANDLERS + 1 - MANY):
+    for number in range(MAX_SELECTED + 1 - MANY):
         sandbox.add_handler(big_key, type="email", name=f"Mail {number}", settings={})
     client = client_for(big_editor)
     sandbox.clear_requests()
@@ -488,7 +489,7 @@ def test_a_filter_matching_more_than_one_action_takes_is_refused_with_nothing_ch
     page = client.get(response["Location"]).content.decode()
     assert "1001 handlers match this filter; one bulk action takes at most 1000." in page
     assert [r for r in sandbox.requests if r.method != "GET"] == []
-    assert not BulkJob.objects.exists()
+    assert not Job.objects.exists()
 
 
 @pytest.mark.django_db(transaction=True)
@@ -499,7 +500,7 @@ def test_a_key_soclook_no_longer_accepts_stops_the_job_with_the_rest_not_sent(
     client = client_for(editor)
     ids = [h["id"] for h in sandbox.handlers(api_key) if h["is_enabled"] == 1][:8]
     switch_off(client, connection, ids)
-    job = BulkJob.objects.get()
+    job = Job.objects.get()
     connection.set_api_key("sbx_revoked_key_0000")
     connection.save()
     cache.clear()
@@ -507,8 +508,8 @@ def test_a_key_soclook_no_longer_accepts_stops_the_job_with_the_rest_not_sent(
     run_worker()
 
     job.refresh_from_db()
-    assert job.status == BulkStatus.STOPPED
-    assert set(job.items.values_list("outcome", flat=True)) == {BulkItemOutcome.NOT_SENT}
+    assert job.status == JobStatus.STOPPED
+    assert set(job.items.values_list("outcome", flat=True)) == {ItemOutcome.NOT_SENT}
     assert "It stopped: Soclook did not accept the connection&#x27;s API key." in job_page(
         client, job
     )

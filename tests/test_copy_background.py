@@ -19,13 +19,14 @@ from django.urls import reverse
 from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
 
-from handlers_app import budget, bulk, sharing
+from handlers_app import budget
+from handlers_app.batches import creating, runner
 from handlers_app.clients import client_for as soclook_client
 from handlers_app.models import (
-    BulkItemOutcome,
-    BulkJob,
-    BulkStatus,
     Connection,
+    ItemOutcome,
+    Job,
+    JobStatus,
     JournalAction,
     JournalEntry,
     Membership,
@@ -119,7 +120,7 @@ def text(html: str) -> str:
     return re.sub(r"\s+", " ", html)
 
 
-def job_page(client: Client, job: BulkJob) -> str:
+def job_page(client: Client, job: Job) -> str:
     return text(client.get(reverse("handler_bulk_job", args=[job.connection_id, job.pk])).text)
 
 
@@ -215,7 +216,7 @@ def test_a_background_copy_spends_the_destinations_budget_not_the_sources(
     assert 'hx-trigger="every 2s"' in page
     assert creates(live_sandbox) == []
     run_worker()
-    job = BulkJob.objects.get()
+    job = Job.objects.get()
     assert "Finished: 9 added, 3 skipped as already there" in job_page(client, job)
     assert len(creates(live_sandbox)) == 9
     # Each key's budget counts the requests sent with it, and nothing else.
@@ -237,16 +238,16 @@ def test_cancelling_a_queued_copy_adds_nothing(
     live_key: str,
 ) -> None:
     copy(client, source, live, all_ids(sandbox, source_key))
-    job = BulkJob.objects.get()
+    job = Job.objects.get()
 
     client.post(reverse("handler_bulk_cancel", args=[source.pk, job.pk]))
     run_worker()
 
     job.refresh_from_db()
-    assert job.status == BulkStatus.STOPPED
+    assert job.status == JobStatus.STOPPED
     assert Counter(job.items.values_list("outcome", flat=True)) == {
-        BulkItemOutcome.NOT_SENT: HOOKS - ALREADY_THERE,
-        BulkItemOutcome.SKIPPED: ALREADY_THERE + 1,
+        ItemOutcome.NOT_SENT: HOOKS - ALREADY_THERE,
+        ItemOutcome.SKIPPED: ALREADY_THERE + 1,
     }
     assert creates(live_sandbox) == []
     assert len(live_sandbox.handlers(live_key)) == ALREADY_THERE
@@ -260,17 +261,17 @@ class WorkerStops(KeyboardInterrupt):
 
 
 def stop_after_creating(monkeypatch, count: int) -> None:
-    real = sharing.handler_create
+    real = creating.handler_create
     made: list[int] = []
 
     def create_then_stop(**kwargs):
         made.append(real(**kwargs))
         if len(made) == count:
-            monkeypatch.setattr(sharing, "handler_create", real)
+            monkeypatch.setattr(creating, "handler_create", real)
             raise WorkerStops
         return made[-1]
 
-    monkeypatch.setattr(sharing, "handler_create", create_then_stop)
+    monkeypatch.setattr(creating, "handler_create", create_then_stop)
 
 
 @pytest.mark.django_db(transaction=True)
@@ -287,18 +288,18 @@ def test_a_copy_resumed_after_its_worker_stopped_creates_no_handler_twice(
 ) -> None:
     ids = all_ids(sandbox, source_key)[ALREADY_THERE : ALREADY_THERE + 10]
     copy(client, source, live, ids)
-    job = BulkJob.objects.get()
+    job = Job.objects.get()
     # The eighth copy is "Hook 10", switched off in the source: created, not yet switched off.
     stop_after_creating(monkeypatch, 8)
 
     with pytest.raises(WorkerStops):
-        bulk.bulk_apply.call(job_id=job.pk)
-    assert job.items.get(name="Hook 10").outcome == BulkItemOutcome.SENDING
+        runner.job_run.call(job_id=job.pk)
+    assert job.items.get(name="Hook 10").outcome == ItemOutcome.SENDING
     run_worker()
 
     job.refresh_from_db()
-    assert job.status == BulkStatus.FINISHED
-    assert set(job.items.values_list("outcome", flat=True)) == {BulkItemOutcome.DONE}
+    assert job.status == JobStatus.FINISHED
+    assert set(job.items.values_list("outcome", flat=True)) == {ItemOutcome.CREATED}
     names = [f"Hook {n}" for n in range(ALREADY_THERE, ALREADY_THERE + 10)]
     assert names_in(live_sandbox, live_key) == Counter(
         [f"Live hook {n}" for n in range(ALREADY_THERE)] + names
@@ -310,11 +311,11 @@ def test_a_copy_resumed_after_its_worker_stopped_creates_no_handler_twice(
     assert sorted(created.values_list("handler_name", flat=True)) == sorted(names)
 
 
-def killed_outright(job: BulkJob) -> None:
+def killed_outright(job: Job) -> None:
     """The worker killed with the job: nothing queued, its heartbeat gone quiet long ago."""
     DBTaskResult.objects.all().delete()
     long_ago = timezone.now() - timedelta(hours=1)
-    BulkJob.objects.filter(pk=job.pk).update(waiting_until=None, updated_at=long_ago)
+    Job.objects.filter(pk=job.pk).update(waiting_until=None, updated_at=long_ago)
 
 
 @pytest.mark.django_db(transaction=True)
@@ -331,18 +332,18 @@ def test_a_copy_whose_worker_vanished_is_resumed_by_housekeeping_without_doubles
 ) -> None:
     ids = all_ids(sandbox, source_key)[ALREADY_THERE : ALREADY_THERE + 10]
     copy(client, source, live, ids)
-    job = BulkJob.objects.get()
+    job = Job.objects.get()
     stop_after_creating(monkeypatch, 4)
     with pytest.raises(WorkerStops):
-        bulk.bulk_apply.call(job_id=job.pk)
+        runner.job_run.call(job_id=job.pk)
     killed_outright(job)
 
-    call_command("imports_housekeeping")
+    call_command("jobs_housekeeping")
     run_worker()
 
     job.refresh_from_db()
-    assert job.status == BulkStatus.FINISHED
-    assert set(job.items.values_list("outcome", flat=True)) == {BulkItemOutcome.DONE}
+    assert job.status == JobStatus.FINISHED
+    assert set(job.items.values_list("outcome", flat=True)) == {ItemOutcome.CREATED}
     names = [f"Hook {n}" for n in range(ALREADY_THERE, ALREADY_THERE + 10)]
     assert names_in(live_sandbox, live_key) == Counter(
         [f"Live hook {n}" for n in range(ALREADY_THERE)] + names
@@ -366,20 +367,20 @@ def test_a_copy_cancelled_after_its_worker_died_keeps_what_was_made_and_sends_no
 ) -> None:
     ids = all_ids(sandbox, source_key)[ALREADY_THERE : ALREADY_THERE + 10]
     copy(client, source, live, ids)
-    job = BulkJob.objects.get()
+    job = Job.objects.get()
     stop_after_creating(monkeypatch, 4)
     with pytest.raises(WorkerStops):
-        bulk.bulk_apply.call(job_id=job.pk)
+        runner.job_run.call(job_id=job.pk)
     killed_outright(job)
 
     client.post(reverse("handler_bulk_cancel", args=[source.pk, job.pk]))
-    call_command("imports_housekeeping")
+    call_command("jobs_housekeeping")
     run_worker()
 
     job.refresh_from_db()
-    assert job.status == BulkStatus.STOPPED
+    assert job.status == JobStatus.STOPPED
     outcomes = [o for _n, o in job.items.order_by("position").values_list("name", "outcome")]
-    assert outcomes == [BulkItemOutcome.DONE] * 4 + [BulkItemOutcome.NOT_SENT] * 6
+    assert outcomes == [ItemOutcome.CREATED] * 4 + [ItemOutcome.NOT_SENT] * 6
     made = [f"Hook {n}" for n in range(ALREADY_THERE, ALREADY_THERE + 4)]
     assert names_in(live_sandbox, live_key) == Counter(
         [f"Live hook {n}" for n in range(ALREADY_THERE)] + made
@@ -413,7 +414,7 @@ def test_a_viewer_of_the_destination_is_refused_with_nothing_sent(
     assert "Choose one of the connections shown." in html
     assert "Viewed only" not in html
     assert live_sandbox.requests == []
-    assert not BulkJob.objects.exists()
+    assert not Job.objects.exists()
     run_worker()
     assert live_sandbox.requests == []
 
@@ -437,13 +438,13 @@ def test_a_copy_whose_starter_may_no_longer_add_to_the_destination_stops_with_no
     )
     client = client_for(person)
     copy(client, source, theirs, all_ids(sandbox, source_key))
-    job = BulkJob.objects.get()
+    job = Job.objects.get()
     Membership.objects.filter(user=person, team=elsewhere).update(role=Role.VIEWER)
 
     run_worker()
 
     job.refresh_from_db()
-    assert job.status == BulkStatus.STOPPED
+    assert job.status == JobStatus.STOPPED
     assert creates(live_sandbox) == []
     assert (
         "It stopped: The person who started it can no longer copy handlers to that connection."
@@ -467,24 +468,24 @@ def test_a_copy_made_but_not_journalled_when_its_worker_stopped_is_journalled_on
 ) -> None:
     ids = all_ids(sandbox, source_key)[ALREADY_THERE : ALREADY_THERE + 8]
     copy(client, source, live, ids)
-    job = BulkJob.objects.get()
-    real = sharing.handler_create
+    job = Job.objects.get()
+    real = creating.handler_create
 
     def send_then_stop(*, connection, user, name, type, settings):
         # The service created it; the worker stopped before the journal heard of it.
         soclook_client(connection, writes=True).create_handler(
             name=name, type=type, settings=settings
         )
-        monkeypatch.setattr(sharing, "handler_create", real)
+        monkeypatch.setattr(creating, "handler_create", real)
         raise WorkerStops
 
-    monkeypatch.setattr(sharing, "handler_create", send_then_stop)
+    monkeypatch.setattr(creating, "handler_create", send_then_stop)
     with pytest.raises(WorkerStops):
-        bulk.bulk_apply.call(job_id=job.pk)
+        runner.job_run.call(job_id=job.pk)
     run_worker()
 
     job.refresh_from_db()
-    assert set(job.items.values_list("outcome", flat=True)) == {BulkItemOutcome.DONE}
+    assert set(job.items.values_list("outcome", flat=True)) == {ItemOutcome.CREATED}
     assert names_in(live_sandbox, live_key)["Hook 3"] == 1
     created = JournalEntry.objects.filter(connection=live, action=JournalAction.HANDLER_CREATED)
     assert Counter(created.values_list("handler_name", flat=True)) == Counter(
@@ -511,5 +512,5 @@ def test_a_second_copy_between_the_same_connections_opens_the_one_under_way(
 
     assert "A copy to “Soclook live” is already under way: here is its progress." in page
     assert "Waiting to start" in page
-    job = BulkJob.objects.get()
+    job = Job.objects.get()
     assert job.items.count() == HOOKS + 1

@@ -195,11 +195,31 @@ def test_a_selection_exports_only_the_selected_handlers(
     editor: User, source: Connection, sandbox: Sandbox, source_key: str
 ) -> None:
     ids = [h["id"] for h in sandbox.handlers(source_key)]
-    document = json.loads(
-        as_text(download(client_for(editor), source, f"?ids={ids[4]},{ids[0]},oops"))
-    )
+    document = json.loads(as_text(download(client_for(editor), source, f"?ids={ids[4]},{ids[0]}")))
 
     assert [h["name"] for h in document["handlers"]] == ["Tweets", "On-call mail"]
+
+
+@pytest.mark.parametrize("query", ["?ids=²", "?ids=1,oops", f"?ids={'9' * 40}"])
+def test_an_address_with_ids_that_are_not_ids_is_refused_plainly(
+    editor: User, source: Connection, query: str
+) -> None:
+    response = client_for(editor).get(export_url(source, query))
+
+    assert response.status_code == 200
+    assert "This address does not name handlers the dashboard can find." in " ".join(
+        response.content.decode().split()
+    )
+
+
+@pytest.mark.parametrize("kind", ["zzz", "twilio", "google_chat", "whatsapp"])
+def test_a_filter_by_a_type_the_registry_does_not_offer_is_not_a_server_error(
+    editor: User, source: Connection, kind: str
+) -> None:
+    response = client_for(editor).get(export_url(source, f"?all=1&type={kind}"))
+
+    assert response.status_code == 200
+    assert "export-scope" in response.content.decode()
 
 
 def test_the_lists_filter_exports_the_handlers_matching_it(
@@ -451,7 +471,7 @@ def test_a_handler_still_on_after_a_refused_switch_off_says_so_and_is_not_sent_t
 
     job = start(client, latest_job()).content.decode()
 
-    assert "Created, but still switched on:" in row_html(job, 5)
+    assert "Added, but it could not be switched off:" in row_html(job, 5)
     assert [h["name"] for h in sandbox.handlers(empty_key)].count("Tweets") == 1
 
 

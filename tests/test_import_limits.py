@@ -10,7 +10,7 @@ from django.http import HttpResponse
 from django.urls import reverse
 
 from handlers_app.imports.reading import MAX_COLUMNS, template_header
-from handlers_app.models import Connection, ImportJob
+from handlers_app.models import Connection, Job
 from handlers_app.sandbox import Sandbox
 from tests.helpers import client_for
 
@@ -39,7 +39,7 @@ def test_a_header_of_40000_repeated_columns_is_refused_at_once_by_its_width(
     ) in html
     assert "appears more than once" not in html
     assert "not a column this import knows" not in html
-    assert not ImportJob.objects.exists()
+    assert not Job.objects.exists()
     assert sandbox.requests == []
 
 
@@ -49,7 +49,7 @@ def test_one_empty_column_past_the_limit_is_refused(editor: User, connection: Co
     html = upload(editor, connection, f"{header}\n{ROW}\n").text
 
     assert f"The first row has {MAX_COLUMNS + 1} columns" in html
-    assert not ImportJob.objects.exists()
+    assert not Job.objects.exists()
 
 
 def test_a_header_as_wide_as_allowed_is_imported(editor: User, connection: Connection) -> None:
@@ -71,4 +71,4 @@ def test_every_column_of_a_header_as_wide_as_allowed_is_still_checked(
     assert "The first row has" not in html
     assert "The column “email” and “x” appears more than once." in html
     assert "not a column this import knows" in html
-    assert not ImportJob.objects.exists()
+    assert not Job.objects.exists()

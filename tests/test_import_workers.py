@@ -25,12 +25,12 @@ from django.utils import timezone
 from django_tasks_db.management.commands.db_worker import Worker
 from django_tasks_db.models import DBTaskResult
 
-from handlers_app.imports.task import SLICE_ROWS
+from handlers_app.batches.runner import SLICE_ITEMS
 from handlers_app.models import (
     Connection,
-    ImportJob,
-    ImportRowOutcome,
-    ImportStatus,
+    ItemOutcome,
+    Job,
+    JobStatus,
     Membership,
     Role,
     Team,
@@ -79,17 +79,17 @@ def emails(prefix: str, count: int) -> str:
     return "type,name,email\n" + rows
 
 
-def import_started(client: Client, connection: Connection, content: str) -> ImportJob:
+def import_started(client: Client, connection: Connection, content: str) -> Job:
     file = SimpleUploadedFile("handlers.csv", content.encode(), content_type="text/csv")
     client.post(reverse("handler_import", args=[connection.pk]), {"file": file})
-    job = ImportJob.objects.filter(connection=connection).latest("pk")
+    job = Job.objects.filter(connection=connection).latest("pk")
     client.post(reverse("handler_import_start", args=[connection.pk, job.pk]))
     job.refresh_from_db()
-    assert job.status == ImportStatus.QUEUED
+    assert job.status == JobStatus.QUEUED
     return job
 
 
-def job_page(client: Client, job: ImportJob) -> str:
+def job_page(client: Client, job: Job) -> str:
     url = reverse("handler_import_job", args=[job.connection_id, job.pk])
     return client.get(url, headers={"HX-Request": "true"}).content.decode()
 
@@ -158,11 +158,11 @@ def test_a_long_import_lets_another_teams_import_run_between_its_slices(
     long_rows = [i for i, key in enumerate(keys) if key == api_key]
     short_rows = [i for i, key in enumerate(keys) if key == other_key]
     assert len(long_rows) == 25 and len(short_rows) == 3
-    assert max(short_rows) < long_rows[SLICE_ROWS], "the short import waited for the long one"
+    assert max(short_rows) < long_rows[SLICE_ITEMS], "the short import waited for the long one"
     for job in (long_job, short_job):
         job.refresh_from_db()
-        assert job.status == ImportStatus.FINISHED
-        assert set(job.rows.values_list("outcome", flat=True)) == {ImportRowOutcome.CREATED}
+        assert job.status == JobStatus.FINISHED
+        assert set(job.items.values_list("outcome", flat=True)) == {ItemOutcome.CREATED}
 
 
 def test_an_import_waiting_for_its_request_limit_leaves_the_worker_to_another_team(
@@ -182,9 +182,9 @@ def test_an_import_waiting_for_its_request_limit_leaves_the_worker_to_another_te
     run_worker()
 
     other.refresh_from_db()
-    assert other.status == ImportStatus.FINISHED
+    assert other.status == JobStatus.FINISHED
     waiting.refresh_from_db()
-    assert waiting.status == ImportStatus.RUNNING
+    assert waiting.status == JobStatus.RUNNING
     assert re.search(
         r"Waiting \d+ s for Soclook's request limit to refill", job_page(client, waiting)
     )
@@ -196,7 +196,7 @@ def test_an_import_waiting_for_its_request_limit_leaves_the_worker_to_another_te
     run_worker()
 
     waiting.refresh_from_db()
-    assert waiting.status == ImportStatus.FINISHED
+    assert waiting.status == JobStatus.FINISHED
     assert names_sent(sandbox, api_key) == ["Waiting 0", "Waiting 0", "Waiting 1", "Waiting 2"]
     assert [r.status for r in sandbox.requests if r.api_key == api_key] == [429, 201, 201, 201]
 
@@ -212,9 +212,9 @@ def test_stopping_an_import_that_waits_for_its_request_limit_ends_it_at_once(
     client.post(reverse("handler_import_stop", args=[connection.pk, job.pk]))
 
     job.refresh_from_db()
-    assert job.status == ImportStatus.STOPPED
+    assert job.status == JobStatus.STOPPED
     assert job.payload_encrypted == ""
-    assert set(job.rows.values_list("outcome", flat=True)) == {ImportRowOutcome.NOT_SENT}
+    assert set(job.items.values_list("outcome", flat=True)) == {ItemOutcome.NOT_SENT}
     cache.clear()
     let_deferred_tasks_come_due()
     sandbox.clear_requests()
@@ -250,15 +250,15 @@ def test_a_second_teams_import_finishes_while_the_first_meets_a_dripping_upstrea
     run_worker()
 
     other.refresh_from_db()
-    assert other.status == ImportStatus.FINISHED
+    assert other.status == JobStatus.FINISHED
     assert names_sent(sandbox, other_key) == ["Other 0", "Other 1", "Other 2"]
     dripping.refresh_from_db()
-    assert dripping.status == ImportStatus.RUNNING
+    assert dripping.status == JobStatus.RUNNING
     assert "Importing: 0 of 3 rows done." in job_page(client, dripping)
 
     # The upstream recovers: the first import goes on, with nothing sent twice.
     sandbox.drip_seconds = 0
     worker_thread.join(PATIENCE_SECONDS)
     dripping.refresh_from_db()
-    assert dripping.status == ImportStatus.FINISHED
+    assert dripping.status == JobStatus.FINISHED
     assert names_sent(sandbox, api_key) == ["Dripping 0", "Dripping 1", "Dripping 2"]

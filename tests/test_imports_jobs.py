@@ -15,7 +15,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from handlers_app import crypto
-from handlers_app.models import Connection, ImportJob, ImportRow, ImportStatus
+from handlers_app.models import Connection, Job, JobItem, JobStatus
 from handlers_app.sandbox import Sandbox
 from tests.helpers import client_for
 from tests.imports_support import (
@@ -59,14 +59,14 @@ def test_the_stored_rows_are_encrypted_and_erased_when_the_job_ends(
     job = latest_job()
     assert job.payload_encrypted
     assert job.payload["2"]["slack"] == SLACK_URL
-    dump = serializers.serialize("json", [job, *ImportRow.objects.filter(job=job)])
+    dump = serializers.serialize("json", [job, *JobItem.objects.filter(job=job)])
     for secret in SECRETS:
         assert secret not in dump
 
     start(client, job)
 
     job.refresh_from_db()
-    assert job.status == ImportStatus.FINISHED
+    assert job.status == JobStatus.FINISHED
     assert job.payload_encrypted == ""
 
 
@@ -96,7 +96,7 @@ def test_cancelling_a_preview_throws_it_away(
     )
 
     assert "The import was cancelled; nothing was sent to Soclook." in response.content.decode()
-    assert not ImportJob.objects.exists()
+    assert not Job.objects.exists()
     assert not posts(sandbox)
 
 
@@ -105,7 +105,7 @@ def test_a_preview_left_for_over_an_hour_cannot_be_imported(
 ) -> None:
     upload(client, connection, THREE_ROWS)
     job = latest_job()
-    ImportJob.objects.filter(pk=job.pk).update(created_at=timezone.now() - timedelta(hours=2))
+    Job.objects.filter(pk=job.pk).update(created_at=timezone.now() - timedelta(hours=2))
     sandbox.clear_requests()
 
     html = start(client, job).content.decode()
@@ -150,6 +150,6 @@ def test_an_import_stopped_while_queued_sends_nothing_when_the_worker_comes(
     assert "The import stopped: Someone on the team stopped it." in html
     assert all("Not sent" in row_html(html, n) for n in (2, 3, 4))
     job.refresh_from_db()
-    assert job.status == ImportStatus.STOPPED
+    assert job.status == JobStatus.STOPPED
     assert job.payload_encrypted == ""
     assert sandbox.requests == []

@@ -9,7 +9,7 @@ from django.contrib.auth.models import User
 from django.test import Client
 from django.urls import reverse
 
-from handlers_app.models import Connection, ImportJob
+from handlers_app.models import Connection, Job
 from handlers_app.sandbox import Sandbox
 from handlers_app.soclook.types import HANDLER_TYPES
 from tests.helpers import client_for
@@ -94,7 +94,7 @@ def test_a_file_without_a_usable_header_is_refused_with_a_clear_message(
 
     assert response.status_code == 200
     assert message in response.content.decode()
-    assert not ImportJob.objects.exists()
+    assert not Job.objects.exists()
     assert sandbox.requests == []
 
 
@@ -115,7 +115,7 @@ def test_more_than_1000_rows_are_refused(client: Client, connection: Connection)
     response = upload(client, connection, "type,name,email\n" + rows)
 
     assert "more than 1000 handlers" in response.content.decode()
-    assert not ImportJob.objects.exists()
+    assert not Job.objects.exists()
 
 
 def test_exactly_1000_rows_are_accepted(client: Client, connection: Connection) -> None:
@@ -133,7 +133,7 @@ def test_a_file_over_1_mb_is_refused(client: Client, connection: Connection) -> 
     response = upload(client, connection, "type,name,email\n" + rows)
 
     assert "larger than 1 MB" in response.content.decode()
-    assert not ImportJob.objects.exists()
+    assert not Job.objects.exists()
 
 
 def test_a_file_not_in_utf8_is_refused_with_how_to_save_it(

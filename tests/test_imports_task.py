@@ -13,17 +13,17 @@ from django.test import Client
 from django.urls import reverse
 
 from handlers_app import pacing
-from handlers_app.imports import task
-from handlers_app.imports.jobs import import_job_start
+from handlers_app.batches import creating, job_start, runner
 from handlers_app.models import (
     Connection,
-    ImportRowOutcome,
-    ImportStatus,
+    ItemOutcome,
+    JobStatus,
     JournalAction,
     JournalEntry,
     Membership,
     Role,
 )
+from handlers_app.pacing import MAX_WAIT_SECONDS
 from handlers_app.sandbox import Fault, Sandbox, catalog
 from tests.helpers import client_for
 from tests.imports_support import (
@@ -171,10 +171,8 @@ def test_a_limit_that_never_lifts_stops_the_import_after_bounded_waits(
 
     html = start(client, latest_job()).content.decode()
 
-    assert len(waits) <= task.MAX_WAITS_PER_ROW * (
-        task.MAX_WAIT_SECONDS // task._WAIT_SLICE_SECONDS
-    )
-    assert max(waits) <= task.MAX_WAIT_SECONDS
+    assert len(waits) <= runner.MAX_WAITS_PER_ITEM * (MAX_WAIT_SECONDS // runner._WAIT_STEP_SECONDS)
+    assert max(waits) <= MAX_WAIT_SECONDS
     assert "Soclook kept refusing requests over its limit." in html
     assert all("Not sent" in row_html(html, n) for n in (2, 3, 4))
 
@@ -213,14 +211,14 @@ def test_when_soclook_goes_down_the_import_stops_and_the_rest_is_not_sent(
     upload(client, connection, THREE_ROWS)
     sandbox.clear_requests()
     if kind == "refused":
-        create = task.handler_create
+        create = creating.handler_create
 
         def create_then_go_down(**kwargs: Any) -> int:
             handler_id = create(**kwargs)
             Connection.objects.filter(pk=connection.pk).update(base_url=closed_port_url())
             return handler_id
 
-        monkeypatch.setattr(task, "handler_create", create_then_go_down)
+        monkeypatch.setattr(creating, "handler_create", create_then_go_down)
     else:
         after_posts(sandbox, monkeypatch, 1, Fault(kind, method="POST"))
 
@@ -260,7 +258,7 @@ def test_an_import_leaves_part_of_each_minute_to_the_people_using_the_dashboard(
     html = start(client, latest_job()).content.decode()
 
     assert "Finished: 60 created" in html
-    assert sent_before_each_wait[0] == 60 - task.PEOPLE_HEADROOM
+    assert sent_before_each_wait[0] == 60 - runner.PEOPLE_HEADROOM
     assert 429 not in [r.status for r in sandbox.requests]
 
 
@@ -272,11 +270,11 @@ def test_an_import_stops_when_its_starter_can_no_longer_edit(
     sandbox.clear_requests()
     Membership.objects.filter(user=editor).update(role=Role.VIEWER)
 
-    import_job_start(job=job)
+    job_start(job=job)
 
     job.refresh_from_db()
-    assert job.status == ImportStatus.STOPPED
-    assert set(job.rows.values_list("outcome", flat=True)) == {ImportRowOutcome.NOT_SENT}
+    assert job.status == JobStatus.STOPPED
+    assert set(job.items.values_list("outcome", flat=True)) == {ItemOutcome.NOT_SENT}
     assert sandbox.requests == []
 
 
@@ -299,12 +297,12 @@ def test_the_worker_runs_a_queued_import(
 
     start(client, job)
     job.refresh_from_db()
-    assert job.status == ImportStatus.QUEUED
+    assert job.status == JobStatus.QUEUED
     assert not created_by_import(sandbox, api_key, before)
 
     run_worker()
 
     job.refresh_from_db()
-    assert job.status == ImportStatus.FINISHED
+    assert job.status == JobStatus.FINISHED
     assert job.payload_encrypted == ""
     assert len(created_by_import(sandbox, api_key, before)) == 3

@@ -12,7 +12,7 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
-from handlers_app.models import Connection, ImportJob, ImportRowOutcome, ImportStatus
+from handlers_app.models import Connection, ItemOutcome, Job, JobStatus
 from handlers_app.sandbox import Sandbox
 from handlers_app.soclook.types import HANDLER_TYPES
 from tests.helpers import client_for
@@ -105,7 +105,7 @@ def test_the_job_page_polls_while_the_import_waits_and_answers_htmx_with_the_pro
     assert 'data-hx-trigger="every 2s"' in partial
     assert "background worker may not be running" not in partial
 
-    ImportJob.objects.filter(pk=job.pk).update(updated_at=timezone.now() - timedelta(minutes=2))
+    Job.objects.filter(pk=job.pk).update(updated_at=timezone.now() - timedelta(minutes=2))
     later = client.get(job_url(job), headers=HX).content.decode()
 
     assert "background worker may not be running" in later
@@ -118,10 +118,10 @@ def test_a_running_job_shows_how_far_it_got_and_when_it_goes_on(
     upload(client, connection, THREE_ROWS)
     job = latest_job()
     start(client, job)
-    ImportJob.objects.filter(pk=job.pk).update(
-        status=ImportStatus.RUNNING, waiting_until=timezone.now() + timedelta(seconds=42)
+    Job.objects.filter(pk=job.pk).update(
+        status=JobStatus.RUNNING, waiting_until=timezone.now() + timedelta(seconds=42)
     )
-    job.rows.filter(number=2).update(outcome=ImportRowOutcome.CREATED, handler_id=1234)
+    job.items.filter(position=2).update(outcome=ItemOutcome.CREATED, handler_id=1234)
 
     html = client.get(job_url(job), headers=HX).content.decode()
 
@@ -133,7 +133,7 @@ def test_a_running_job_shows_how_far_it_got_and_when_it_goes_on(
 # --- who may do what ---------------------------------------------------------------------------
 
 
-def every_import_url(connection: Connection, job: ImportJob) -> list[tuple[str, str]]:
+def every_import_url(connection: Connection, job: Job) -> list[tuple[str, str]]:
     ids = [connection.pk, job.pk]
     return [
         ("get", import_url(connection)),
@@ -160,8 +160,8 @@ def test_viewers_are_refused_and_strangers_see_nothing_without_a_request_to_socl
         assert getattr(other, method)(url, data).status_code == status, (method, url)
 
     job.refresh_from_db()
-    assert job.status == ImportStatus.PREVIEW
-    assert ImportJob.objects.count() == 1
+    assert job.status == JobStatus.PREVIEW
+    assert Job.objects.count() == 1
     assert sandbox.requests == []
 
 

@@ -62,4 +62,4 @@ def test_the_server_starts_beside_three_import_workers_unless_told_otherwise(tar
 
 @pytest.mark.parametrize("target", ["run", "demo", "prod"])
 def test_import_housekeeping_runs_once_beside_the_workers_each_minute(target: str) -> None:
-    assert recipe(target).count("manage.py imports_housekeeping --every 60 &") == 1
+    assert recipe(target).count("manage.py jobs_housekeeping --every 60 &") == 1

@@ -115,7 +115,7 @@ def test_the_lists_selection_is_saved_as_set_ups_each_under_its_own_name(
     page = " ".join(client.get(url, {"ids": ids}).content.decode().split())
     sandbox.clear_requests()
 
-    response = client.post(url, {"ids": f"{ids},{ids},x"})
+    response = client.post(url, {"ids": f"{ids},{ids}"})
 
     assert "These 2 handlers are saved as set-ups" in page
     assert "does not know this handler&#x27;s type" in page
@@ -404,7 +404,9 @@ def test_a_setup_of_a_team_the_person_does_not_edit_cannot_be_used(
 
 @pytest.fixture
 def three(team: Team, editor: User, sandbox: Sandbox) -> list[tuple[Connection, str]]:
-    """Three connections on three sandbox accounts; the third in another team of the editor."""
+    """Three connections on three sandbox accounts; the third in another team of the editor,
+    who owns the set-up's team, so that its secrets may go there (handlers_app.secret_flow)."""
+    Membership.objects.filter(user=editor, team=team).update(role=Role.OWNER)
     second_team = Team.objects.create(name="Shop")
     Membership.objects.create(user=editor, team=second_team, role=Role.EDITOR)
     return [
@@ -501,6 +503,13 @@ def test_a_saved_setup_applied_to_three_connections_is_added_to_each(
     assert JournalEntry.objects.filter(action=JournalAction.HANDLER_CREATED).count() == 3
     shop = JournalEntry.objects.get(action=JournalAction.SETUP_USED, team=team, connection=None)
     assert shop.connection_name == "", "the other team's connection is not named in this one"
+    sent = JournalEntry.objects.get(action=JournalAction.SECRETS_SENT, team=team)
+    assert sent.handler_name == "On-call Telegram"
+    assert sent.user_id == setup.created_by_id, "the editor who added it"
+    assert sent.changes == [
+        {"field": "sent_to_connection", "after": "Shop live"},
+        {"field": "sent_to_team", "after": "Shop"},
+    ], "the set-up's team is told where its secrets went"
 
 
 def test_a_second_confirm_of_the_same_choice_adds_nothing_more(

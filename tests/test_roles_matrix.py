@@ -21,12 +21,10 @@ from django.urls import reverse
 
 from handlers_app.journal.recording import record_handler_changed
 from handlers_app.models import (
-    BulkAction,
-    BulkJob,
-    BulkStatus,
     Connection,
-    ImportJob,
-    ImportStatus,
+    Job,
+    JobAction,
+    JobStatus,
     JournalEntry,
     Membership,
     Role,
@@ -100,7 +98,9 @@ def team(world: World) -> list[object]:
 
 
 def import_job(world: World) -> list[object]:
-    job = ImportJob.objects.create(connection=world.connection, status=ImportStatus.FINISHED)
+    job = Job.objects.create(
+        connection=world.connection, action=JobAction.IMPORT, status=JobStatus.FINISHED
+    )
     return [world.connection.pk, job.pk]
 
 
@@ -113,8 +113,8 @@ def saved_setup(world: World) -> list[object]:
 
 
 def bulk_job(world: World) -> list[object]:
-    job = BulkJob.objects.create(
-        connection=world.connection, action=BulkAction.DISABLE, status=BulkStatus.FINISHED
+    job = Job.objects.create(
+        connection=world.connection, action=JobAction.DISABLE, status=JobStatus.FINISHED
     )
     return [world.connection.pk, job.pk]
 

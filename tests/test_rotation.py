@@ -13,7 +13,7 @@ from django.utils.html import escape
 
 from handlers_app import crypto
 from handlers_app.journal.recording import Snapshot, snapshot_seal, snapshot_unseal
-from handlers_app.models import BulkItem, BulkJob, Connection, JournalAction, JournalEntry, Team
+from handlers_app.models import Connection, Job, JobItem, JournalAction, JournalEntry, Team
 from handlers_app.selectors import handler_get
 from handlers_app.services import handler_delete
 from tests.helpers import client_for
@@ -244,9 +244,9 @@ def test_rotation_re_encrypts_a_bulk_deletes_snapshot_held_until_it_is_journalle
 ) -> None:
     settings.FIELD_ENCRYPTION_KEYS = [OLD_KEY]
     connection = add_connection(team, "Held", "sk-live-0003-abcdef")
-    job = BulkJob.objects.create(connection=connection, created_by=editor, action="delete")
+    job = Job.objects.create(connection=connection, created_by=editor, action="delete")
     kept = Snapshot(id=7, type="telegram", name="Bot", settings={"telegram": "123:secret"})
-    item = BulkItem.objects.create(
+    item = JobItem.objects.create(
         job=job, position=0, handler_id=7, snapshot_encrypted=snapshot_seal(kept)
     )
     settings.FIELD_ENCRYPTION_KEYS = [NEW_KEY, OLD_KEY]

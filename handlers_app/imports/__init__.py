@@ -1,11 +1,9 @@
-"""Importing handlers from a CSV file, in the order it happens:
+"""Importing handlers from a CSV file (or a JSON export), in the order it happens:
 
 - `reading`: read an uploaded file and check every row against the type registry (no request
   to the service, no database);
-- `jobs`: keep the checked rows as a job waiting for confirmation, start it, stop it, list it;
-- `task`: the background task that creates the handlers, slice by slice, within the request
-  budget;
-- `ending`: how a job ends (by the task, a person or housekeeping) and when it counts as stalled;
-- `housekeeping`: throw away old previews and give up stalled jobs
-  (`manage.py imports_housekeeping`).
+- `jobs`: keep the checked rows as a job of handlers_app.batches waiting for confirmation,
+  start it, stop it, list it;
+- `task`: the job kind that creates one row's handler (the runner in handlers_app.batches sends
+  the rows slice by slice, within the request budget).
 """

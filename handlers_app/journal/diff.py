@@ -107,6 +107,8 @@ _FIELD_LABELS: dict[str, Promise] = {
     "tested_settings": _("Settings"),
     "exported_count": _("Handlers"),
     "export_format": _("File format"),
+    "sent_to_connection": _("Sent to the connection"),
+    "sent_to_team": _("Of the team"),
 }
 _TESTED_SETTINGS: dict[str, Promise] = {
     "typed": _("as typed in the form, before saving"),

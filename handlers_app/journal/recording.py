@@ -291,6 +291,35 @@ def record_handlers_exported(
     )
 
 
+def record_secrets_sent(
+    *,
+    team_id: int,
+    user: User,
+    source_connection: Connection | None,
+    what: str,
+    handler_type: str,
+    handler_id: int | None,
+    destination: Connection,
+) -> JournalEntry:
+    """Secrets of `team_id` (of the handler or set-up named `what`) sent to another team's
+    connection (handlers_app.secret_flow): named here, in the source team's journal, so that its
+    owners can tell where their secrets went."""
+    names = JournalEntry._meta
+    return _record(
+        team_id=team_id,
+        action=JournalAction.SECRETS_SENT,
+        user=user,
+        connection=source_connection,
+        handler_id=handler_id,
+        handler_name=what[: names.get_field("handler_name").max_length],
+        handler_type=handler_type[: names.get_field("handler_type").max_length],
+        changes=[
+            {"field": "sent_to_connection", "after": destination.name},
+            {"field": "sent_to_team", "after": destination.team.name},
+        ],
+    )
+
+
 @dataclass(frozen=True)
 class SetupState:
     """A saved set-up as the journal compares it: its name, type and settings (no status)."""

@@ -11,7 +11,6 @@ htmx (`#progress`); without JavaScript it has a Refresh link.
 
 from __future__ import annotations
 
-import math
 from typing import Any
 from urllib.parse import urlencode
 
@@ -20,27 +19,30 @@ from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import NoReverseMatch, reverse
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from handlers_app.access import connection_for
-from handlers_app.bulk import (
-    BULK_MAX_HANDLERS,
+from handlers_app.batches import (
+    MAX_SELECTED,
     RUN_AT_ONCE_UP_TO,
-    bulk_job_counts,
-    bulk_job_create,
-    bulk_job_mark_list_refreshed,
-    bulk_job_stalled,
-    bulk_job_start,
-    bulk_job_stop,
-    is_already,
+    ItemOutcome,
+    Job,
+    JobAction,
+    SelectionInvalid,
+    job_counts,
+    job_mark_list_refreshed,
+    job_stalled,
+    job_start,
+    job_stop,
+    job_waiting_seconds,
     selection_from_params,
     selection_handlers,
 )
+from handlers_app.bulk import BULK_ACTIONS, bulk_job_create, is_already
 from handlers_app.http import HtmxHttpRequest
-from handlers_app.models import BulkAction, BulkItemOutcome, BulkJob, Connection, Role
+from handlers_app.models import Connection, Role
 from handlers_app.soclook import ListQuery
 from handlers_app.soclook.errors import SoclookError
 
@@ -80,7 +82,11 @@ def handler_bulk(request: HtmxHttpRequest, connection_id: int) -> HttpResponse:
     access = connection_for(request.user, connection_id, role=Role.EDITOR)
     connection = access.connection
     params = request.POST if request.method == "POST" else request.GET
-    selection = selection_from_params(params)
+    try:
+        selection = selection_from_params(params)
+    except SelectionInvalid as exc:
+        messages.error(request, exc.message)
+        return redirect(_back_url(connection, params))
     action_name = params.get("action", "")
     if selection is None:
         messages.warning(request, _("Tick the handlers first, or “all matching this filter”."))
@@ -90,23 +96,23 @@ def handler_bulk(request: HtmxHttpRequest, connection_id: int) -> HttpResponse:
         if url is None:
             raise Http404
         return redirect(f"{url}?{urlencode(selection.to_params(), safe=',')}")
-    if action_name not in BulkAction.values:
+    if action_name not in BULK_ACTIONS:
         messages.warning(request, _("Choose what to do with the ticked handlers."))
         return redirect(_back_url(connection, params))
-    action = BulkAction(action_name)
+    action = JobAction(action_name)
     try:
         handlers, matched = selection_handlers(connection=connection, selection=selection)
     except SoclookError as exc:
         messages.error(request, exc.message)
         return redirect(_back_url(connection, params))
-    if matched > BULK_MAX_HANDLERS:
+    if matched > MAX_SELECTED:
         messages.error(
             request,
             _(
                 "%(count)s handlers match this filter; one bulk action takes at most %(limit)s. "
                 "Narrow the filter and try again."
             )
-            % {"count": matched, "limit": BULK_MAX_HANDLERS},
+            % {"count": matched, "limit": MAX_SELECTED},
         )
         return redirect(_back_url(connection, params))
     to_change = [h for h in handlers if not is_already(h, action)]
@@ -117,7 +123,7 @@ def handler_bulk(request: HtmxHttpRequest, connection_id: int) -> HttpResponse:
         job = bulk_job_create(
             connection=connection, user=request.user, action=action, handlers=to_change
         )
-        bulk_job_start(job=job)
+        job_start(job=job)
         return redirect(_job_url(job))
     return render(
         request,
@@ -142,7 +148,7 @@ def handler_bulk(request: HtmxHttpRequest, connection_id: int) -> HttpResponse:
 def handler_bulk_job(request: HtmxHttpRequest, connection_id: int, job_id: int) -> HttpResponse:
     connection = connection_for(request.user, connection_id, role=Role.EDITOR).connection
     job = _job_for(connection, job_id)
-    bulk_job_mark_list_refreshed(job=job)
+    job_mark_list_refreshed(job=job)
     template = f"{JOB_TEMPLATE}#progress" if request.htmx else JOB_TEMPLATE
     context = _job_context(connection, job)
     context["destination"] = _destination_seen_by(request.user, job)
@@ -155,12 +161,12 @@ def handler_bulk_cancel(request: HtmxHttpRequest, connection_id: int, job_id: in
     connection = connection_for(request.user, connection_id, role=Role.EDITOR).connection
     job = _job_for(connection, job_id)
     if job.is_active:
-        bulk_job_stop(job=job)
+        job_stop(job=job, user=request.user)
         messages.info(request, _("Cancelled: the handlers not reached yet are left as they were."))
     return redirect(_job_url(job))
 
 
-def _destination_seen_by(user: Any, job: BulkJob) -> Connection | None:
+def _destination_seen_by(user: Any, job: Job) -> Connection | None:
     """A copy's destination, named only to a member of its team (a copy to another team's
     connection may be followed by a colleague who cannot tell that connection exists)."""
     if job.destination_id is None:
@@ -171,9 +177,10 @@ def _destination_seen_by(user: Any, job: BulkJob) -> Connection | None:
         return None
 
 
-def _job_for(connection: Connection, job_id: int) -> BulkJob:
+def _job_for(connection: Connection, job_id: int) -> Job:
     job = (
-        BulkJob.objects.filter(pk=job_id, connection=connection)
+        Job.objects.filter(pk=job_id, connection=connection)
+        .exclude(action=JobAction.IMPORT)
         .select_related("created_by", "connection")
         .first()
     )
@@ -182,16 +189,10 @@ def _job_for(connection: Connection, job_id: int) -> BulkJob:
     return job
 
 
-def _job_context(connection: Connection, job: BulkJob) -> dict[str, Any]:
-    counts = bulk_job_counts(job)
+def _job_context(connection: Connection, job: Job) -> dict[str, Any]:
+    counts = job_counts(job)
     total = sum(counts.values())
-    open_count = counts[BulkItemOutcome.PENDING] + counts[BulkItemOutcome.SENDING]
-    now = timezone.now()
-    waiting_seconds = (
-        math.ceil((job.waiting_until - now).total_seconds())
-        if job.waiting_until and job.waiting_until > now
-        else 0
-    )
+    open_count = counts[ItemOutcome.PENDING] + counts[ItemOutcome.SENDING]
     return {
         "connection": connection,
         "job": job,
@@ -199,15 +200,15 @@ def _job_context(connection: Connection, job: BulkJob) -> dict[str, Any]:
         "counts": counts,
         "total": total,
         "settled": total - open_count,
-        "waiting_seconds": waiting_seconds,
-        "stalled": bulk_job_stalled(job),
+        "waiting_seconds": job_waiting_seconds(job),
+        "stalled": job_stalled(job),
         "job_url": _job_url(job),
         "cancel_url": reverse("handler_bulk_cancel", args=[connection.pk, job.pk]),
         "list_url": connection.get_absolute_url(),
     }
 
 
-def _job_url(job: BulkJob) -> str:
+def _job_url(job: Job) -> str:
     return reverse("handler_bulk_job", args=[job.connection_id, job.pk])
 
 

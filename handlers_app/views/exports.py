@@ -23,25 +23,25 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from handlers_app.access import connection_for
+from handlers_app.batches import MAX_SELECTED, Selection, SelectionInvalid, selection_from_params
 from handlers_app.csv_files import csv_response
 from handlers_app.exports import (
     EXPORT_MAX_HANDLERS,
     ExportFormat,
-    ExportScope,
     TooManyToExport,
     export_csv_rows,
     export_document,
     export_handlers,
     export_json,
     export_record,
-    export_scope_from_params,
 )
 from handlers_app.forms import HandlerExportForm
 from handlers_app.http import HtmxHttpRequest
 from handlers_app.models import Connection, Role
-from handlers_app.soclook import Handler, HandlerStatus
+from handlers_app.secret_flow import secrets_may_leave
+from handlers_app.soclook import Handler, HandlerStatus, ListQuery
 from handlers_app.soclook.errors import SoclookError
-from handlers_app.soclook.types import HANDLER_TYPES
+from handlers_app.soclook.types import get_handler_type
 
 TEMPLATE = "handlers_app/handler_export.html"
 
@@ -51,17 +51,24 @@ TEMPLATE = "handlers_app/handler_export.html"
 def handler_export(request: HtmxHttpRequest, connection_id: int) -> HttpResponse:
     access = connection_for(request.user, connection_id, role=Role.EDITOR)
     connection = access.connection
-    if request.method == "POST" and "include_secrets" in request.POST and not access.can_manage:
+    # The secrets go into a file only by an owner of the team (handlers_app.secret_flow).
+    may_include_secrets = secrets_may_leave(request.user, team_id=connection.team_id)
+    if request.method == "POST" and "include_secrets" in request.POST and not may_include_secrets:
         raise PermissionDenied
-    scope = export_scope_from_params(request.GET)
     form = HandlerExportForm(
         request.POST if request.method == "POST" else None,
-        can_include_secrets=access.can_manage,
+        can_include_secrets=may_include_secrets,
     )
     handlers: list[Handler] = []
     problem = ""
+    scope = Selection(query=ListQuery(results_per_page=MAX_SELECTED))
     try:
-        handlers = export_handlers(connection=connection, scope=scope)
+        scope = selection_from_params(request.GET, all_by_default=True) or scope
+    except SelectionInvalid as exc:
+        problem = str(exc.message)
+    try:
+        if not problem:
+            handlers = export_handlers(connection=connection, selection=scope)
     except TooManyToExport as exc:
         problem = _(
             "%(total)d handlers match; an export holds at most %(max)d, as an import takes at "
@@ -122,7 +129,7 @@ def _download(
 
 def _context(
     connection: Connection,
-    scope: ExportScope,
+    scope: Selection,
     handlers: list[Handler],
     form: HandlerExportForm,
     *,
@@ -137,12 +144,13 @@ def _context(
         "problem": problem,
         "confirming": confirming,
         "scope": scope,
-        "filter_type_label": HANDLER_TYPES[query.type].label if query.type else "",
+        "filter_type_label": get_handler_type(query.type).label if query.type else "",
         "filter_status_label": (
             HandlerStatus(query.is_enabled).label if query.is_enabled is not None else ""
         ),
         "export_url": _with_params(
-            reverse("handler_export", args=[connection.pk]), scope.to_params()
+            reverse("handler_export", args=[connection.pk]),
+            scope.to_params() if scope.ids is not None else scope.list_params(),
         ),
         "list_url": _with_params(connection.get_absolute_url(), scope.list_params()),
     }

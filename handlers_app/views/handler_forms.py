@@ -36,6 +36,7 @@ from handlers_app.presets import (
     setup_list,
     setup_settings_with,
 )
+from handlers_app.secret_flow import SecretsMayNotGo, secrets_may_go
 from handlers_app.selectors import handler_get, handler_page_number
 from handlers_app.services import handler_changed, handler_create, handler_update
 from handlers_app.sharing import duplicate_name, handler_duplicate
@@ -54,7 +55,7 @@ CHANGE_TYPE = "_change_type"
 def handler_new(request: HtmxHttpRequest, connection_id: int) -> HttpResponse:
     connection = connection_for(request.user, connection_id, role=Role.EDITOR).connection
     back = _list_query(request, connection)
-    setup, source = _chosen_setup(request)
+    setup, source = _chosen_setup(request, connection)
     service_error: SoclookError | None = None
     if request.method == "GET":
         initial = {} if setup else {"type": request.GET.get("type", "")}
@@ -102,13 +103,19 @@ def handler_new(request: HtmxHttpRequest, connection_id: int) -> HttpResponse:
     )
 
 
-def _chosen_setup(request: HtmxHttpRequest) -> tuple[SavedSetup | None, Handler | None]:
+def _chosen_setup(
+    request: HtmxHttpRequest, connection: Connection
+) -> tuple[SavedSetup | None, Handler | None]:
     """The saved set-up a new handler starts from (`setup` in the query or the form), with its
-    settings as the form reads them; 404/403 unless the person is an editor of its team."""
+    settings as the form reads them; 404/403 unless the person is an editor of its team, and
+    none (with a message) where its secrets may not go (handlers_app.secret_flow)."""
     raw = request.POST.get("setup") or request.GET.get("setup", "")
     if not (raw.isascii() and raw.isdigit()) or len(raw) > ID_MAX_DIGITS:
         return None, None
     setup, _membership = setup_for(request.user, int(raw), role=Role.EDITOR)
+    if not secrets_may_go(request.user, source_team_id=setup.team_id, destination=connection):
+        messages.error(request, SecretsMayNotGo.message)
+        return None, None
     try:
         return setup, setup_as_handler(setup)
     except DecryptionError:
@@ -269,7 +276,7 @@ def handler_fields(
             current = handler_get(connection=connection, handler_id=handler_id)
         except SoclookError as exc:
             load_error = exc
-    setup, source = (None, None) if handler_id is not None else _chosen_setup(request)
+    setup, source = (None, None) if handler_id is not None else _chosen_setup(request, connection)
     form = HandlerForm(
         initial={"type": slug}, current=current, editing=handler_id is not None, source=source
     )
@@ -379,16 +386,22 @@ def _render_form(
         "test_url": test_url,
         "test_outcome": test_outcome,
         "setup": setup,
-        "setups": [] if handler_id is not None else _usable_setups(request),
+        "setups": [] if handler_id is not None else _usable_setups(request, connection),
     }
     # Errors come back as a 200 so that htmx swaps the form in place.
     template = f"{TEMPLATE}#form" if request.htmx else TEMPLATE
     return render(request, template, context)
 
 
-def _usable_setups(request: HtmxHttpRequest) -> list[SavedSetup]:
-    """The saved set-ups a new handler may start from: those of the teams the person edits."""
-    return list(setup_list(teams=teams_where(request.user, role=Role.EDITOR)))
+def _usable_setups(request: HtmxHttpRequest, connection: Connection) -> list[SavedSetup]:
+    """The saved set-ups a new handler of `connection` may start from: those of its team the
+    person edits, and of other teams only where their secrets may go there."""
+    teams = [
+        team
+        for team in teams_where(request.user, role=Role.EDITOR)
+        if secrets_may_go(request.user, source_team_id=team.pk, destination=connection)
+    ]
+    return list(setup_list(teams=teams))
 
 
 def _render_load_error(

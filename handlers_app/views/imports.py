@@ -4,13 +4,12 @@ Only editors reach these pages, and none of them sends a request to Soclook: the
 against the type registry, and the handlers are created by a background task
 (handlers_app.imports). A preview is its uploader's own; the jobs are the team's. While a job
 runs its page polls itself with htmx (`#progress`); without JavaScript it has a Refresh link.
-A page ends no job: one whose worker went away is shown as it will be ended by
-housekeeping (`manage.py imports_housekeeping`).
+A page ends no job: one whose worker went away is queued again by housekeeping
+(`manage.py jobs_housekeeping`), and its page says so meanwhile.
 """
 
 from __future__ import annotations
 
-import math
 from collections import Counter
 from datetime import timedelta
 from typing import Any
@@ -25,26 +24,23 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from handlers_app.access import connection_for
+from handlers_app.batches import (
+    ItemOutcome,
+    Job,
+    JobAction,
+    JobStatus,
+    job_mark_list_refreshed,
+    job_stalled,
+    job_start,
+    job_stop,
+    job_waiting_seconds,
+)
 from handlers_app.csv_files import csv_response
 from handlers_app.forms import HandlerImportForm
 from handlers_app.http import HtmxHttpRequest
-from handlers_app.imports.ending import import_job_seen
-from handlers_app.imports.jobs import (
-    import_job_create,
-    import_job_mark_list_refreshed,
-    import_job_start,
-    import_job_stop,
-    import_jobs_recent,
-    preview_expired,
-)
+from handlers_app.imports.jobs import import_job_create, import_jobs_recent, preview_expired
 from handlers_app.imports.reading import template_rows
-from handlers_app.models import (
-    Connection,
-    ImportJob,
-    ImportRowOutcome,
-    ImportStatus,
-    Role,
-)
+from handlers_app.models import Connection, Role
 from handlers_app.soclook.types import HANDLER_TYPES, NAME_MAX_LENGTH
 
 UPLOAD_TEMPLATE = "handlers_app/import.html"
@@ -95,7 +91,7 @@ def handler_import_template(request: HtmxHttpRequest, connection_id: int) -> Htt
 def handler_import_job(request: HtmxHttpRequest, connection_id: int, job_id: int) -> HttpResponse:
     connection = connection_for(request.user, connection_id, role=Role.EDITOR).connection
     job = _job_for(request, connection, job_id)
-    import_job_mark_list_refreshed(job=job)
+    job_mark_list_refreshed(job=job)
     template = f"{JOB_TEMPLATE}#progress" if request.htmx else JOB_TEMPLATE
     return render(request, template, _job_context(connection, job))
 
@@ -105,7 +101,7 @@ def handler_import_job(request: HtmxHttpRequest, connection_id: int, job_id: int
 def handler_import_start(request: HtmxHttpRequest, connection_id: int, job_id: int) -> HttpResponse:
     connection = connection_for(request.user, connection_id, role=Role.EDITOR).connection
     job = _job_for(request, connection, job_id)
-    if not import_job_start(job=job) and job.status == ImportStatus.PREVIEW:
+    if job.status == JobStatus.PREVIEW and not job_start(job=job):
         messages.error(
             request,
             _(
@@ -121,12 +117,12 @@ def handler_import_start(request: HtmxHttpRequest, connection_id: int, job_id: i
 def handler_import_stop(request: HtmxHttpRequest, connection_id: int, job_id: int) -> HttpResponse:
     connection = connection_for(request.user, connection_id, role=Role.EDITOR).connection
     job = _job_for(request, connection, job_id)
-    if job.status == ImportStatus.PREVIEW:
-        import_job_stop(job=job)
+    if job.status == JobStatus.PREVIEW:
+        job_stop(job=job, user=request.user)
         messages.info(request, _("The import was cancelled; nothing was sent to Soclook."))
         return redirect("handler_import", connection_id=connection.pk)
     if job.is_active:
-        import_job_stop(job=job)
+        job_stop(job=job, user=request.user)
         messages.info(
             request,
             _("The import stops after the row it is sending now; the rest will not be sent."),
@@ -134,49 +130,36 @@ def handler_import_stop(request: HtmxHttpRequest, connection_id: int, job_id: in
     return redirect(_job_url(job))
 
 
-def _job_for(request: HtmxHttpRequest, connection: Connection, job_id: int) -> ImportJob:
+def _job_for(request: HtmxHttpRequest, connection: Connection, job_id: int) -> Job:
     job = (
-        ImportJob.objects.filter(pk=job_id, connection=connection)
+        Job.objects.filter(pk=job_id, connection=connection, action=JobAction.IMPORT)
         .select_related("created_by")
         .first()
     )
     # An unconfirmed preview is its uploader's draft; the rest of the team sees jobs once started.
-    if job is None or (job.status == ImportStatus.PREVIEW and job.created_by_id != request.user.pk):
+    if job is None or (job.status == JobStatus.PREVIEW and job.created_by_id != request.user.pk):
         raise Http404
     return job
 
 
-def _job_context(connection: Connection, job: ImportJob) -> dict[str, Any]:
-    job, rows = import_job_seen(job)
+def _job_context(connection: Connection, job: Job) -> dict[str, Any]:
+    rows = list(job.items.all())
     counts = Counter(row.outcome for row in rows)
-    to_send = len(rows) - counts[ImportRowOutcome.SKIPPED]
-    settled = sum(
-        counts[outcome]
-        for outcome in (
-            ImportRowOutcome.CREATED,
-            ImportRowOutcome.REFUSED,
-            ImportRowOutcome.UNKNOWN,
-            ImportRowOutcome.NOT_SENT,
-        )
-    )
+    to_send = len(rows) - counts[ItemOutcome.SKIPPED]
+    settled = to_send - counts[ItemOutcome.PENDING] - counts[ItemOutcome.SENDING]
     now = timezone.now()
-    waiting_seconds = (
-        math.ceil((job.waiting_until - now).total_seconds())
-        if job.waiting_until and job.waiting_until > now
-        else 0
-    )
     return {
         "connection": connection,
         "job": job,
         "rows": rows,
-        "counts": {outcome.value: counts[outcome] for outcome in ImportRowOutcome},
+        "counts": {outcome.value: counts[outcome] for outcome in ItemOutcome},
+        "stalled": job_stalled(job),
         "to_send": to_send,
         "settled": settled,
-        "waiting_seconds": waiting_seconds,
+        "waiting_seconds": job_waiting_seconds(job),
         # Queued for a while with nobody picking it up: the worker may not be running.
-        "worker_late": job.status == ImportStatus.QUEUED
-        and job.updated_at < now - WORKER_LATE_AFTER,
-        "preview_expired": job.status == ImportStatus.PREVIEW and preview_expired(job),
+        "worker_late": job.status == JobStatus.QUEUED and job.updated_at < now - WORKER_LATE_AFTER,
+        "preview_expired": job.status == JobStatus.PREVIEW and preview_expired(job),
         "job_url": _job_url(job),
         "start_url": reverse("handler_import_start", args=[connection.pk, job.pk]),
         "stop_url": reverse("handler_import_stop", args=[connection.pk, job.pk]),
@@ -185,5 +168,5 @@ def _job_context(connection: Connection, job: ImportJob) -> dict[str, Any]:
     }
 
 
-def _job_url(job: ImportJob) -> str:
+def _job_url(job: Job) -> str:
     return reverse("handler_import_job", args=[job.connection_id, job.pk])

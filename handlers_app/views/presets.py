@@ -19,10 +19,11 @@ from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_GET, require_http_methods
 
 from handlers_app.access import connection_for, connections_where, setup_for, team_for
+from handlers_app.batches import SelectionInvalid, selection_from_params, selection_handlers
 from handlers_app.crypto import DecryptionError
 from handlers_app.forms import SetupApplyForm, SetupForm, SetupSaveForm
 from handlers_app.http import HtmxHttpRequest
-from handlers_app.models import ID_MAX_DIGITS, Membership, Role, SavedSetup
+from handlers_app.models import Membership, Role, SavedSetup
 from handlers_app.presets import (
     APPLY_MAX_CONNECTIONS,
     SAVE_MAX_HANDLERS,
@@ -34,6 +35,7 @@ from handlers_app.presets import (
     setup_list,
     setup_update,
 )
+from handlers_app.secret_flow import secrets_may_go
 from handlers_app.selectors import handler_get
 from handlers_app.soclook.errors import SoclookError
 
@@ -92,25 +94,38 @@ def setup_save_many(request: HtmxHttpRequest, connection_id: int) -> HttpRespons
     """Save each of the selected handlers (`ids=1,2,3`, from the list's selection) as a set-up
     of the connection's team, under its own name."""
     connection = connection_for(request.user, connection_id, role=Role.EDITOR).connection
-    ids = _ids(request.POST.get("ids") or request.GET.get("ids", ""))
-    if len(ids) > SAVE_MAX_HANDLERS:
+    params = request.POST if request.method == "POST" else request.GET
+    try:
+        selection = selection_from_params(params)
+    except SelectionInvalid as exc:
+        messages.error(request, exc.message)
+        return redirect(connection.get_absolute_url())
+    if selection is None:
+        messages.warning(request, _("Tick the handlers first, or “all matching this filter”."))
+        return redirect(connection.get_absolute_url())
+    matched = len(selection.ids or ())
+    if matched <= SAVE_MAX_HANDLERS:
+        try:
+            handlers, matched = selection_handlers(connection=connection, selection=selection)
+        except SoclookError as exc:
+            messages.error(request, exc.message)
+            return redirect(connection.get_absolute_url())
+    if matched > SAVE_MAX_HANDLERS:
         messages.error(
             request,
             _("Choose at most %(max)d handlers to save as set-ups at a time (you chose %(count)d).")
-            % {"max": SAVE_MAX_HANDLERS, "count": len(ids)},
+            % {"max": SAVE_MAX_HANDLERS, "count": matched},
         )
         return redirect(connection.get_absolute_url())
-    found, problems = [], []
-    for handler_id in ids:
-        try:
-            handler = handler_get(connection=connection, handler_id=handler_id)
-        except SoclookError as exc:
-            problems.append((handler_id, exc.message))
-            continue
-        if handler.handler_type.is_known:
-            found.append(handler)
-        else:
-            problems.append((handler_id, str(UNKNOWN_TYPE)))
+    found = [h for h in handlers if h.handler_type.is_known]
+    problems = [(h.id, str(UNKNOWN_TYPE)) for h in handlers if not h.handler_type.is_known]
+    if selection.ids is not None:
+        listed = {h.id for h in handlers}
+        problems += [
+            (handler_id, str(_("This handler no longer exists.")))
+            for handler_id in selection.ids
+            if handler_id not in listed
+        ]
     if request.method == "POST" and found:
         for handler in found:
             fields = handler.handler_type.field_names
@@ -141,16 +156,6 @@ def setup_save_many(request: HtmxHttpRequest, connection_id: int) -> HttpRespons
             "ids": ",".join(str(h.id) for h in found),
         },
     )
-
-
-def _ids(raw: str) -> list[int]:
-    """The handler ids of `ids=1,2,3`, in order, without repeats; what is not an id is left out."""
-    ids: dict[int, None] = {}
-    for part in raw.split(","):
-        part = part.strip()
-        if part.isascii() and part.isdigit() and len(part) <= ID_MAX_DIGITS:
-            ids[int(part)] = None
-    return list(ids)
 
 
 @login_required
@@ -207,7 +212,13 @@ def setup_apply_page(request: HtmxHttpRequest, team_id: int, setup_id: int) -> H
     if _shown_settings(setup) is None:
         messages.error(request, UNREADABLE)
         return redirect("setup_list", team_id=setup.team_id)
-    allowed = connections_where(request.user, role=Role.EDITOR)
+    editable = connections_where(request.user, role=Role.EDITOR)
+    # Another team's connections only where the set-up's secrets may go (an owner of its team).
+    allowed = [
+        c
+        for c in editable
+        if secrets_may_go(request.user, source_team_id=setup.team_id, destination=c)
+    ]
     form = SetupApplyForm(
         request.POST if request.method == "POST" else None,
         connections=allowed,
@@ -217,7 +228,9 @@ def setup_apply_page(request: HtmxHttpRequest, team_id: int, setup_id: int) -> H
     plan = outcomes = None
     if request.method == "POST" and form.is_valid() and "edit" not in request.POST:
         chosen = set(form.cleaned_data["connections"])
-        plan = setup_apply_plan(setup=setup, connections=[c for c in allowed if c.pk in chosen])
+        plan = setup_apply_plan(
+            setup=setup, user=request.user, connections=[c for c in allowed if c.pk in chosen]
+        )
         if "confirm" in request.POST:
             outcomes = setup_apply(
                 setup=setup, user=request.user, plan=plan, name=form.cleaned_data["name"]
@@ -239,6 +252,7 @@ def setup_apply_page(request: HtmxHttpRequest, team_id: int, setup_id: int) -> H
         "skipped": sum(1 for o in outcomes or [] if o.skipped),
         "settings": _shown_settings(setup),
         "no_connections": not allowed,
+        "left_out_elsewhere": len(editable) - len(allowed),
     }
     return render(request, "handlers_app/setup_apply.html", context)
 

@@ -2,10 +2,10 @@
 skipped (GET with `destination`), copy (POST), then the outcome of each handler.
 
 The handlers come as `?ids=1,2,3` or as `?all=1` with the list's own filter (the list's row
-action and its selection bar link here), in the bulk bar's shape (handlers_app.bulk). A copy of
-at most RUN_AT_ONCE_UP_TO handlers is made while the person waits and its outcome shown here;
-a bigger one is a bulk job in the background, whose page follows it. Plain forms and links: it
-all works without JavaScript.
+action and its selection bar link here), in the selection's shape (handlers_app.batches). A copy
+is a job: one of at most RUN_AT_ONCE_UP_TO handlers is made while the person waits and its
+outcome shown here; a bigger one runs in the background, and its page follows it. Plain forms
+and links: it all works without JavaScript.
 """
 
 from __future__ import annotations
@@ -22,24 +22,24 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from handlers_app.access import connection_for, copy_destinations
-from handlers_app.bulk import (
-    BULK_MAX_HANDLERS,
+from handlers_app.batches import (
+    MAX_SELECTED,
     RUN_AT_ONCE_UP_TO,
+    ItemOutcome,
+    Job,
+    JobAction,
+    JobStatus,
+    PlanItem,
     Selection,
-    bulk_copy_job_create,
-    bulk_job_start,
+    SelectionInvalid,
+    job_start,
     selection_from_params,
     selection_handlers,
 )
 from handlers_app.forms import CopyDestinationForm
 from handlers_app.http import HtmxHttpRequest
-from handlers_app.models import BulkAction, BulkJob, BulkStatus, Connection, Role
-from handlers_app.sharing import (
-    CopyItem,
-    CopyOutcome,
-    copy_plan,
-    handlers_copy,
-)
+from handlers_app.models import Connection, Role
+from handlers_app.sharing import copy_job_create, copy_plan
 from handlers_app.soclook import Handler
 from handlers_app.soclook.errors import SoclookError
 
@@ -52,7 +52,12 @@ def handlers_copy_view(request: HtmxHttpRequest, connection_id: int) -> HttpResp
     access = connection_for(request.user, connection_id, role=Role.EDITOR)
     connection = access.connection
     params = request.POST if request.method == "POST" else request.GET
-    selection = selection_from_params(params)
+    try:
+        selection = selection_from_params(params)
+    except SelectionInvalid as exc:
+        selection, invalid = None, str(exc.message)
+    else:
+        invalid = ""
     destinations = copy_destinations(request.user, access)
     form = CopyDestinationForm(
         params if "destination" in params else None, destinations=destinations
@@ -64,20 +69,22 @@ def handlers_copy_view(request: HtmxHttpRequest, connection_id: int) -> HttpResp
         "selection_params": selection.to_params() if selection else {},
         "action": reverse("handlers_copy", args=[connection.pk]),
         "list_url": connection.get_absolute_url(),
-        "max_handlers": BULK_MAX_HANDLERS,
+        "max_handlers": MAX_SELECTED,
         "run_at_once_up_to": RUN_AT_ONCE_UP_TO,
     }
     if selection is None:
-        return _render(request, context, selection_error=_("No handlers were selected to copy."))
+        return _render(
+            request, context, selection_error=invalid or _("No handlers were selected to copy.")
+        )
     try:
         sources, matched = selection_handlers(connection=connection, selection=selection)
     except SoclookError as exc:
         return _render(request, context, service_error=exc.message)
-    if matched > BULK_MAX_HANDLERS:
+    if matched > MAX_SELECTED:
         message = _(
             "%(count)s handlers match this filter; one copy takes at most %(limit)s. Narrow the "
             "filter and copy the rest in a second step."
-        ) % {"count": matched, "limit": BULK_MAX_HANDLERS}
+        ) % {"count": matched, "limit": MAX_SELECTED}
         return _render(request, context, selection_error=message)
     context.update(sources=sources, missing=_missing(selection, sources))
     if not form.is_bound or not form.is_valid():
@@ -91,33 +98,30 @@ def handlers_copy_view(request: HtmxHttpRequest, connection_id: int) -> HttpResp
         return _render(request, context, service_error=exc.message)
     if request.method == "GET":
         return _render(request, context, plan=plan)
-    if sum(not item.skipped for item in plan) > RUN_AT_ONCE_UP_TO:
-        return _copy_in_background(request, connection, destination, plan)
-    results = handlers_copy(destination=destination, user=request.user, plan=plan)
-    counts = {outcome: 0 for outcome in CopyOutcome}
-    for result in results:
-        counts[result.outcome] += 1
+    job = _copy_job(request, connection, destination, plan)
+    in_background = sum(item.will_add for item in plan) > RUN_AT_ONCE_UP_TO
+    if in_background or job.status != JobStatus.FINISHED:
+        # In the background, or stopped (Soclook down, the budget): its page says how far it got.
+        return redirect("handler_bulk_job", connection.pk, job.pk)
     return _render(
-        request,
-        context,
-        results=results,
-        created=counts[CopyOutcome.CREATED],
-        skipped=counts[CopyOutcome.SKIPPED],
-        not_copied=len(results) - counts[CopyOutcome.CREATED] - counts[CopyOutcome.SKIPPED],
-        destination_url=destination.get_absolute_url(),
+        request, context, **_results(job, plan), destination_url=destination.get_absolute_url()
     )
 
 
-def _copy_in_background(
-    request: HtmxHttpRequest, source: Connection, destination: Connection, plan: list[CopyItem]
-) -> HttpResponse:
-    """Start the copy as a bulk job and open its page; a copy between the same two connections
-    still running is opened instead, so that a second click or tab copies nothing twice."""
-    running = BulkJob.objects.filter(
+def _copy_job(
+    request: HtmxHttpRequest,
+    source: Connection,
+    destination: Connection,
+    plan: list[PlanItem[Handler]],
+) -> Job:
+    """Start the copy as a job (a few handlers while the person waits); a copy between the same
+    two connections still running is opened instead, so that a second click or tab copies
+    nothing twice."""
+    running = Job.objects.filter(
         connection=source,
         destination=destination,
-        action=BulkAction.COPY,
-        status__in=(BulkStatus.QUEUED, BulkStatus.RUNNING),
+        action=JobAction.COPY,
+        status__in=(JobStatus.QUEUED, JobStatus.RUNNING),
     ).first()
     if running is not None:
         messages.info(
@@ -125,13 +129,33 @@ def _copy_in_background(
             _("A copy to “%(name)s” is already under way: here is its progress.")
             % {"name": destination.name},
         )
-        job = running
-    else:
-        job = bulk_copy_job_create(
-            source=source, destination=destination, user=request.user, plan=plan
-        )
-        bulk_job_start(job=job)
-    return redirect("handler_bulk_job", source.pk, job.pk)
+        return running
+    job = copy_job_create(source=source, destination=destination, user=request.user, plan=plan)
+    job_start(job=job)
+    job.refresh_from_db()
+    return job
+
+
+def _results(job: Job, plan: list[PlanItem[Handler]]) -> dict[str, Any]:
+    """What became of each handler of a copy made while the person waited."""
+    outcomes = {item.handler_id: item for item in job.items.all()}
+    results = [
+        {
+            "item": item,
+            "outcome": outcomes[item.subject.id].outcome,
+            "message": outcomes[item.subject.id].message,
+        }
+        for item in plan
+        if item.subject.id in outcomes
+    ]
+    created = sum(1 for r in results if r["outcome"] == ItemOutcome.CREATED)
+    skipped = sum(1 for r in results if r["outcome"] == ItemOutcome.SKIPPED)
+    return {
+        "results": results,
+        "created": created,
+        "skipped": skipped,
+        "not_copied": len(results) - created - skipped,
+    }
 
 
 def _missing(selection: Selection, found: list[Handler]) -> int:
@@ -141,7 +165,7 @@ def _missing(selection: Selection, found: list[Handler]) -> int:
 
 def _render(request: HtmxHttpRequest, context: dict[str, Any], **more: Any) -> HttpResponse:
     context.update(more)
-    plan: list[CopyItem] | None = context.get("plan")
+    plan: list[PlanItem[Handler]] | None = context.get("plan")
     if plan is not None:
         context["to_create"] = [item for item in plan if not item.skipped]
         context["to_skip"] = [item for item in plan if item.skipped]

@@ -43,7 +43,7 @@ def handler_form_test(request: HtmxHttpRequest, connection_id: int) -> HttpRespo
     """A test with what is typed into the create form; started from a saved set-up, a secret
     left empty is the set-up's."""
     connection = connection_for(request.user, connection_id, role=Role.EDITOR).connection
-    setup, source = _chosen_setup(request)
+    setup, source = _chosen_setup(request, connection)
     form = HandlerForm(request.POST, source=source)
     outcome = _test_typed(request, connection=connection, form=form, current=None, setup=setup)
     return _form_answer(request, connection=connection, form=form, outcome=outcome, setup=setup)

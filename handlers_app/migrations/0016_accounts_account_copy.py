@@ -6,7 +6,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("handlers_app", "0014_bulk_copy"),
+        ("handlers_app", "0015_one_job_model"),
     ]
 
     operations = [

@@ -8,18 +8,18 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError
 from django.db import close_old_connections
 
-from handlers_app.bulk import bulk_jobs_resume_stalled
-from handlers_app.imports.housekeeping import import_jobs_sweep
+from handlers_app.batches import jobs_sweep
 
 logger = logging.getLogger(__name__)
 
 
 class Command(BaseCommand):
     help = (
-        "Throw away import previews nobody confirmed within an hour and give up imports whose "
-        "worker went away, erasing the secrets they hold; queue again the bulk actions whose "
-        "worker went away. Once, for cron; or with --every, "
-        "again and again, as make run, make demo and make prod start it beside the workers."
+        "Housekeeping of the background jobs (imports, bulk actions, copies): throw away import "
+        "previews nobody confirmed within an hour, secrets and all; give up jobs no worker "
+        "picked up within a day; queue again the jobs whose worker went away. Once, for cron; "
+        "or with --every, again and again, as make run, make demo and make prod start it "
+        "beside the workers."
     )
 
     def add_arguments(self, parser: ArgumentParser) -> None:
@@ -43,18 +43,16 @@ class Command(BaseCommand):
             try:
                 self._sweep()
             except Exception:
-                logger.exception("Import housekeeping failed; trying again in %d s.", every)
+                logger.exception("Job housekeeping failed; trying again in %d s.", every)
             sleep(every)
 
     def _sweep(self) -> None:
-        previews, given_up = import_jobs_sweep()
-        if previews or given_up:
+        previews, given_up, resumed = jobs_sweep()
+        if previews or given_up or resumed:
             logger.info(
-                "Import housekeeping: %d old preview(s) thrown away, %d stalled import(s) "
-                "given up.",
+                "Job housekeeping: %d old preview(s) thrown away, %d job(s) never started "
+                "given up, %d interrupted job(s) queued again.",
                 previews,
                 given_up,
+                resumed,
             )
-        resumed = bulk_jobs_resume_stalled()
-        if resumed:
-            logger.info("Housekeeping: %d interrupted bulk action(s) queued again.", resumed)

@@ -1,6 +1,7 @@
-"""Housekeeping of imports (handlers_app.imports.housekeeping, `manage.py imports_housekeeping`):
-previews nobody confirmed and jobs whose worker went away are ended there, secrets erased, while
-the pages only read: a stalled job is shown as it will end before housekeeping ends it."""
+"""Housekeeping of the background jobs (handlers_app.batches.jobs_sweep, `manage.py
+jobs_housekeeping`), shown on imports: previews nobody confirmed are thrown away with their
+secrets, jobs no worker picked up are given up, and a job whose worker went away is queued again
+and goes on where it stopped, without creating a handler twice; the pages only read."""
 
 from __future__ import annotations
 
@@ -15,22 +16,25 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from handlers_app.management.commands import imports_housekeeping
+from handlers_app.management.commands import jobs_housekeeping
 from handlers_app.models import (
     Connection,
-    ImportJob,
-    ImportRow,
-    ImportRowOutcome,
-    ImportStatus,
-    ImportStopReason,
+    ItemOutcome,
+    Job,
+    JobItem,
+    JobStatus,
+    StopReason,
 )
+from handlers_app.sandbox import Sandbox
 from tests.helpers import client_for
 from tests.imports_support import (
     IMMEDIATE,
+    SLACK_URL,
     THREE_ROWS,
     instant_waits,
     job_url,
     latest_job,
+    posts,
     row_html,
     start,
     upload,
@@ -54,52 +58,67 @@ def client(editor: User, connection: Connection) -> Client:
     return client_for(editor)
 
 
-def stalled_job(client: Client, connection: Connection) -> ImportJob:
+def stalled_job(client: Client, connection: Connection) -> Job:
     """A job whose worker went away ten minutes ago, after its first row was created and while
     its second was being sent."""
     upload(client, connection, THREE_ROWS)
     job = latest_job()
     start(client, job)
-    ImportJob.objects.filter(pk=job.pk).update(
-        status=ImportStatus.RUNNING, updated_at=timezone.now() - timedelta(minutes=10)
+    Job.objects.filter(pk=job.pk).update(
+        status=JobStatus.RUNNING, updated_at=timezone.now() - timedelta(minutes=10)
     )
-    job.rows.filter(number=2).update(outcome=ImportRowOutcome.CREATED, handler_id=1234)
-    job.rows.filter(number=3).update(outcome=ImportRowOutcome.SENDING)
+    job.items.filter(position=2).update(outcome=ItemOutcome.CREATED, handler_id=1234)
+    job.items.filter(position=3).update(outcome=ItemOutcome.SENDING)
     return job
 
 
-def queued_job(client: Client, connection: Connection, *, queued_for: timedelta) -> ImportJob:
+def queued_job(client: Client, connection: Connection, *, queued_for: timedelta) -> Job:
     upload(client, connection, THREE_ROWS)
     job = latest_job()
     start(client, job)
-    ImportJob.objects.filter(pk=job.pk).update(updated_at=timezone.now() - queued_for)
+    Job.objects.filter(pk=job.pk).update(updated_at=timezone.now() - queued_for)
     return job
 
 
-def test_a_job_whose_worker_went_away_is_given_up_and_its_secrets_erased(
-    client: Client, connection: Connection, settings
+def test_a_job_whose_worker_went_away_goes_on_where_it_stopped(
+    client: Client, connection: Connection, sandbox: Sandbox, api_key: str, settings
 ) -> None:
     settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
-    upload(client, connection, THREE_ROWS)
-    job = latest_job()
-    start(client, job)
-    ImportJob.objects.filter(pk=job.pk).update(
-        status=ImportStatus.RUNNING, updated_at=timezone.now() - timedelta(minutes=10)
-    )
-    job.rows.filter(number=2).update(outcome=ImportRowOutcome.CREATED, handler_id=1234)
-    job.rows.filter(number=3).update(outcome=ImportRowOutcome.SENDING)
+    job = stalled_job(client, connection)
+    sandbox.clear_requests()
+    settings.TASKS = IMMEDIATE
 
-    call_command("imports_housekeeping")
+    call_command("jobs_housekeeping")
     html = client.get(job_url(job)).content.decode()
 
-    assert "The dashboard&#x27;s background worker stopped while it ran." in html
-    assert "Unknown — check the list" in row_html(html, 3)
-    assert "Not sent" in row_html(html, 4)
     job.refresh_from_db()
-    assert job.payload_encrypted == ""
+    assert job.status == JobStatus.FINISHED
+    assert job.payload_encrypted == "", "the secrets are erased once it ended"
+    assert "Created" in row_html(html, 3) and "Created" in row_html(html, 4)
+    assert len(posts(sandbox)) == 2, "rows 3 and 4, each once"
 
 
-def test_the_page_of_a_job_whose_worker_went_away_shows_it_stopped_and_writes_nothing(
+def test_a_row_that_reached_soclook_before_its_worker_went_away_is_not_created_twice(
+    client: Client, connection: Connection, sandbox: Sandbox, api_key: str, settings
+) -> None:
+    settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+    job = stalled_job(client, connection)
+    # Row 3's create reached Soclook; its worker stopped before settling the row.
+    made = sandbox.add_handler(
+        api_key, type="slack", name="Support channel", settings={"slack": SLACK_URL}
+    )
+    sandbox.clear_requests()
+    settings.TASKS = IMMEDIATE
+
+    call_command("jobs_housekeeping")
+
+    same = [h["id"] for h in sandbox.handlers(api_key) if h["settings"].get("slack") == SLACK_URL]
+    assert same == [made["id"]]
+    assert len(posts(sandbox)) == 1, "row 4 only"
+    assert job.items.get(position=3).outcome == ItemOutcome.CREATED
+
+
+def test_the_page_of_a_job_whose_worker_went_away_says_so_and_writes_nothing(
     client: Client, connection: Connection, settings
 ) -> None:
     settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
@@ -110,18 +129,15 @@ def test_the_page_of_a_job_whose_worker_went_away_shows_it_stopped_and_writes_no
         partial = client.get(job_url(job), headers={"HX-Request": "true"}).content.decode()
 
     for page in (html, partial):
-        assert "The dashboard&#x27;s background worker stopped while it ran." in page
+        assert "The dashboard's background worker stopped while it ran." in page
+        assert "It goes on from where it stopped once a worker runs again" in page
         assert "Created" in row_html(page, 2)
-        assert "Unknown — check the list" in row_html(page, 3)
-        assert "Not sent" in row_html(page, 4)
-        assert 'data-hx-trigger="every 2s"' not in page
-        assert 'id="import-stop"' not in page
     writes = [q["sql"] for q in queries if not q["sql"].lstrip().upper().startswith("SELECT")]
     assert writes == []
     job.refresh_from_db()
-    assert job.status == ImportStatus.RUNNING
+    assert job.status == JobStatus.RUNNING
     assert job.payload_encrypted
-    assert job.rows.get(number=3).outcome == ImportRowOutcome.SENDING
+    assert job.items.get(position=3).outcome == ItemOutcome.SENDING
 
 
 def test_a_queued_job_no_worker_took_for_a_day_is_given_up(
@@ -131,15 +147,15 @@ def test_a_queued_job_no_worker_took_for_a_day_is_given_up(
     forgotten = queued_job(client, connection, queued_for=timedelta(days=1, minutes=1))
     waiting = queued_job(client, connection, queued_for=timedelta(hours=1))
 
-    call_command("imports_housekeeping")
+    call_command("jobs_housekeeping")
 
     forgotten.refresh_from_db()
-    assert forgotten.status == ImportStatus.STOPPED
-    assert forgotten.stop_reason == ImportStopReason.INTERRUPTED
+    assert forgotten.status == JobStatus.STOPPED
+    assert forgotten.stop_reason == StopReason.INTERRUPTED
     assert forgotten.payload_encrypted == ""
-    assert set(forgotten.rows.values_list("outcome", flat=True)) == {ImportRowOutcome.NOT_SENT}
+    assert set(forgotten.items.values_list("outcome", flat=True)) == {ItemOutcome.NOT_SENT}
     waiting.refresh_from_db()
-    assert waiting.status == ImportStatus.QUEUED
+    assert waiting.status == JobStatus.QUEUED
     assert waiting.payload_encrypted
 
 
@@ -148,12 +164,12 @@ def test_a_running_job_whose_worker_still_beats_goes_on(
 ) -> None:
     settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
     job = stalled_job(client, connection)
-    ImportJob.objects.filter(pk=job.pk).update(updated_at=timezone.now() - timedelta(minutes=4))
+    Job.objects.filter(pk=job.pk).update(updated_at=timezone.now() - timedelta(minutes=4))
 
-    call_command("imports_housekeeping")
+    call_command("jobs_housekeeping")
 
     job.refresh_from_db()
-    assert job.status == ImportStatus.RUNNING
+    assert job.status == JobStatus.RUNNING
     assert job.payload_encrypted
     assert "Importing: 1 of 3 rows done." in client.get(job_url(job)).content.decode()
 
@@ -163,14 +179,14 @@ def test_previews_nobody_confirmed_within_an_hour_are_thrown_away_with_their_row
 ) -> None:
     upload(client, connection, THREE_ROWS)
     old = latest_job()
-    ImportJob.objects.filter(pk=old.pk).update(created_at=timezone.now() - timedelta(hours=2))
+    Job.objects.filter(pk=old.pk).update(created_at=timezone.now() - timedelta(hours=2))
     upload(client, connection, THREE_ROWS)
     fresh = latest_job()
 
-    call_command("imports_housekeeping")
+    call_command("jobs_housekeeping")
 
-    assert list(ImportJob.objects.values_list("pk", flat=True)) == [fresh.pk]
-    assert not ImportRow.objects.filter(job_id=old.pk).exists()
+    assert list(Job.objects.values_list("pk", flat=True)) == [fresh.pk]
+    assert not JobItem.objects.filter(job_id=old.pk).exists()
     assert client.get(job_url(old)).status_code == 404
 
 
@@ -179,10 +195,10 @@ def test_a_round_that_fails_is_logged_and_the_next_one_runs(
 ) -> None:
     settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
     job = stalled_job(client, connection)
-    sweep = imports_housekeeping.import_jobs_sweep
+    sweep = jobs_housekeeping.jobs_sweep
     rounds: list[str] = []
 
-    def sweep_failing_once() -> tuple[int, int]:
+    def sweep_failing_once() -> tuple[int, int, int]:
         if not rounds:
             rounds.append("failed")
             raise DatabaseError("the database is restarting")
@@ -196,23 +212,24 @@ def test_a_round_that_fails_is_logged_and_the_next_one_runs(
         if len(rounds) == 2:
             raise Stop
 
-    monkeypatch.setattr(imports_housekeeping, "import_jobs_sweep", sweep_failing_once)
-    monkeypatch.setattr(imports_housekeeping, "sleep", sleep)
+    monkeypatch.setattr(jobs_housekeeping, "jobs_sweep", sweep_failing_once)
+    monkeypatch.setattr(jobs_housekeeping, "sleep", sleep)
     # The test's transaction holds the connection that the loop would otherwise close and reopen.
-    monkeypatch.setattr(imports_housekeeping, "close_old_connections", lambda: None)
+    monkeypatch.setattr(jobs_housekeeping, "close_old_connections", lambda: None)
 
     with pytest.raises(Stop):
-        call_command("imports_housekeeping", "--every", "60")
+        call_command("jobs_housekeeping", "--every", "60")
 
     assert rounds == ["failed", "swept"]
-    assert "Import housekeeping failed; trying again in 60 s." in caplog.text
+    assert "Job housekeeping failed; trying again in 60 s." in caplog.text
     assert "the database is restarting" in caplog.text
     job.refresh_from_db()
-    assert job.status == ImportStatus.STOPPED
+    assert job.status == JobStatus.RUNNING
+    assert job.waiting_until is not None, "queued again for a worker"
 
 
 def test_a_period_under_a_second_is_refused() -> None:
     with pytest.raises(CommandError) as refused:
-        call_command("imports_housekeeping", "--every", "0")
+        call_command("jobs_housekeeping", "--every", "0")
 
     assert str(refused.value) == "--every takes a number of seconds, 1 or more."
