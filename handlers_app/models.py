@@ -322,6 +322,8 @@ class JobAction(models.TextChoices):
     DISABLE = "disable", _("Switch off")
     DELETE = "delete", _("Delete")
     COPY = "copy", _("Copy to a connection")
+    # Not work on handlers: the background read of a big account (handlers_app.accountcopy).
+    READ = "read", _("Read the whole account")
 
 
 class JobStatus(models.TextChoices):

@@ -68,6 +68,7 @@ KINDS: dict[str, str] = {
     JobAction.DISABLE: "handlers_app.bulk.SwitchKind",
     JobAction.DELETE: "handlers_app.bulk.DeleteKind",
     JobAction.COPY: "handlers_app.sharing.CopyKind",
+    JobAction.READ: "handlers_app.accountcopy.reading.ReadKind",
 }
 
 # A slice sends at most this many items, and starts no new one once it has taken this long.

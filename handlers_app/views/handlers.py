@@ -31,6 +31,7 @@ from django.views.decorators.vary import vary_on_headers
 from django_htmx.http import push_url, replace_url, reswap, retarget, trigger_client_event
 
 from handlers_app.access import ConnectionAccess, connection_for
+from handlers_app.accountcopy.reading import account_read_keep
 from handlers_app.accountcopy.store import copy_coverage, copy_for
 from handlers_app.http import HtmxHttpRequest
 from handlers_app.journal.queries import handler_last_changes, handler_last_tests
@@ -190,6 +191,14 @@ def _table_context(
             corrected = True
     except SoclookError as exc:
         error = exc
+    # A big account: its copy is read in the background (Refresh begins a new read).
+    if (
+        page is not None
+        and page.coverage is not None
+        and account_read_keep(connection=connection, user=access.membership.user, again=refresh)
+    ):
+        copy = copy_for(connection)
+        page = replace(page, coverage=copy_coverage(copy) if copy else None)
     filtered = bool(query.type or query.is_enabled is not None or query.search)
     context: dict[str, Any] = {
         "connection": connection,
