@@ -60,6 +60,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--samples", type=int, default=30, help="timed requests per line (30)")
     parser.add_argument("--duration", type=float, default=5.0, help="gunicorn load, seconds (5)")
     parser.add_argument("--no-gunicorn", action="store_true", help="skip the throughput line")
+    parser.add_argument(
+        "--no-large-account", action="store_true", help="skip the account of 20 000 handlers"
+    )
     parser.add_argument("--strict", action="store_true", help="exit 1 when a target is missed")
     args = parser.parse_args(argv)
 
@@ -111,6 +114,8 @@ class Bench:
             self._list_times()
             self._bytes()
             self._wide_header()
+            if not self.args.no_large_account:
+                self._large_account()
             if not self.args.no_gunicorn:
                 self._throughput()
         finally:
@@ -385,6 +390,23 @@ class Bench:
                 median < WIDE_HEADER_TARGET_MS,
             )
         )
+
+    # --- an account of 20 000 handlers (tests/bench_large.py) ------------------------------
+
+    def _large_account(self) -> None:
+        from tests.bench_large import large_account_lines
+
+        rows = large_account_lines(
+            client=self.client,
+            sandbox=self.sandbox,
+            team=self.team,
+            user=self.user,
+            small_url=self._url(25),
+            samples=self.args.samples,
+            timed=_timed,
+            p95=_p95,
+        )
+        self.lines.extend(Line(*row) for row in rows)
 
     # --- throughput under gunicorn -------------------------------------------------------
 
