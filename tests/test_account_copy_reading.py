@@ -8,7 +8,7 @@ from django.test import Client
 from django.urls import reverse
 
 from handlers_app.accountcopy.store import copy_for
-from handlers_app.batches import ItemOutcome, Job, JobAction, JobStatus
+from handlers_app.batches import ItemOutcome, Job, JobAction, JobStatus, job_stop
 from handlers_app.budget import CacheBudget, key_fingerprint
 from handlers_app.models import Connection
 from tests.helpers import client_for
@@ -158,3 +158,23 @@ def test_a_read_replaced_by_a_newer_one_sends_nothing_more(
     stale.refresh_from_db()
     assert stale.status == JobStatus.STOPPED
     assert pages_read(sandbox) == ["1", "2", "3"]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_read_whose_job_stopped_is_not_asked_after_and_goes_on_at_the_next_view(
+    client: Client, sandbox, big: Connection, settings
+) -> None:
+    settings.TASKS = DATABASE_TASKS
+    client.get(list_url(big))
+    job_stop(job=Job.objects.get(action=JobAction.READ))
+
+    polled = client.get(list_url(big), {"coverage": "1"}, HTTP_HX_REQUEST="true").text
+
+    assert "Read 1000 of 2500 handlers so far." in polled
+    assert "The reading has stopped for now" in polled
+    assert "every 3s" not in polled
+    again = client.get(list_url(big)).text
+    assert "every 3s" in again
+    run_worker()
+    assert pages_read(sandbox) == ["1", "2", "3"]
+    assert copy_for(big).reading is None

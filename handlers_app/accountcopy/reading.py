@@ -43,7 +43,7 @@ from handlers_app.batches import (
 )
 from handlers_app.models import Connection
 
-__all__ = ["ReadKind", "account_read_keep"]
+__all__ = ["ReadKind", "account_read_keep", "account_read_running"]
 
 # A Refresh begins a new read only when the one under way began longer ago than this: pressing
 # it again and again must not throw away the pages just read.
@@ -94,6 +94,19 @@ def _plan_more_pages(job: Job, copy: AccountCopy) -> None:
     )
 
 
+def account_read_running(*, connection: Connection) -> bool:
+    """Whether a read of the account is queued or under way."""
+    return _running(connection) is not None
+
+
+def _running(connection: Connection) -> Job | None:
+    return Job.objects.filter(
+        connection=connection,
+        action=JobAction.READ,
+        status__in=(JobStatus.QUEUED, JobStatus.RUNNING),
+    ).first()
+
+
 def account_read_keep(
     *, connection: Connection, user: AbstractBaseUser, again: bool = False
 ) -> bool:
@@ -105,11 +118,7 @@ def account_read_keep(
         copy = AccountCopy.objects.select_for_update().filter(connection=connection).first()
         if copy is None or copy_for(connection) is None:
             return False
-        running = Job.objects.filter(
-            connection=connection,
-            action=JobAction.READ,
-            status__in=(JobStatus.QUEUED, JobStatus.RUNNING),
-        ).first()
+        running = _running(connection)
         now = timezone.now()
         under_way = copy.reading is not None and running is not None
         if again and under_way and now - copy.reading_from < _FRESH_READ:

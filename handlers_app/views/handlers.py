@@ -31,7 +31,7 @@ from django.views.decorators.vary import vary_on_headers
 from django_htmx.http import push_url, replace_url, reswap, retarget, trigger_client_event
 
 from handlers_app.access import ConnectionAccess, connection_for
-from handlers_app.accountcopy.reading import account_read_keep
+from handlers_app.accountcopy.reading import account_read_keep, account_read_running
 from handlers_app.accountcopy.store import copy_coverage, copy_for
 from handlers_app.http import HtmxHttpRequest
 from handlers_app.journal.queries import handler_last_changes, handler_last_tests
@@ -318,7 +318,13 @@ def _coverage_update(
     copy = copy_for(connection)
     coverage = copy_coverage(copy) if copy is not None else None
     if coverage is not None and coverage.reading:
-        context = {"coverage": coverage, "coverage_url": _coverage_url(connection, query)}
+        context = {
+            "coverage": coverage,
+            "coverage_url": _coverage_url(connection, query),
+            # A read whose job stopped (Soclook refused it, say) goes on at the next view of
+            # the list; asking every few seconds meanwhile would tell nothing new.
+            "reading_stopped": not account_read_running(connection=connection),
+        }
         return render(request, f"{TEMPLATE}#coverage", context)
     response = _render_table(request, access, query, push=False)
     return reswap(retarget(response, "#handler-table"), "outerHTML")
