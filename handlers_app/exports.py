@@ -1,6 +1,6 @@
 """Exporting a connection's handlers: which handlers (a selection of handlers_app.batches:
-ids, the list's filter, or all), and the file (a versioned JSON document, or CSV in the import
-template's columns).
+ids, the list's filter, or all), and the file (a versioned JSON document, or CSV with the
+form's labels as its columns).
 
 Reads go through the read cache: an account of at most EXPORT_MAX_HANDLERS handlers is one
 snapshot, so an export costs at most one request to Soclook, and none while the list is fresh.
@@ -8,9 +8,11 @@ The secrets reach the file only where handlers_app.secret_flow allows (an owner 
 Secrets (the registry's secret fields) are left out unless `include_secrets` is set, which only
 owners may ask for (the view checks); such an export is journalled with who made it.
 
-Both files import back through handlers_app.imports: the CSV file's first line and the JSON
-document's `secrets` field say whether the secrets are in it, so that the import can tell
-"the secret was left out of the export" from "the cell is empty".
+Both files import back through handlers_app.imports unchanged: the JSON document's
+`secrets_left_out` and the CSV file's "Secrets left out" column say, per handler, which secrets
+are not in the file, so that the import can tell "left out of the export" from "the cell is
+empty"; the CSV file's header is the form's labels in the exporter's language, with an "On"
+column, so that a spreadsheet reads it as a person would.
 """
 
 from __future__ import annotations
@@ -23,17 +25,24 @@ from typing import Any
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.utils import timezone
-from django.utils.translation import gettext as _
 
 from handlers_app.batches import MAX_SELECTED, Selection, selection_handlers
+from handlers_app.imports.columns import (
+    ENABLED,
+    FIXED_COLUMNS,
+    ROW_COLUMNS,
+    SECRETS_LEFT_OUT_COLUMN,
+    column_label,
+    enabled_word,
+    left_out_words,
+    settings_columns,
+)
 from handlers_app.imports.reading import (
-    CSV_NOTE_PREFIX,
     EXPORT_FORMAT_NAME,
     EXPORT_FORMAT_VERSION,
     MAX_ROWS,
     SECRETS_INCLUDED,
     SECRETS_LEFT_OUT,
-    template_header,
 )
 from handlers_app.journal.recording import record_handlers_exported
 from handlers_app.models import Connection
@@ -129,28 +138,22 @@ def export_json(document: Mapping[str, Any]) -> str:
 
 
 def export_csv_rows(*, handlers: Iterable[Handler], include_secrets: bool) -> list[list[str]]:
-    """The note line, then the import template's header and one row per handler."""
-    state = SECRETS_INCLUDED if include_secrets else SECRETS_LEFT_OUT
-    if include_secrets:
-        sentence = _(
-            "This file holds the handlers' secrets (tokens, webhook addresses): keep it as safe "
-            "as a password, and delete it once imported."
-        )
-    else:
-        sentence = _(
-            "The secrets were left out of this export: fill them in before importing, or the "
-            "rows that need one are not imported."
-        )
-    header = template_header()
-    rows = [[f"{CSV_NOTE_PREFIX}{EXPORT_FORMAT_VERSION} secrets={state}", sentence], header]
+    """The header (the columns' labels in the active language, handlers_app.imports.columns),
+    then one row per handler: its type as the form names it, its name, whether it is on, its
+    settings, and the labels of those left out of the file."""
+    columns = [*FIXED_COLUMNS, ENABLED, *settings_columns(), SECRETS_LEFT_OUT_COLUMN]
+    rows = [[column_label(column) for column in columns]]
     for handler in handlers:
-        settings = _settings(handler, include_secrets=include_secrets)
-        row = dict.fromkeys(header, "")
-        row["type"] = handler.type
+        row = dict.fromkeys(columns, "")
+        row["type"] = str(handler.handler_type.label)
         row["name"] = handler.name
-        for key, value in settings.items():
-            if key in row:
+        row[ENABLED] = enabled_word(handler.is_enabled)
+        for key, value in _settings(handler, include_secrets=include_secrets).items():
+            if key in row and key not in ROW_COLUMNS:
                 row[key] = value
+        row[SECRETS_LEFT_OUT_COLUMN] = left_out_words(
+            _left_out(handler, include_secrets=include_secrets)
+        )
         rows.append(list(row.values()))
     return rows
 

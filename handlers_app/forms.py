@@ -7,6 +7,7 @@ from django import forms
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.forms import BaseUserCreationForm, PasswordResetForm, UserCreationForm
+from django.core.validators import ProhibitNullCharactersValidator
 from django.db.models import Q
 from django.utils.html import conditional_escape, format_html
 from django.utils.translation import gettext_lazy as _
@@ -30,6 +31,7 @@ from handlers_app.soclook.types import (
     FieldKind,
     FieldSpec,
     HandlerType,
+    refuse_unstorable,
     type_choices,
 )
 
@@ -200,7 +202,19 @@ class SettingInput(forms.TextInput):
         return super().get_context(name, value if self.render_value else None, attrs)
 
 
-class SettingField(forms.CharField):
+class StorableCharField(forms.CharField):
+    """Text that can be stored and sent: NUL and lone surrogates are refused in plain words
+    (the registry's), instead of Django's "Null characters are not allowed"."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.validators = [
+            v for v in self.validators if not isinstance(v, ProhibitNullCharactersValidator)
+        ]
+        self.validators.append(refuse_unstorable)
+
+
+class SettingField(StorableCharField):
     """One settings field of a handler type; its rules come from the registry's FieldSpec."""
 
     def __init__(self, *, spec: FieldSpec, **kwargs: Any) -> None:
@@ -253,7 +267,7 @@ class HandlerForm(forms.Form):
     filled in on the server; for another type the source gives nothing.
     """
 
-    name = forms.CharField(
+    name = StorableCharField(
         label=_("Name"),
         max_length=NAME_MAX_LENGTH,
         help_text=_(
@@ -570,6 +584,14 @@ class HandlerImportForm(forms.Form):
         widget=forms.FileInput(attrs={"accept": ".csv,text/csv,.json,application/json"}),
         error_messages={"required": _("Choose the CSV file to import.")},
     )
+    same_place_ok = forms.BooleanField(
+        label=_("Also add handlers that send where one already does"),
+        required=False,
+        help_text=_(
+            "Without this, a row is left out when the connection already has a handler of its "
+            "type sending to the same place, or an earlier row of the file does."
+        ),
+    )
 
     rows: list[ParsedRow]
 
@@ -619,7 +641,7 @@ class HandlerExportForm(forms.Form):
         label=_("File format"),
         choices=[
             ("json", _("JSON: the whole set-up, for importing into another connection")),
-            ("csv", _("CSV: the import template's columns, for a spreadsheet")),
+            ("csv", _("CSV: one column per setting, named as on the form, for a spreadsheet")),
         ],
         initial="json",
         widget=forms.RadioSelect,

@@ -10,6 +10,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from handlers_app import crypto
+from handlers_app.imports.problems import problem_text
 from handlers_app.soclook.errors import KeyUnreadable
 from handlers_app.soclook.types import (
     HANDLER_TYPES,
@@ -484,6 +485,11 @@ class JobItem(models.Model):
     @property
     def handler_type(self) -> HandlerType | None:
         return HANDLER_TYPES.get(self.type)
+
+    @property
+    def problem_texts(self) -> list[str]:
+        """An import row's `problems` in the reader's language (handlers_app.imports.problems)."""
+        return [problem_text(problem) for problem in self.problems]
 
 
 # Every column that holds a value encrypted by handlers_app.crypto, for key rotation.

@@ -66,7 +66,7 @@ def test_without_javascript_an_owner_is_warned_then_downloads_the_secrets(
 
     page.locator("#export-link").click()
     expect(page.locator("#export-scope")).to_contain_text("matching the list's filter")
-    page.get_by_label("CSV: the import template's columns").check()
+    page.get_by_label("CSV: one column per setting").check()
     page.get_by_label("Include secrets").check()
     page.get_by_role("button", name="Download", exact=True).click()
 
@@ -77,7 +77,7 @@ def test_without_javascript_an_owner_is_warned_then_downloads_the_secrets(
         page.get_by_role("button", name="Download with the secrets").click()
     content = download_info.value.path().read_text(encoding="utf-8-sig")
 
-    assert content.startswith('"# soclook-dashboard-handlers/1 secrets=included"')
+    assert content.startswith('"Type","Name","On",')
     assert BOT_TOKEN in content
     assert JournalEntry.objects.get().action == JournalAction.HANDLERS_EXPORTED_WITH_SECRETS
 

@@ -18,17 +18,25 @@ from tests.helpers import screenshot, sign_in
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 SAMPLE_BY_KIND = {
-    FieldKind.EMAIL: "alerts@example.com",
+    FieldKind.EMAIL: "new-alerts@example.com",
     FieldKind.URL: "https://hooks.example.com/{name}/Br0wserS3cret",
     FieldKind.TOKEN: "tok-{name}-Pw7Lq2",
     FieldKind.CHAT_ID: "-1002223334445",
+}
+# Fields whose values have the shape of one service (the registry recognises other pastes).
+SAMPLE_BY_FIELD = {
+    "slack": "https://hooks.slack.com/services/T0/slack/Br0wserS3cret",
+    "discord": "https://discord.com/api/webhooks/42/Br0wserS3cret",
+    "telegram": "4242:tok-telegram-Pw7Lq2",
 }
 TELEGRAM = {"telegram": "555000:AAHbrowserStoredToken4321", "telegram_chat_id": "-1009998887776"}
 
 
 def typed_settings(handler_type: HandlerType) -> dict[str, str]:
     return {
-        spec.name: SAMPLE_BY_KIND[spec.kind].format(name=spec.name) for spec in handler_type.fields
+        spec.name: SAMPLE_BY_FIELD.get(spec.name)
+        or SAMPLE_BY_KIND[spec.kind].format(name=spec.name)
+        for spec in handler_type.fields
     }
 
 

@@ -99,7 +99,7 @@ def test_the_confirmation_says_how_many_handlers_will_change(
 
     html = text(response.content.decode())
     assert "3 handlers will be switched off." in html
-    assert "1 selected handler is already so and stays as it is." in html
+    assert "1 selected handler is already as asked and stays as it is." in html
     assert "Switch off 3 handlers" in html
     assert writes(sandbox) == []
 
@@ -114,7 +114,7 @@ def test_a_few_handlers_are_switched_off_at_once_each_journalled(
     )
 
     html = text(response.content.decode())
-    assert "Finished: 3 done, 0 already so, 0 no longer existed" in html
+    assert "Finished: 3 done, 0 needed no change, 0 no longer existed" in html
     states = {h["id"]: h["is_enabled"] for h in sandbox.handlers(api_key)}
     assert [states[i] for i in ids] == [0, 0, 0]
     entries = JournalEntry.objects.filter(action=JournalAction.HANDLER_DISABLED)
@@ -175,7 +175,7 @@ def test_handlers_already_so_are_not_sent(
         bulk_url(connection), {"action": "disable", "ids": ",".join(map(str, off))}, follow=True
     )
 
-    assert "Nothing to change: the handlers are already so." in response.content.decode()
+    assert "Nothing to change: every handler is already as asked." in response.content.decode()
     assert writes(sandbox) == []
     assert not Job.objects.exists()
 

@@ -119,7 +119,7 @@ def test_switching_off_150_handlers_never_meets_a_429_and_reports_each(
     assert [r for r in sandbox.requests if r.status == 429] == []
     assert all(h["is_enabled"] == 0 for h in sandbox.handlers(big_key))
     assert updates_by_handler(sandbox, big_key) == Counter(ids)
-    assert f"Finished: {MANY} done, 0 already so" in html
+    assert f"Finished: {MANY} done, 0 needed no change" in html
     for handler_id in ids:
         row = re.search(rf'<tr id="bulk-item-{handler_id}">(.*?)</tr>', html)
         assert row and "Done" in row[1]
@@ -468,7 +468,7 @@ def test_a_handler_deleted_before_its_turn_is_reported_as_no_longer_existing(
     assert outcomes.pop(ids[4]) == ItemOutcome.GONE
     assert set(outcomes.values()) == {ItemOutcome.DONE}
     page = job_page(client, job)
-    assert "Finished: 7 done, 0 already so, 1 no longer existed" in page
+    assert "Finished: 7 done, 0 needed no change, 1 no longer existed" in page
     assert "No longer exists" in re.search(rf'id="bulk-item-{ids[4]}">(.*?)</tr>', page)[1]
 
 

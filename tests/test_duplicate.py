@@ -104,6 +104,7 @@ def test_a_typed_secret_replaces_the_copied_one(
             "name": "Other bot",
             "telegram": "7770002:AAH-another-bot",
             "telegram_chat_id": "-1009876543210",
+            "same_place_ok": "1",
         },
     )
 
@@ -117,7 +118,12 @@ def test_the_type_of_a_duplicate_cannot_change(
 ) -> None:
     client.post(
         duplicate_url(connection, telegram["id"]),
-        {"name": "Still a bot", "type": "webhook", "telegram_chat_id": "-1009876543210"},
+        {
+            "name": "Still a bot",
+            "type": "webhook",
+            "telegram_chat_id": "-1009876543210",
+            "same_place_ok": "1",
+        },
     )
 
     assert record(sandbox, api_key, "Still a bot")["type"] == "telegram"
@@ -149,7 +155,7 @@ def test_a_refusal_of_the_service_keeps_the_form(
 
     response = client.post(
         duplicate_url(connection, telegram["id"]),
-        {"name": "Will fail", "telegram_chat_id": "-1009876543210"},
+        {"name": "Will fail", "telegram_chat_id": "-1009876543210", "same_place_ok": "1"},
     )
 
     html = response.content.decode()

@@ -165,14 +165,16 @@ def test_the_csv_export_has_the_import_templates_columns_and_says_the_secrets_ar
 
     assert response["Content-Type"].startswith("text/csv")
     assert response["Cache-Control"] == "no-store"
-    assert rows[0][0] == "# soclook-dashboard-handlers/1 secrets=left-out"
-    assert "secrets were left out" in rows[0][1]
-    assert rows[1] == template_header()
-    assert [row[:2] for row in rows[2:]][:3] == [
-        ["email", "On-call mail"],
-        ["slack", "Support channel"],
-        ["telegram", "Night bot"],
+    assert rows[0][:4] == ["Type", "Name", "On", "E-mail address"]
+    assert rows[0][-1] == "Secrets left out"
+    assert len(rows[0]) == len(template_header()) + 2
+    listed = [dict(zip(rows[0], row, strict=True)) for row in rows[1:]]
+    assert [(r["Type"], r["Name"], r["On"]) for r in listed][:3] == [
+        ("E-mail", "On-call mail", "yes"),
+        ("Slack", "Support channel", "yes"),
+        ("Telegram", "Night bot", "yes"),
     ]
+    assert [r["Secrets left out"] for r in listed][:3] == ["", "Slack webhook URL", "Bot token"]
     for secret in SECRETS:
         assert secret not in text
 
@@ -368,11 +370,8 @@ def test_an_owners_export_with_secrets_imports_into_an_empty_account_as_the_same
         assert secret not in preview
     start(client, latest_job())
 
-    expected = handlers_as_set_up(sandbox, source_key)
-    if file_format == "csv":
-        # A CSV file has the template's columns only: no column says a handler is off.
-        expected = [(*handler[:3], True) for handler in expected]
-    assert handlers_as_set_up(sandbox, empty_key) == expected
+    # Switched off ones come back switched off, from the CSV file's "On" column too.
+    assert handlers_as_set_up(sandbox, empty_key) == handlers_as_set_up(sandbox, source_key)
 
 
 @pytest.mark.parametrize("file_format", ["json", "csv"])
@@ -389,9 +388,9 @@ def test_an_export_without_secrets_imports_only_what_needs_no_secret_and_says_wh
 
     preview = import_file(client, destination, f"export.{file_format}", text)
     assert "1 of 5 rows is ready to import." in preview
-    # A CSV file's rows are numbered as a spreadsheet shows them, after the note and the header;
-    # a JSON document's by their place in it.
-    first = {"json": 1, "csv": 3}[file_format]
+    # A CSV file's rows are numbered as a spreadsheet shows them, after the header; a JSON
+    # document's by their place in it.
+    first = {"json": 1, "csv": 2}[file_format]
     slack = row_html(preview, first + 1)
     assert "Needs the secret: Slack webhook URL (slack) was left out of the export." in slack
     assert "Needs the secret: Bot token (telegram)" in row_html(preview, first + 2)
@@ -414,7 +413,7 @@ def test_a_secret_filled_into_an_export_without_secrets_is_imported(
     ids = [h["id"] for h in sandbox.handlers(source_key)]
     text = as_text(download(client, source, f"?ids={ids[1]}", file_format="csv"))
     rows = list(csv.reader(io.StringIO(text)))
-    rows[2][rows[1].index("slack")] = SLACK_URL
+    rows[1][rows[0].index("Slack webhook URL")] = SLACK_URL
     filled = io.StringIO()
     csv.writer(filled).writerows(rows)
 
@@ -428,6 +427,59 @@ def test_a_secret_filled_into_an_export_without_secrets_is_imported(
 
 
 # --- both languages ---------------------------------------------------------------------------
+
+
+def test_a_russian_csv_export_reads_in_russian_and_imports_back_unchanged_in_english(
+    owner: User,
+    source: Connection,
+    destination: Connection,
+    sandbox: Sandbox,
+    empty_key: str,
+    source_key: str,
+) -> None:
+    client = client_for(owner)
+    ru = {"HTTP_ACCEPT_LANGUAGE": "ru"}
+    response = client.post(
+        export_url(source),
+        {"file_format": "csv", "include_secrets": "on", "confirmed": "True"},
+        **ru,
+    )
+    text = as_text(response)
+    rows = list(csv.reader(io.StringIO(text)))
+
+    assert rows[0][:4] == ["Тип", "Название", "Включён", "Адрес электронной почты"]
+    listed = {row[1]: dict(zip(rows[0], row, strict=True)) for row in rows[1:]}
+    assert listed["Tweets"]["Включён"] == "нет"
+    assert listed["On-call mail"]["Тип"] == "Электронная почта"
+    # A chat ID that starts with a minus is guarded for spreadsheets, and read back without it.
+    assert listed["Night bot"]["ID чата"] == "'-1001234567890"
+
+    preview = import_file(client, destination, "экспорт.csv", text)
+    start(client, latest_job())
+
+    assert "5 of 5 rows are ready to import." in preview
+    assert handlers_as_set_up(sandbox, empty_key) == handlers_as_set_up(sandbox, source_key)
+
+
+def test_a_file_with_api_names_and_an_on_column_says_which_to_switch_off(
+    editor: User, destination: Connection, sandbox: Sandbox, empty_key: str
+) -> None:
+    client = client_for(editor)
+    content = (
+        "type,name,enabled,email\n"
+        "email,Night duty,no,night@example.com\n"
+        "email,Day duty,yes,day@example.com\n"
+        "email,Odd,maybe,odd@example.com\n"
+    )
+
+    preview = import_file(client, destination, "handlers.csv", content)
+    start(client, latest_job())
+
+    assert "On: write “yes” to have the handler switched on" in row_html(preview, 4)
+    assert [(h[1], h[3]) for h in handlers_as_set_up(sandbox, empty_key)] == [
+        ("Day duty", True),
+        ("Night duty", False),
+    ]
 
 
 def test_the_export_page_and_the_warning_read_in_russian(owner: User, source: Connection) -> None:

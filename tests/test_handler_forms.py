@@ -21,16 +21,22 @@ pytestmark = pytest.mark.django_db
 HX = {"HX-Request": "true"}
 
 SAMPLE_BY_KIND = {
-    FieldKind.EMAIL: "alerts@example.com",
+    FieldKind.EMAIL: "new-alerts@example.com",
     FieldKind.URL: "https://hooks.example.com/services/T0KEN/{name}/s3cr3tpath",
     FieldKind.TOKEN: "tok-{name}-Zq8xW2vY7",
     FieldKind.CHAT_ID: "-1001234567890",
     FieldKind.TEXT: "some text",
 }
+# Fields whose values have the shape of one service (the registry recognises other pastes).
+SAMPLE_BY_FIELD = {
+    "slack": "https://hooks.slack.com/services/T0KEN/slack/s3cr3tpath",
+    "discord": "https://discord.com/api/webhooks/42/s3cr3tpath",
+    "telegram": "4242:tok-telegram-Zq8xW2vY7",
+}
 
 
 def sample(spec: FieldSpec) -> str:
-    return SAMPLE_BY_KIND[spec.kind].format(name=spec.name)
+    return SAMPLE_BY_FIELD.get(spec.name) or SAMPLE_BY_KIND[spec.kind].format(name=spec.name)
 
 
 def typed_settings(handler_type: HandlerType) -> dict[str, str]:
@@ -408,7 +414,12 @@ def test_changing_the_type_needs_the_new_type_fields_then_saves_the_whole_record
 
     refused = client.post(url, {"name": "Sales", "type": "discord", "discord": ""})
     saved = client.post(
-        url, {"name": "Sales chat", "type": "discord", "discord": "https://discord.com/api/w/1/x"}
+        url,
+        {
+            "name": "Sales chat",
+            "type": "discord",
+            "discord": "https://discord.com/api/webhooks/1/x",
+        },
     )
 
     assert refused.status_code == 200
@@ -417,7 +428,7 @@ def test_changing_the_type_needs_the_new_type_fields_then_saves_the_whole_record
     assert saved.status_code == 302
     record = stored(sandbox, api_key, slack["id"])
     assert (record["name"], record["type"]) == ("Sales chat", "discord")
-    assert settings_of(record) == {"discord": "https://discord.com/api/w/1/x"}
+    assert settings_of(record) == {"discord": "https://discord.com/api/webhooks/1/x"}
 
 
 def test_changing_the_type_without_javascript_shows_the_new_fields_empty(

@@ -1,6 +1,7 @@
-"""Reading and checking an uploaded CSV file (handlers_app.imports.reading): with no request to
-Soclook, whole-file problems refused with a clear message, each row checked by its type's rules,
-and a template with every column (its example rows: tests/test_import_template.py)."""
+"""Reading and checking an uploaded CSV file (handlers_app.imports.reading): nothing sent to
+Soclook (the list is read once, for handlers already sending to the same place), whole-file
+problems refused with a clear message, each row checked by its type's rules, and a template
+with every column (its example rows: tests/test_import_template.py)."""
 
 from __future__ import annotations
 
@@ -59,7 +60,7 @@ def test_a_utf8_file_with_a_bom_and_semicolons_is_read_like_any_other(
     assert "Ops «mail»" in row_html(html, 2) and "ops@example.com" in row_html(html, 2)
     assert "Night; shift" in row_html(html, 3)
     assert "Chat ID -1001234567890" in row_html(html, 3)
-    assert sandbox.requests == []
+    assert [r for r in sandbox.requests if r.method != "GET"] == []
 
 
 def test_blank_lines_are_skipped_and_rows_keep_their_spreadsheet_numbers(
@@ -95,7 +96,7 @@ def test_a_file_without_a_usable_header_is_refused_with_a_clear_message(
     assert response.status_code == 200
     assert message in response.content.decode()
     assert not Job.objects.exists()
-    assert sandbox.requests == []
+    assert [r for r in sandbox.requests if r.method != "GET"] == []
 
 
 def test_a_file_without_a_header_is_refused_without_showing_its_values(
@@ -166,7 +167,7 @@ BAD_ROWS = [
 
 
 @pytest.mark.parametrize(("line", "problem"), BAD_ROWS)
-def test_each_row_is_checked_by_the_rules_of_its_type_without_asking_soclook(
+def test_each_row_is_checked_by_the_rules_of_its_type_sending_nothing_to_soclook(
     line: str, problem: str, client: Client, connection: Connection, sandbox: Sandbox
 ) -> None:
     header = "type,name,email,webhook,telegram,telegram_chat_id,slack"
@@ -179,7 +180,7 @@ def test_each_row_is_checked_by_the_rules_of_its_type_without_asking_soclook(
     assert problem in bad
     assert "Ready" in row_html(html.content.decode(), 3)
     assert "1 of 2 rows is ready to import." in html.content.decode()
-    assert sandbox.requests == []
+    assert [r for r in sandbox.requests if r.method != "GET"] == []
 
 
 def test_an_identical_second_row_is_left_out(client: Client, connection: Connection) -> None:

@@ -286,6 +286,8 @@ def test_the_create_page_fills_in_from_a_setup_without_its_secrets(
     assert 'value="On-call Telegram"' in html
     assert f'<input type="hidden" name="setup" value="{setup.pk}">' in html
     assert "Taken from “On-call Telegram”; leave empty to use it" in html
+    assert "The secrets are copied from “On-call Telegram” on the server" in html
+    assert "copied from “”" not in html
     assert TOKEN not in html and TOKEN[-4:] not in html
     assert f'value="{CHAT}"' in html
 

@@ -407,14 +407,14 @@ def test_the_list_shows_the_requests_left_and_a_refresh_that_asks_soclook_again(
 ) -> None:
     browser = client_for(owner)
     first = browser.get(list_url(connection)).text
-    assert "59 of 60 requests left this minute" in first
+    assert "59 of 60 Soclook actions left this minute" in first
     assert f'href="{list_url(connection)}?refresh=1"' in first
     sandbox.add_handler(api_key, type="email", name="Added elsewhere", settings={"email": "a@b.c"})
     everything = {"results_per_page": "100"}
     assert "Added elsewhere" not in browser.get(list_url(connection), everything).text
     refreshed = browser.get(list_url(connection), {**everything, "refresh": "1"}).text
     assert "Added elsewhere" in refreshed
-    assert "58 of 60 requests left this minute" in refreshed
+    assert "58 of 60 Soclook actions left this minute" in refreshed
     assert len(reads(sandbox)) == 2
 
 
@@ -440,7 +440,7 @@ def test_when_the_budget_is_spent_the_list_says_how_old_it_is(
     text = browser.get(list_url(connection), {"refresh": "1"}).text
     assert re.search(r"as Soclook gave it \d+ s ago", text)
     assert "try again in" in text
-    assert "3 of 60 requests left this minute" in text
+    assert "3 of 60 Soclook actions left this minute" in text
     assert text.count('<tr id="handler-') == 25
 
 
@@ -497,7 +497,9 @@ def test_refresh_in_the_browser_shows_a_change_made_elsewhere_and_keeps_the_addr
 
     page.get_by_role("link", name="Refresh").click()
     expect(page.locator("#handler-table")).to_contain_text("Added elsewhere")
-    expect(page.locator("#list-freshness")).to_contain_text("58 of 60 requests left this minute")
+    expect(page.locator("#list-freshness")).to_contain_text(
+        "58 of 60 Soclook actions left this minute"
+    )
     assert page.evaluate("window.notReloaded") is True
     assert page.url.endswith(f"{url}?search=elsewhere")
     screenshot(page, "list-refreshed")

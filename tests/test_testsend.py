@@ -422,8 +422,8 @@ def test_a_name_that_does_not_exist_is_explained_in_both_languages(
     shown = send_test(client, connection, "webhook", typed)
     shown_ru = send_test(client, connection, "webhook", {"webhook": typed["webhook"] + "2"}, **RU)
 
-    assert "Not sent. The name no-such-host.example could not be found (DNS)." in shown
-    assert "Не отправлен. Имя no-such-host.example не найдено (DNS)." in shown_ru
+    assert "Not sent. No server named no-such-host.example could be found." in shown
+    assert "Не отправлен. Сервер с именем no-such-host.example не найден." in shown_ru
     assert services.received == []
 
 

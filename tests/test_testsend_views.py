@@ -366,7 +366,7 @@ def test_test_sends_can_be_turned_off(
         form_test_url(connection), {"type": "webhook", "webhook": destination.url()}, **HTMX
     )
 
-    assert "Test sends are turned off on this dashboard (TEST_SEND_ENABLED=0)." in text_of(
+    assert "Test sends are turned off on this dashboard. Ask your administrator." in text_of(
         response.text
     )
     assert destination.received == [] and journalled_tests() == []
@@ -414,9 +414,10 @@ def test_a_private_destination_needs_its_own_setting_for_test_sends(
         ),
         (
             "https://hooks.example.com:22/hook",
-            "Not sent. The address uses port 22, and test sends may only use ports 80, 443.",
-            "Не отправлен. Адрес использует порт 22, а тесты можно отправлять только на порты "
-            "80, 443.",
+            "Not sent. The address uses port 22, and test sends from this dashboard may only use "
+            "ports 80, 443.",
+            "Не отправлен. Адрес использует порт 22, а тесты из этой панели можно отправлять "
+            "только на порты 80, 443.",
         ),
     ],
 )

@@ -2,7 +2,7 @@
 
 `import_job_create()` keeps the rows as a job of handlers_app.batches waiting for confirmation:
 names, types and masked destinations on its items, the settings of the valid rows sealed on the
-job. `import_job_start()` queues it; handlers_app.imports.task says what one row does.
+job. `batches.job_start()` queues it; handlers_app.imports.task says what one row does.
 """
 
 from __future__ import annotations

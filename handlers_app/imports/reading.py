@@ -13,10 +13,13 @@ still all its type's example values is refused as an example row. The check look
 values, not at a marker or the rows' place, so it holds after a spreadsheet sorted the rows,
 and for an example whose name alone was changed.
 
-The dashboard's own exports (handlers_app.exports) say whether the secrets were left out: the
-JSON document in its `secrets` field, a CSV file in a note on its first line. Then an empty secret
-is not a slip but "needs the secret": the row is left out with that explanation, and the person
-fills the secret in and uploads the file again.
+A header names its columns by API name or by label, in any of the dashboard's languages
+(handlers_app.imports.columns). The dashboard's own exports (handlers_app.exports) say which
+secrets were left out: the JSON document in each handler's `secrets_left_out`, a CSV file in its
+"Secrets left out" column (a file exported before had a note on its first line instead, which is
+still read). Then an empty secret is not a slip but "needs the secret": the row is left out with
+that explanation, and the person fills the secret in and uploads the file again. An export's
+"On" column (the JSON's `enabled`) brings a handler back switched off when it was.
 """
 
 from __future__ import annotations
@@ -38,12 +41,24 @@ from django.utils.text import get_text_list
 from django.utils.translation import gettext as _
 
 from handlers_app.csv_files import unguard_cell
+from handlers_app.imports.columns import (
+    ENABLED,
+    FIXED_COLUMNS,
+    ROW_COLUMNS,
+    SECRETS_LEFT_OUT_COLUMN,
+    column_names,
+    enabled_from,
+    left_out_from,
+    settings_columns,
+)
+from handlers_app.imports.problems import Problem
 from handlers_app.soclook.types import (
     HANDLER_TYPES,
     NAME_MAX_LENGTH,
     FieldKind,
     FieldSpec,
     HandlerType,
+    refuse_unstorable,
 )
 
 __all__ = [
@@ -68,7 +83,6 @@ __all__ = [
 MAX_FILE_MEGABYTES = 1
 MAX_FILE_BYTES = MAX_FILE_MEGABYTES * 1024 * 1024
 MAX_ROWS = 1000
-_FIXED_COLUMNS = ("type", "name")
 
 # The dashboard's own export (handlers_app.exports), as the import recognises it.
 EXPORT_FORMAT_NAME = "soclook-dashboard-handlers"
@@ -105,7 +119,8 @@ class ParsedRow:
     name: str
     settings: dict[str, str] = field(default_factory=dict)
     summary: str = ""
-    problems: tuple[str, ...] = ()
+    # What is wrong with it, as codes (handlers_app.imports.problems); str() of each says it.
+    problems: tuple[Problem, ...] = ()
     # False for a handler a JSON export says was switched off: created, then switched off.
     enabled: bool = True
 
@@ -119,8 +134,7 @@ class ParsedRow:
 
 def template_header() -> list[str]:
     """`type`, `name`, then every settings field of every type, in the registry's order."""
-    settings_columns = (name for t in HANDLER_TYPES.values() for name in t.field_names)
-    return list(dict.fromkeys((*_FIXED_COLUMNS, *settings_columns)))
+    return [*FIXED_COLUMNS, *settings_columns()]
 
 
 # A file may have a few more columns than the template (spreadsheets keep empty ones at the end),
@@ -146,7 +160,7 @@ def _example_settings(handler_type: HandlerType) -> dict[str, str]:
 
 
 def _example_value(spec: FieldSpec) -> str:
-    for candidate in (spec.placeholder, _EXAMPLE_BY_KIND.get(spec.kind)):
+    for candidate in (spec.example, spec.placeholder, _EXAMPLE_BY_KIND.get(spec.kind)):
         if candidate:
             try:
                 return spec.validate(candidate)
@@ -241,9 +255,11 @@ def _columns(header: Sequence[str]) -> list[str]:
             )
             % {"count": len(header), "max": MAX_COLUMNS, "template": len(template_header())}
         )
-    columns = [cell.strip().lower() for cell in header]
-    known = set(template_header())
-    unknown = [i for i, name in enumerate(columns) if name and name not in known]
+    # By API name, or by label in any of the dashboard's languages (an export's header).
+    known = column_names()
+    cells = [cell.strip().casefold() for cell in header]
+    columns = [known.get(cell, cell) for cell in cells]
+    unknown = [i for i, cell in enumerate(cells) if cell and cell not in known]
     counts = Counter(name for name in columns if name)
     repeated = sorted(name for name, count in counts.items() if count > 1)
     problems: list[str] = []
@@ -261,7 +277,7 @@ def _columns(header: Sequence[str]) -> list[str]:
             _("The column %(names)s appears more than once.")
             % {"names": get_text_list([f"“{name}”" for name in repeated], _("and"))}
         )
-    if not set(_FIXED_COLUMNS) <= set(columns):
+    if not set(FIXED_COLUMNS) <= set(columns):
         problems.append(
             _(
                 "The first row must name the columns, and it needs at least “type” and “name”. "
@@ -290,6 +306,14 @@ def parse_json_text(text: str) -> list[ParsedRow]:
         document = json.loads(text)
     except ValueError:
         document = None
+    except RecursionError:
+        # Nested deeper than Python's parser goes: no export of this dashboard is.
+        raise ImportFileError(
+            _(
+                "This JSON file is nested too deeply to be an export of this dashboard. Import "
+                "the file the Export page downloads, or a CSV file made from the template."
+            )
+        ) from None
     if not isinstance(document, dict) or document.get("format") != EXPORT_FORMAT_NAME:
         raise ImportFileError(
             _(
@@ -342,7 +366,7 @@ def _json_values(item: object) -> tuple[dict[str, str], set[str]]:
     values = {
         str(key).strip().lower(): _json_text(value)
         for key, value in settings.items()
-        if str(key).strip().lower() not in _FIXED_COLUMNS
+        if str(key).strip().lower() not in ROW_COLUMNS
     }
     values["type"] = _json_text(item.get("type"))
     values["name"] = _json_text(item.get("name"))
@@ -365,7 +389,7 @@ def _parse_row(
     left_out_fields: Collection[str] = (),
 ) -> ParsedRow:
     values: dict[str, str] = {}
-    problems: list[str] = []
+    problems: list[Problem] = []
     stray = False
     for index, cell in enumerate(cells):
         column = columns[index] if index < len(columns) else ""
@@ -374,27 +398,32 @@ def _parse_row(
         elif cell.strip():
             stray = True
     if stray:
-        problems.append(
-            _("This row has values outside the named columns: check its separators and quotes.")
-        )
+        problems.append(Problem("stray_cells"))
+
+    left_out_fields = {*left_out_fields, *left_out_from(values.get(SECRETS_LEFT_OUT_COLUMN, ""))}
+    secrets_left_out = secrets_left_out or bool(left_out_fields)
+    enabled = enabled_from(values.get(ENABLED, ""))
+    if enabled is None:
+        problems.append(Problem("enabled_unknown"))
 
     raw_type = values.get("type", "").strip()
     handler_type = types.get(raw_type.casefold())
     if not raw_type:
-        problems.append(_("Type: this field is required. Use one of: %(types)s.") % _types())
+        problems.append(Problem("type_required"))
     elif handler_type is None:
-        problems.append(
-            _("Type: not a type this dashboard can create. Use one of: %(types)s.") % _types()
-        )
+        problems.append(Problem("type_unknown"))
 
     name = values.get("name", "").strip()
     if not name:
-        problems.append(_("Name: this field is required."))
+        problems.append(Problem("name_required"))
     elif len(name) > NAME_MAX_LENGTH:
-        problems.append(
-            _("Name: keep it to at most %(max)d characters (it has %(length)d).")
-            % {"max": NAME_MAX_LENGTH, "length": len(name)}
-        )
+        problems.append(Problem("name_too_long", max=NAME_MAX_LENGTH, length=len(name)))
+    else:
+        try:
+            refuse_unstorable(name)
+        except ValidationError:
+            problems.append(Problem("name_unstorable"))
+            name = ""
 
     settings: dict[str, str] = {}
     if handler_type is not None:
@@ -406,34 +435,24 @@ def _parse_row(
                 and spec.secret
                 and (spec.required or spec.name in left_out_fields)
             ):
-                problems.append(_needs_the_secret(spec))
+                problems.append(Problem("needs_secret", field=spec.name))
                 continue
             try:
                 settings[spec.name] = spec.validate(values.get(spec.name, ""))
             except ValidationError as exc:
-                problems.extend(
-                    f"{spec.label} ({spec.name}): {message}" for message in exc.messages
-                )
+                problems.append(Problem.setting(field=spec.name, code=exc.code, params=exc.params))
         unused = [
             column
             for column in columns
             if column
-            and column not in _FIXED_COLUMNS
+            and column not in ROW_COLUMNS
             and column not in handler_type.field_names
             and values.get(column, "").strip()
         ]
         if unused:
-            problems.append(
-                _("Leave %(columns)s empty: a “%(type)s” handler does not use them.")
-                % {
-                    "columns": get_text_list([f"“{c}”" for c in unused], _("and")),
-                    "type": handler_type.label,
-                }
-            )
+            problems.append(Problem("unused_columns", columns=unused, type=handler_type.slug))
         if settings == _example_settings(handler_type):
-            problems.append(
-                _("Example row from the template: replace it with your own handler, or delete it.")
-            )
+            problems.append(Problem("example_row"))
     return ParsedRow(
         number=number,
         type=handler_type.slug if handler_type is not None else "",
@@ -442,6 +461,7 @@ def _parse_row(
         # Only checked values: a secret typed into the e-mail column must not be shown.
         summary=handler_type.summary(settings) if handler_type is not None else "",
         problems=tuple(problems),
+        enabled=enabled is not False,
     )
 
 
@@ -457,11 +477,6 @@ def _types_by_name() -> dict[str, HandlerType]:
     return names
 
 
-def _types() -> dict[str, str]:
-    labels = [f"“{handler_type.label}”" for handler_type in HANDLER_TYPES.values()]
-    return {"types": ", ".join(labels)}
-
-
 def _mark_repeats(rows: list[ParsedRow]) -> list[ParsedRow]:
     """A valid row identical to an earlier one is a slip (a pasted row), not a second handler."""
     first_seen: dict[tuple[Any, ...], int] = {}
@@ -470,9 +485,7 @@ def _mark_repeats(rows: list[ParsedRow]) -> list[ParsedRow]:
         if row.is_valid:
             key = (row.type, row.name, tuple(sorted(row.settings.items())))
             if key in first_seen:
-                problem = _("The same as row %(number)d, so it is left out.") % {
-                    "number": first_seen[key]
-                }
+                problem = Problem("same_as_row", number=first_seen[key])
                 row = replace(row, settings={}, problems=(problem,))
             else:
                 first_seen[key] = row.number
@@ -482,14 +495,6 @@ def _mark_repeats(rows: list[ParsedRow]) -> list[ParsedRow]:
 
 def _is_note(cells: Sequence[str]) -> bool:
     return bool(cells) and cells[0].startswith(CSV_NOTE_PREFIX)
-
-
-def _needs_the_secret(spec: FieldSpec) -> str:
-    return _(
-        "Needs the secret: %(label)s (%(name)s) was left out of the export. Fill it in (in a "
-        "CSV file, the column “%(name)s”) and upload the file again; until then this handler "
-        "is not created."
-    ) % {"label": spec.label, "name": spec.name}
 
 
 def _too_many_rows() -> str:

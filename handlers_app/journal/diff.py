@@ -8,13 +8,15 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any, Protocol
 
+from django.conf import settings
+from django.utils import translation
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
+from handlers_app.journal import readers
 from handlers_app.models import Connection, Role
 from handlers_app.soclook import HandlerStatus
-from handlers_app.soclook.types import get_handler_type, setting_label
-from handlers_app.testsend.outcomes import Outcome
+from handlers_app.soclook.types import HANDLER_TYPES, get_handler_type, setting_label
 
 type Change = dict[str, Any]
 
@@ -135,11 +137,40 @@ def _shown(name: str, value: Any) -> str:
         return str(Role(value).label)
     if name == "reason" and value in _REFUSAL_REASONS:
         return str(_REFUSAL_REASONS[value])
-    if name == "test_result" and isinstance(value, Mapping):
-        return Outcome.from_record(value).explanation
+    if name == "test_result":
+        read = readers.read(name, value)
+        return "" if read is None else str(read)
+    if name == "destination":
+        return destination_words(value)
     if name == "tested_settings" and value in _TESTED_SETTINGS:
         return str(_TESTED_SETTINGS[value])
     return str(value)
+
+
+def destination_words(value: Any) -> str:
+    """Where a test went, as `HandlerType.destination_record` kept it, in the reader's language.
+    An entry written before destinations were kept so holds the words of whoever tested: a
+    setting's name at its start is said again in the reader's language."""
+    if isinstance(value, Mapping):
+        field, shown = str(value.get("field", "")), str(value.get("shown", ""))
+        return f"{setting_label(field)} {shown}" if value.get("labelled") and shown else shown
+    text = str(value)
+    for label, current in _setting_labels_in_every_language():
+        if text.startswith(label + " "):
+            return current + text[len(label) :]
+    return text
+
+
+def _setting_labels_in_every_language() -> list[tuple[str, str]]:
+    """(a setting's label in one of the dashboard's languages, the same in the active one)."""
+    pairs = []
+    for handler_type in HANDLER_TYPES.values():
+        for spec in handler_type.fields:
+            current = str(spec.label)
+            for language, _name in settings.LANGUAGES:
+                with translation.override(language):
+                    pairs.append((str(spec.label), current))
+    return pairs
 
 
 def change_lines(changes: Iterable[Change]) -> list[ChangeLine]:

@@ -5,14 +5,15 @@ ids restores gave it, and each handler's latest change and test, without a reque
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime
+from typing import Any
 
 from django.db.models import Max, Q, QuerySet
 
+from handlers_app.journal import readers
 from handlers_app.models import ID_MAX_DIGITS, Connection, JournalAction, JournalEntry, Team
-from handlers_app.testsend.outcomes import Outcome
 
 HANDLER_ACTIONS = (
     JournalAction.HANDLER_CREATED,
@@ -141,7 +142,8 @@ def recreations_of(entries: Iterable[JournalEntry]) -> dict[int, int]:
 @dataclass(frozen=True)
 class LastTest:
     at: datetime
-    outcome: Outcome
+    # What came of it, as the test-send package reads its record (journal.readers).
+    outcome: Any
 
 
 def handler_last_tests(
@@ -164,8 +166,7 @@ def handler_last_tests(
         result = next(
             (c.get("after") for c in entry.changes if c.get("field") == "test_result"), None
         )
-        if isinstance(result, Mapping):
-            tests[entry.handler_id] = LastTest(
-                at=entry.created_at, outcome=Outcome.from_record(result)
-            )
+        outcome = readers.read("test_result", result)
+        if outcome is not None:
+            tests[entry.handler_id] = LastTest(at=entry.created_at, outcome=outcome)
     return tests

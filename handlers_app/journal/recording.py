@@ -17,7 +17,6 @@ from handlers_app.journal.diff import Change, HandlerState, handler_changes
 from handlers_app.models import Connection, JournalAction, JournalEntry, SavedSetup, Team
 from handlers_app.soclook import Handler, HandlerStatus
 from handlers_app.soclook.types import NAME_MAX_LENGTH
-from handlers_app.testsend.outcomes import Outcome
 
 type User = AbstractBaseUser | AnonymousUser | None
 
@@ -251,12 +250,13 @@ def record_handler_tested(
     handler_id: int | None,
     name: str,
     type: str,
-    outcome: Outcome,
-    destination: str,
+    outcome: Mapping[str, Any],
+    destination: Mapping[str, Any],
     typed: bool,
 ) -> JournalEntry:
-    """A test message sent to a handler's destination (handlers_app.testsend): what came of it,
-    where it went as the list shows it (never a secret), and whether the settings were typed into
+    """A test message sent to a handler's destination: what came of it (the test-send package's
+    own record, which it words: journal.readers), where it went as the list shows it, kept as
+    `HandlerType.destination_record` (never a secret), and whether the settings were typed into
     a form or stored. A new handler's test has no handler id."""
     return _record(
         team_id=connection.team_id,
@@ -264,8 +264,8 @@ def record_handler_tested(
         user=user,
         connection=connection,
         changes=[
-            {"field": "test_result", "after": outcome.record()},
-            {"field": "destination", "after": destination},
+            {"field": "test_result", "after": dict(outcome)},
+            {"field": "destination", "after": dict(destination)},
             {"field": "tested_settings", "after": "typed" if typed else "stored"},
         ],
         handler_id=handler_id,

@@ -1,7 +1,7 @@
 """What the emulated service knows: handler types, their settings fields, list options, messages.
 
 Development/test tool only. This table describes the *service*, not the dashboard: the dashboard's
-own registry lives in `handlers_app/soclook/types.py` and may know fewer types on purpose.
+own registry lives in `handlers_app/soclook/types/` and may know fewer types on purpose.
 """
 
 from __future__ import annotations

@@ -101,10 +101,16 @@ class RowWriter:
                 f' aria-labelledby="l-history n-{hid}">{words["history"]}</a></td></tr>'
             )
             return "".join(parts)
-        # An editor's History is in "More", with the other actions used less often.
+        # An editor's History is in "More", with the other actions used less often. No Test for
+        # a type only Soclook can reach (push): the form says why.
+        test = (
+            f'<button formaction="{hid}/test/" aria-labelledby="l-test n-{hid}">'
+            f"{words['test']}</button>"
+            if handler_type.test_delivery is not None
+            else ""
+        )
         parts.append(
-            f'<td class="actions"><button formaction="{hid}/test/"'
-            f' aria-labelledby="l-test n-{hid}">{words["test"]}</button>'
+            f'<td class="actions">{test}'
             f'<a href="{hid}/edit/" aria-labelledby="l-edit n-{hid}">{words["edit"]}</a>'
             f'<a href="{hid}/delete/" aria-labelledby="l-delete n-{hid}" data-modal>'
             f"{words['delete']}</a>"

@@ -22,7 +22,18 @@ from django.utils.functional import Promise
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-__all__ = ["EXCERPT_LENGTH", "REASONS", "Outcome", "Reason", "Result", "excerpt_of"]
+from handlers_app.journal import readers
+from handlers_app.soclook.types import get_handler_type
+
+__all__ = [
+    "EXCERPT_LENGTH",
+    "REASONS",
+    "Outcome",
+    "Reason",
+    "Result",
+    "excerpt_of",
+    "told_for_service",
+]
 
 EXCERPT_LENGTH = 160
 _REDACTED = "••••"
@@ -86,8 +97,8 @@ REASONS: dict[str, Reason] = {
     "port": Reason(
         _("port not allowed"),
         _(
-            "The address uses port %(port)s, and test sends may only use ports %(ports)s. An "
-            "operator can allow more with TEST_SEND_ALLOWED_PORTS."
+            "The address uses port %(port)s, and test sends from this dashboard may only use "
+            "ports %(ports)s. Ask your administrator if this port should be allowed."
         ),
         nothing_sent=True,
     ),
@@ -95,8 +106,8 @@ REASONS: dict[str, Reason] = {
         _("private address"),
         _(
             "%(host)s is inside a private network (or is this server itself), where test sends "
-            "may not go. An installation that delivers into its own network can allow it with "
-            "TEST_SEND_ALLOW_PRIVATE_ADDRESSES=1."
+            "from this dashboard may not go. Ask your administrator if it should deliver into "
+            "its own network."
         ),
         nothing_sent=True,
     ),
@@ -109,8 +120,18 @@ REASONS: dict[str, Reason] = {
         nothing_sent=True,
     ),
     "dns": Reason(
-        _("name not found"),
-        _("The name %(host)s could not be found (DNS). Check the address for typos."),
+        _("no server at this address"),
+        _("No server named %(host)s could be found. Check the address for typos."),
+        nothing_sent=True,
+    ),
+    # A service at its own address (Telegram's API, Slack's hooks...) out of reach: the way from
+    # this server failed, whatever the settings; the log has the detail (`told_for_service`).
+    "service_unreachable": Reason(
+        _("%(service)s could not be reached from this server"),
+        _(
+            "The dashboard could not reach %(service)s from this server; your settings were "
+            "not checked. Ask your administrator."
+        ),
         nothing_sent=True,
     ),
     # --- the connection ---
@@ -312,8 +333,8 @@ REASONS: dict[str, Reason] = {
     "mail_unreachable": Reason(
         _("mail server unreachable"),
         _(
-            "The dashboard could not reach its mail server. Ask the operator to check the "
-            "EMAIL_URL setting."
+            "The dashboard could not reach its mail server, so no test was sent; your settings "
+            "were not checked. Ask your administrator."
         ),
     ),
     # --- not tried ---
@@ -324,7 +345,7 @@ REASONS: dict[str, Reason] = {
     ),
     "turned_off": Reason(
         _NOT_SENT,
-        _("Test sends are turned off on this dashboard (TEST_SEND_ENABLED=0)."),
+        _("Test sends are turned off on this dashboard. Ask your administrator."),
     ),
     "too_soon": Reason(
         _NOT_SENT,
@@ -417,6 +438,8 @@ class Outcome:
         if self.status is not None:
             values["meaning"] = status_meaning(self.status)
         values.update(self.params)
+        if "service_type" in self.params:
+            values["service"] = get_handler_type(str(self.params["service_type"])).label
         try:
             return str(template) % values
         except (KeyError, TypeError, ValueError):
@@ -433,6 +456,9 @@ class Outcome:
             "params": {k: v for k, v in self.params.items() if isinstance(v, int | str)},
         }
 
+    def __str__(self) -> str:
+        return self.explanation
+
     @classmethod
     def from_record(cls, data: Mapping[str, Any]) -> Outcome:
         try:
@@ -448,6 +474,41 @@ class Outcome:
             status=status if isinstance(status, int) else None,
             params=MappingProxyType(dict(params) if isinstance(params, Mapping) else {}),
         )
+
+
+# The journal keeps `record()` and asks for the words here, knowing nothing of this package.
+readers.register("test_result", Outcome.from_record)
+
+
+# Failures of the way from this server to a destination, which say nothing of its settings when
+# the destination is a service's own address.
+_WAY_FAILED = frozenset(
+    {
+        "dns",
+        "connection_refused",
+        "tls",
+        "connection_lost",
+        "timeout",
+        "unreachable",
+        "private_address",
+        "reserved_address",
+        "port",
+    }
+)
+
+
+def told_for_service(outcome: Outcome, *, service_type: str) -> Outcome:
+    """What a person is told of a test to a service at its own address (Telegram, Slack, ...):
+    the way there failing is this server's trouble, not a typo of theirs, and its detail (a name
+    not found, a refused connection) is for the operators' log."""
+    if outcome.reason not in _WAY_FAILED:
+        return outcome
+    return Outcome(
+        Result.FAILED,
+        "service_unreachable",
+        host=outcome.host,
+        params=MappingProxyType({"service_type": service_type}),
+    )
 
 
 def excerpt_of(text: str, *, secrets: Iterable[str] = ()) -> str:

@@ -17,7 +17,7 @@ from handlers_app.models import Connection
 from handlers_app.soclook.types import HandlerType
 from handlers_app.testsend.destinations import Message, deliver
 from handlers_app.testsend.limits import PERSON_TESTS_PER_HOUR, LimitReached, take_turn
-from handlers_app.testsend.outcomes import Outcome, Result
+from handlers_app.testsend.outcomes import Outcome, Result, told_for_service
 
 __all__ = ["handler_test_send", "tests_version"]
 
@@ -73,14 +73,16 @@ def handler_test_send(
             "test_elapsed_ms": round((time.monotonic() - started) * 1000),
         },
     )
+    if spec.way.is_a_service:
+        outcome = told_for_service(outcome, service_type=handler_type.slug)
     record_handler_tested(
         connection=connection,
         user=user,
         handler_id=handler_id,
         name=name,
         type=handler_type.slug,
-        outcome=outcome,
-        destination=handler_type.summary(handler_settings),
+        outcome=outcome.record(),
+        destination=handler_type.destination_record(handler_settings),
         typed=typed,
     )
     cache.set(_VERSION_KEY.format(connection_id=connection.pk), time.time_ns(), None)

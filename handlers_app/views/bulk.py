@@ -118,7 +118,7 @@ def handler_bulk(request: HtmxHttpRequest, connection_id: int) -> HttpResponse:
     to_change = [h for h in handlers if not is_already(h, action)]
     if request.method == "POST":
         if not to_change:
-            messages.info(request, _("Nothing to change: the handlers are already so."))
+            messages.info(request, _("Nothing to change: every handler is already as asked."))
             return redirect(_back_url(connection, params))
         job = bulk_job_create(
             connection=connection, user=request.user, action=action, handlers=to_change

@@ -144,6 +144,7 @@ def _context(
         "problem": problem,
         "confirming": confirming,
         "scope": scope,
+        # Any type the list may filter by: one only displayed, or one the dashboard never heard of.
         "filter_type_label": get_handler_type(query.type).label if query.type else "",
         "filter_status_label": (
             HandlerStatus(query.is_enabled).label if query.is_enabled is not None else ""

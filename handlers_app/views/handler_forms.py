@@ -4,6 +4,10 @@ swapped by htmx when the type changes.
 Every page also works without JavaScript: the type picker's "Continue" button posts the form
 with `_change_type`, which re-renders it for the chosen type without saving anything.
 
+Adding or duplicating a handler that would send where one of the same type already does asks
+first (handlers_app.same_place): the form comes back, as typed, with "Add it anyway"
+(`same_place_ok`).
+
 The list a form was opened from rides along in `next` (its address, checked to be the list's):
 Cancel and Save go back to it as it was (page, filters, order), the saved row marked, and an
 added handler's page is shown.
@@ -36,6 +40,7 @@ from handlers_app.presets import (
     setup_list,
     setup_settings_with,
 )
+from handlers_app.same_place import same_place_as
 from handlers_app.secret_flow import SecretsMayNotGo, secrets_may_go
 from handlers_app.selectors import handler_get, handler_page_number
 from handlers_app.services import handler_changed, handler_create, handler_update
@@ -48,6 +53,8 @@ from handlers_app.views.handlers import _list_sent_from, _list_url
 TEMPLATE = "handlers_app/handler_form.html"
 # Sent by the no-JavaScript type picker: show the chosen type's fields, save nothing.
 CHANGE_TYPE = "_change_type"
+# Sent by "Add it anyway" when a handler of the type already sends to the same place.
+SAME_PLACE_OK = "same_place_ok"
 
 
 @login_required
@@ -57,6 +64,7 @@ def handler_new(request: HtmxHttpRequest, connection_id: int) -> HttpResponse:
     back = _list_query(request, connection)
     setup, source = _chosen_setup(request, connection)
     service_error: SoclookError | None = None
+    same_place: str | None = None
     if request.method == "GET":
         initial = {} if setup else {"type": request.GET.get("type", "")}
         form = HandlerForm(initial=initial, source=source)
@@ -67,6 +75,13 @@ def handler_new(request: HtmxHttpRequest, connection_id: int) -> HttpResponse:
         if form.is_valid():
             name = form.cleaned_data["name"]
             type = form.cleaned_data["type"]
+            sends_to = (
+                form.settings
+                if setup is None
+                else setup_settings_with(setup=setup, type=type, submitted=form.settings)
+            )
+            same_place = _same_place(request, connection, type, sends_to)
+        if form.is_valid() and same_place is None:
             try:
                 if setup is None:
                     handler_id = handler_create(
@@ -83,9 +98,7 @@ def handler_new(request: HtmxHttpRequest, connection_id: int) -> HttpResponse:
                         user=request.user,
                         name=name,
                         type=type,
-                        settings=setup_settings_with(
-                            setup=setup, type=type, submitted=form.settings
-                        ),
+                        settings=sends_to,
                     )
             except SoclookError as exc:
                 service_error = exc
@@ -100,6 +113,7 @@ def handler_new(request: HtmxHttpRequest, connection_id: int) -> HttpResponse:
         back=back,
         service_error=service_error,
         setup=setup,
+        same_place=same_place,
     )
 
 
@@ -222,11 +236,18 @@ def handler_duplicate_form(
         )
 
     service_error: SoclookError | None = None
+    same_place: str | None = None
     if request.method == "GET":
         form = HandlerForm(source=source, initial={"name": duplicate_name(source)}, fixed_type=True)
     else:
         form = HandlerForm(request.POST, source=source, fixed_type=True)
         if form.is_valid():
+            # A secret left empty is the source's (handler_duplicate fills it in).
+            sends_to = {
+                key: value or source.settings.get(key, "") for key, value in form.settings.items()
+            }
+            same_place = _same_place(request, connection, source.type, sends_to)
+        if form.is_valid() and same_place is None:
             name = form.cleaned_data["name"]
             try:
                 new_id = handler_duplicate(
@@ -253,6 +274,7 @@ def handler_duplicate_form(
         back=back,
         source=source,
         service_error=service_error,
+        same_place=same_place,
     )
 
 
@@ -291,6 +313,19 @@ def handler_fields(
             "setup": setup,
         },
     )
+
+
+def _same_place(
+    request: HtmxHttpRequest, connection: Connection, type: str, settings: dict[str, str]
+) -> str | None:
+    """The name of the handler already sending where the new one would, unless the person said
+    to add it anyway (or the list cannot be read now: then the add itself tells what is wrong)."""
+    if request.POST.get(SAME_PLACE_OK):
+        return None
+    try:
+        return same_place_as(connection=connection, type=type, settings=settings)
+    except SoclookError:
+        return None
 
 
 def _test_url(connection: Connection, handler_id: int | None) -> str:
@@ -353,6 +388,7 @@ def _render_form(
     service_error: SoclookError | None = None,
     test_outcome: Outcome | None = None,
     setup: SavedSetup | None = None,
+    same_place: str | None = None,
 ) -> HttpResponse:
     if source is not None:
         duplicate_of = source.id
@@ -387,6 +423,7 @@ def _render_form(
         "test_outcome": test_outcome,
         "setup": setup,
         "setups": [] if handler_id is not None else _usable_setups(request, connection),
+        "same_place": same_place,
     }
     # Errors come back as a 200 so that htmx swaps the form in place.
     template = f"{TEMPLATE}#form" if request.htmx else TEMPLATE

@@ -1,11 +1,11 @@
 """Importing handlers from a CSV file: upload and check it, confirm the preview, follow the job.
 
-Only editors reach these pages, and none of them sends a request to Soclook: the file is checked
-against the type registry, and the handlers are created by a background task
-(handlers_app.imports). A preview is its uploader's own; the jobs are the team's. While a job
-runs its page polls itself with htmx (`#progress`); without JavaScript it has a Refresh link.
-A page ends no job: one whose worker went away is queued again by housekeeping
-(`manage.py jobs_housekeeping`), and its page says so meanwhile.
+Only editors reach these pages. The file is checked against the type registry, and its rows
+against the connection's list (read once, from the cache when it can: handlers_app.same_place);
+the handlers are created by a job of handlers_app.batches. A preview is its uploader's own; the
+jobs are the team's. While a job runs its page polls itself with htmx (`#progress`); without
+JavaScript it has a Refresh link. A page ends no job: one whose worker went away is queued again
+by housekeeping (`manage.py jobs_housekeeping`), and its page says so meanwhile.
 """
 
 from __future__ import annotations
@@ -39,8 +39,11 @@ from handlers_app.csv_files import csv_response
 from handlers_app.forms import HandlerImportForm
 from handlers_app.http import HtmxHttpRequest
 from handlers_app.imports.jobs import import_job_create, import_jobs_recent, preview_expired
-from handlers_app.imports.reading import template_rows
+from handlers_app.imports.reading import ParsedRow, template_rows
 from handlers_app.models import Connection, Role
+from handlers_app.same_place import rows_left_out_for_same_place
+from handlers_app.selectors import handler_places
+from handlers_app.soclook.errors import SoclookError
 from handlers_app.soclook.types import HANDLER_TYPES, NAME_MAX_LENGTH
 
 UPLOAD_TEMPLATE = "handlers_app/import.html"
@@ -60,7 +63,7 @@ def handler_import(request: HtmxHttpRequest, connection_id: int) -> HttpResponse
                 connection=connection,
                 user=request.user,
                 file_name=form.cleaned_data["file"].name or "",
-                rows=form.rows,
+                rows=_rows_to_import(request, connection, form),
             )
             return redirect(_job_url(job))
     else:
@@ -128,6 +131,28 @@ def handler_import_stop(request: HtmxHttpRequest, connection_id: int, job_id: in
             _("The import stops after the row it is sending now; the rest will not be sent."),
         )
     return redirect(_job_url(job))
+
+
+def _rows_to_import(
+    request: HtmxHttpRequest, connection: Connection, form: HandlerImportForm
+) -> list[ParsedRow]:
+    """The file's rows, those sending where a handler already does left out unless the person
+    asked to add them anyway."""
+    if form.cleaned_data.get("same_place_ok") or not any(row.is_valid for row in form.rows):
+        return form.rows
+    try:
+        taken = handler_places(connection=connection)
+    except SoclookError as exc:
+        messages.warning(
+            request,
+            _(
+                "The connection's handlers could not be read (%(reason)s), so rows sending where "
+                "a handler already sends were not looked for."
+            )
+            % {"reason": exc.message},
+        )
+        taken = {}
+    return rows_left_out_for_same_place(form.rows, taken=taken)
 
 
 def _job_for(request: HtmxHttpRequest, connection: Connection, job_id: int) -> Job:
