@@ -3,8 +3,8 @@
 Soclook allows 60 requests a minute per key, shared by the team, so handler reads are kept in
 Django's cache (one cache for every worker when REDIS_URL is set) for SOCLOOK_CACHE_SECONDS:
 - An account of at most 1000 handlers is fetched whole, in one request, and every page, filter
-  and sort order is cut from that snapshot by the service's own rules (`_select`). A bigger
-  account is cached page by page, as asked.
+  and sort order is cut from that snapshot by the service's own rules (`readcache_rows`). A
+  bigger account is cached page by page, as asked.
 - A single handler comes from the snapshot or from the list page it was on, so opening the edit
   page from the list costs no request.
 - Never wrong after the dashboard's own writes: entries are filed under the account's *epoch*, a
@@ -35,11 +35,9 @@ import hashlib
 import json
 import math
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, replace
-from datetime import datetime
-from types import MappingProxyType
+from dataclasses import replace
 from typing import Any, NamedTuple
 
 from django.conf import settings
@@ -48,7 +46,6 @@ from django.core.cache import cache
 from handlers_app import crypto
 from handlers_app.accountcopy.store import (
     CopiedPage,
-    Coverage,
     copy_created,
     copy_deleted,
     copy_outdated,
@@ -57,51 +54,27 @@ from handlers_app.accountcopy.store import (
 from handlers_app.budget import BudgetState, CacheBudget, key_fingerprint
 from handlers_app.clients import client_for
 from handlers_app.models import Connection
+from handlers_app.readcache_rows import (
+    HandlerListPage,
+    Row,
+    chosen_rows,
+    handler_of,
+    row_of,
+    select_page,
+)
 from handlers_app.soclook import (
     RESULTS_PER_PAGE_CHOICES,
     Handler,
     HandlerPage,
-    HandlerStatus,
     ListQuery,
 )
 from handlers_app.soclook.errors import NotFound, OutcomeUnknown
-from handlers_app.soclook.types import get_handler_type
 
 SNAPSHOT_SIZE = max(RESULTS_PER_PAGE_CHOICES)
 # How long a cached read can still be shown, marked with its age, when no fresh one can be had.
 STALE_KEEP_SECONDS = 60 * 60
 # Single handlers remembered per account beyond the snapshot (bounds one cache entry's size).
 _KNOWN_LIMIT = 2000
-
-
-@dataclass(frozen=True, slots=True)
-class HandlerListPage(HandlerPage):
-    """A page of handlers as the list shows it: how old it is and what is left of the budget.
-
-    `stale_reason` is set (to a message a person can read) when fresh data could not be had and
-    the page comes from the cache past SOCLOOK_CACHE_SECONDS. `version` changes whenever what
-    the page shows may have (a write here, or different data from Soclook), and only then: what
-    is rendered from the items can be kept under it beyond the data's own freshness.
-    """
-
-    fetched_at: float = 0.0
-    stale_reason: str = ""
-    # The types of all the account's handlers when it is held whole, else None.
-    account_types: tuple[str, ...] | None = None
-    # False when the service did the search (an account bigger than one snapshot): names only.
-    searched_destinations: bool = True
-    budget: BudgetState | None = None
-    version: str = ""
-    # How much of a big account its stored copy holds; None for an account held whole here.
-    coverage: Coverage | None = None
-
-    @property
-    def age_seconds(self) -> int:
-        return max(0, int(time.time() - self.fetched_at))
-
-    @property
-    def is_stale(self) -> bool:
-        return bool(self.stale_reason)
 
 
 # --- keeping the cache right after writes (called by services) ---------------------------------
@@ -162,59 +135,11 @@ def handler_cache_guard(*, connection: Connection, handler_id: int | None = None
 # --- the cache itself --------------------------------------------------------------------------
 
 
-class _Row(NamedTuple):
-    """A handler as stored in the cache: JSON values (an array once sealed). Times are in ISO
-    8601, which sorts like the times themselves: the service's are all naive and to the second."""
-
-    id: int
-    type: str
-    name: str
-    settings: dict[str, str]
-    status: int
-    created: str | None
-    last_changed: str | None
-    email_confirmed: bool | None
-
-
 class _Remembered(NamedTuple):
     """A single handler remembered beyond the snapshot, and when it was fetched."""
 
     fetched_at: float
-    row: _Row
-
-
-def _row(handler: Handler) -> _Row:
-    return _Row(
-        id=handler.id,
-        type=handler.type,
-        name=handler.name,
-        settings=dict(handler.settings),
-        status=int(handler.status),
-        created=_iso(handler.created),
-        last_changed=_iso(handler.last_changed),
-        email_confirmed=handler.email_confirmed,
-    )
-
-
-def _handler(row: _Row) -> Handler:
-    return Handler(
-        id=row.id,
-        type=row.type,
-        name=row.name,
-        settings=MappingProxyType(dict(row.settings)),
-        status=HandlerStatus(row.status),
-        created=_from_iso(row.created),
-        last_changed=_from_iso(row.last_changed),
-        email_confirmed=row.email_confirmed,
-    )
-
-
-def _iso(moment: datetime | None) -> str | None:
-    return moment.isoformat() if moment is not None else None
-
-
-def _from_iso(text: str | None) -> datetime | None:
-    return datetime.fromisoformat(text) if text is not None else None
+    row: Row
 
 
 class AccountCache:
@@ -246,7 +171,7 @@ class AccountCache:
             and self._usable(snapshot, fresh_only)
             and not (fresh_only and (reordered or snapshot.get("provisional")))
         ):
-            return _select(
+            return select_page(
                 snapshot["rows"],
                 query,
                 fetched_at=snapshot["fetched_at"],
@@ -272,7 +197,7 @@ class AccountCache:
         snapshot = _unseal_rows(cache.get(self._key("all")))
         if snapshot is None:
             return None
-        chosen = _chosen(snapshot["rows"], query)
+        chosen = chosen_rows(snapshot["rows"], query)
         place = next((index for index, row in enumerate(chosen) if row.id == handler_id), None)
         if place is None:
             return None
@@ -287,13 +212,13 @@ class AccountCache:
         if handler_id in known:
             remembered = known[handler_id]
             if not fresh_only or self._is_fresh(remembered.fetched_at):
-                return _handler(remembered.row)
+                return handler_of(remembered.row)
         snapshot = _unseal_rows(cache.get(self._key("all")))
         if snapshot is not None and self._usable(snapshot, fresh_only):
             provisional = fresh_only and handler_id in snapshot.get("provisional", ())
             for row in snapshot["rows"]:
                 if row.id == handler_id and not provisional:
-                    return _handler(row)
+                    return handler_of(row)
         return None
 
     def budget_state(self) -> BudgetState:
@@ -315,7 +240,7 @@ class AccountCache:
             whole = client.list_handlers(whole_query)
             fetched_at = time.time()
             if whole.total <= len(whole.items):
-                rows = tuple(_row(handler) for handler in whole.items)
+                rows = tuple(row_of(handler) for handler in whole.items)
                 snapshot = {
                     "fetched_at": fetched_at,
                     "rows": rows,
@@ -323,7 +248,9 @@ class AccountCache:
                     "digest": _digest(rows),
                 }
                 cache.set(self._key("all"), _seal(snapshot), timeout=STALE_KEEP_SECONDS)
-                return _select(rows, query, fetched_at=fetched_at, digest=snapshot["digest"]), None
+                return select_page(
+                    rows, query, fetched_at=fetched_at, digest=snapshot["digest"]
+                ), None
             first = whole
             self._store_page(whole_query, whole, fetched_at)
             cut = _cut_from_first(whole, query)
@@ -353,12 +280,12 @@ class AccountCache:
 
     def remember(self, handler: Handler) -> None:
         known = _unseal_known(cache.get(self._key("known")))
-        known[handler.id] = _Remembered(time.time(), _row(handler))
+        known[handler.id] = _Remembered(time.time(), row_of(handler))
         cache.set(self._key("known"), _seal(_bounded(known)), timeout=STALE_KEEP_SECONDS)
 
     def _store_page(self, query: ListQuery, page: HandlerPage, fetched_at: float) -> str:
         """Keep a page of a big account; return its digest."""
-        rows = tuple(_row(handler) for handler in page.items)
+        rows = tuple(row_of(handler) for handler in page.items)
         entry = {
             "fetched_at": fetched_at,
             "rows": rows,
@@ -405,7 +332,7 @@ class AccountCache:
         carried: dict[str, Any] = {}
         snapshot = _unseal_rows(cache.get(self._key("all", epoch=old_epoch)))
         if snapshot is not None and created is not None:
-            rows = sorted((*snapshot["rows"], _row(created)), key=lambda row: row.id)
+            rows = sorted((*snapshot["rows"], row_of(created)), key=lambda row: row.id)
             kept = tuple(rows)
             unsure = {*snapshot.get("provisional", ())}
             if provisional:
@@ -421,7 +348,7 @@ class AccountCache:
             present = len(rows) < len(snapshot["rows"])
             touched = snapshot["touched"]
             if saved is not None and present:
-                rows.append(_row(saved))
+                rows.append(row_of(saved))
                 rows.sort(key=lambda row: row.id)
                 if not exact:
                     touched = sorted({*touched, saved.id})
@@ -440,7 +367,7 @@ class AccountCache:
         )
         known.pop(changed_id, None)
         if saved is not None:
-            known[saved.id] = _Remembered(now, _row(saved))
+            known[saved.id] = _Remembered(now, row_of(saved))
         if known:
             carried[self._key("known", epoch=new_epoch)] = known
         if carried:
@@ -483,7 +410,7 @@ def _query_key(query: ListQuery) -> str:
 def _entry_page(entry: dict[str, Any], query: ListQuery) -> HandlerListPage:
     """A page of a big account as the cache kept it."""
     return HandlerListPage(
-        items=tuple(_handler(row) for row in entry["rows"]),
+        items=tuple(handler_of(row) for row in entry["rows"]),
         page=entry["page"],
         per_page=entry["per_page"],
         total=entry["total"],
@@ -563,7 +490,7 @@ def _unseal_rows(sealed: object) -> dict[str, Any] | None:
     entry = _unseal(sealed)
     if not isinstance(entry, dict):
         return None
-    return {**entry, "rows": tuple(_Row(*row) for row in entry["rows"])}
+    return {**entry, "rows": tuple(Row(*row) for row in entry["rows"])}
 
 
 def _unseal_known(sealed: object) -> dict[int, _Remembered]:
@@ -572,7 +499,7 @@ def _unseal_known(sealed: object) -> dict[int, _Remembered]:
     if not isinstance(known, dict):
         return {}
     return {
-        int(key): _Remembered(fetched_at, _Row(*row)) for key, (fetched_at, row) in known.items()
+        int(key): _Remembered(fetched_at, Row(*row)) for key, (fetched_at, row) in known.items()
     }
 
 
@@ -580,62 +507,3 @@ def _digest(value: object) -> str:
     """A short fingerprint of cached rows: equal for equal data, whenever it was fetched."""
     plain = json.dumps(value, ensure_ascii=False, separators=(",", ":"))
     return hashlib.blake2b(plain.encode(), digest_size=12).hexdigest()
-
-
-def _select(
-    rows: Sequence[_Row], query: ListQuery, *, fetched_at: float, digest: str
-) -> HandlerListPage:
-    """The page the service would answer for `query`, cut from the account's every handler.
-
-    Same rules as the service (and its emulator, handlers_app.sandbox.api): exact type,
-    is_enabled 0/1/2, case-insensitive substring of the name (or here, beyond the service, of
-    the destination shown); order by id unless asked, names
-    case-insensitively, missing times first when ascending, ties by id; DESC reverses it all.
-    """
-    chosen = _chosen(rows, query)
-    per_page = query.results_per_page
-    start = (query.page - 1) * per_page
-    return HandlerListPage(
-        items=tuple(_handler(row) for row in chosen[start : start + per_page]),
-        page=query.page,
-        per_page=per_page,
-        total=len(chosen),
-        total_pages=math.ceil(len(chosen) / per_page),
-        fetched_at=fetched_at,
-        version=digest,
-        account_types=tuple(dict.fromkeys(row.type for row in rows)),
-    )
-
-
-def _chosen(rows: Sequence[_Row], query: ListQuery) -> list[_Row]:
-    """Every row `query` asks for, in its order (all its pages)."""
-    chosen = list(rows)
-    if query.type:
-        chosen = [row for row in chosen if row.type == query.type]
-    if query.is_enabled is not None:
-        chosen = [row for row in chosen if row.status == query.is_enabled]
-    if query.search:
-        needle = query.search.casefold()
-        chosen = [row for row in chosen if needle in _searched_text(row)]
-    chosen.sort(key=_sort_key(query.order_by), reverse=query.order_type == "DESC")
-    return chosen
-
-
-def _searched_text(row: _Row) -> str:
-    """What the search looks in: the name and the destination as the list shows it."""
-    destination = get_handler_type(row.type, settings_keys=row.settings).destination(row.settings)
-    return f"{row.name}\n{destination}".casefold()
-
-
-def _sort_key(order_by: str | None) -> Callable[[_Row], Any]:
-    if order_by == "name":
-        return lambda row: (row.name.casefold(), row.id)
-    if order_by in ("datetime", "last_datetime"):
-        column = "created" if order_by == "datetime" else "last_changed"
-
-        def by_time(row: _Row) -> tuple[bool, str, int]:
-            moment = getattr(row, column)
-            return (moment is not None, moment or "", row.id)
-
-        return by_time
-    return lambda row: row.id

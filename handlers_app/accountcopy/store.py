@@ -347,9 +347,9 @@ def _from_iso(text: str | None) -> datetime | None:
 
 
 def copy_select(copy: AccountCopy, query: ListQuery) -> CopiedPage | None:
-    """The page `query` asks for, by the service's own rules (as readcache._select), from the
-    complete copy; None when there is none yet, or a row can no longer be read (a changed
-    encryption key).
+    """The page `query` asks for, by the service's own rules (as readcache_rows.select_page),
+    from the complete copy; None when there is none yet, or a row can no longer be read (a
+    changed encryption key).
 
     The narrow rows choose and order the page's handlers (one count, one query for the ids);
     only their records are then read and decrypted."""
