@@ -12,7 +12,8 @@ from django.urls import reverse
 from handlers_app import selectors, services
 from handlers_app.accountcopy.store import copy_for, copy_read_page
 from handlers_app.models import Connection
-from handlers_app.soclook import ListQuery, SoclookClient
+from handlers_app.soclook import ListQuery
+from handlers_app.soclook.client import SoclookClient
 
 # Three pages of 1000: big enough to need a copy, small enough to read in a test.
 BIG = 2500
