@@ -349,6 +349,8 @@ class JobAction(models.TextChoices):
     SNOOZE = "snooze", _("Snooze")
     REPLACE = "replace", _("Replace a destination")
     SETUP_UPDATE = "setup_update", _("Update from a set-up")
+    # Not work on handlers: the background read of a big account (handlers_app.accountcopy).
+    READ = "read", _("Read the whole account")
 
 
 class JobStatus(models.TextChoices):
@@ -536,9 +538,18 @@ ENCRYPTED_FIELDS: list[tuple[type[models.Model], str]] = [
 
 
 # What the silent checks learned (handlers_app.health).
+# The stored copy of large accounts lives in its own package; imported here so that Django (and
+# key rotation) finds it.
+from handlers_app.accountcopy.models import (  # noqa: E402
+    AccountCopy,  # noqa: F401
+    CopiedHandler,  # noqa: F401
+    CopiedRecord,
+)
 from handlers_app.health.models import (  # noqa: E402, F401
     HandlerHealth,
     HealthState,
     PersonLanguage,
     TeamHealthSettings,
 )
+
+ENCRYPTED_FIELDS.append((CopiedRecord, "sealed"))

@@ -3,8 +3,8 @@
 Soclook allows 60 requests a minute per key, shared by the team, so handler reads are kept in
 Django's cache (one cache for every worker when REDIS_URL is set) for SOCLOOK_CACHE_SECONDS:
 - An account of at most 1000 handlers is fetched whole, in one request, and every page, filter
-  and sort order is cut from that snapshot by the service's own rules (`_select`). A bigger
-  account is cached page by page, as asked.
+  and sort order is cut from that snapshot by the service's own rules (`readcache_rows`). A
+  bigger account is cached page by page, as asked.
 - A single handler comes from the snapshot or from the list page it was on, so opening the edit
   page from the list costs no request.
 - Never wrong after the dashboard's own writes: entries are filed under the account's *epoch*, a
@@ -19,6 +19,10 @@ Django's cache (one cache for every worker when REDIS_URL is set) for SOCLOOK_CA
   destination as the list shows it (`HandlerType.destination`, never a secret). The service
   itself only searches names, so in a bigger account the search covers names only
   (`HandlerListPage.searched_destinations`).
+- A bigger account is also kept whole in the database (handlers_app.accountcopy), read page by
+  page in the background; once that copy is complete, the list is answered from it
+  (`page_from_copy`), every handler filtered, searched and sorted, at no request. The first
+  1000-row read that finds an account to be big is its copy's first page, never thrown away.
 - Entries outlive their freshness by STALE_KEEP_SECONDS: when the request budget is spent or the
   service is down, reads (handlers_app.selectors) fall back to what the current epoch holds.
 - Each read of an account whole is compared with the dashboard's last one, and what changed
@@ -33,89 +37,86 @@ import hashlib
 import json
 import math
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, replace
-from datetime import datetime
-from types import MappingProxyType
+from dataclasses import replace
 from typing import Any, NamedTuple
 
 from django.conf import settings
 from django.core.cache import cache
 
 from handlers_app import crypto
+from handlers_app.accountcopy.store import (
+    CopiedPage,
+    copy_created,
+    copy_deleted,
+    copy_outdated,
+    copy_saved,
+)
 from handlers_app.budget import BudgetState, CacheBudget, key_fingerprint
 from handlers_app.clients import client_for
 from handlers_app.journal.outside import outside_changes_record
 from handlers_app.models import Connection
+from handlers_app.readcache_rows import (
+    HandlerListPage,
+    Row,
+    chosen_rows,
+    handler_of,
+    row_of,
+    select_page,
+)
 from handlers_app.soclook import (
     RESULTS_PER_PAGE_CHOICES,
     Handler,
     HandlerPage,
-    HandlerStatus,
     ListQuery,
 )
 from handlers_app.soclook.errors import NotFound, OutcomeUnknown
-from handlers_app.soclook.types import get_handler_type
 
 SNAPSHOT_SIZE = max(RESULTS_PER_PAGE_CHOICES)
 # How long a cached read can still be shown, marked with its age, when no fresh one can be had.
 STALE_KEEP_SECONDS = 60 * 60
-# An account seen to be bigger than one snapshot is paged through the service for this long.
-_LARGE_ACCOUNT_SECONDS = 10 * 60
 # Single handlers remembered per account beyond the snapshot (bounds one cache entry's size).
 _KNOWN_LIMIT = 2000
-
-
-@dataclass(frozen=True, slots=True)
-class HandlerListPage(HandlerPage):
-    """A page of handlers as the list shows it: how old it is and what is left of the budget.
-
-    `stale_reason` is set (to a message a person can read) when fresh data could not be had and
-    the page comes from the cache past SOCLOOK_CACHE_SECONDS. `version` changes whenever what
-    the page shows may have (a write here, or different data from Soclook), and only then: what
-    is rendered from the items can be kept under it beyond the data's own freshness.
-    """
-
-    fetched_at: float = 0.0
-    stale_reason: str = ""
-    # The types of all the account's handlers when it is held whole, else None.
-    account_types: tuple[str, ...] | None = None
-    # False when the service did the search (an account bigger than one snapshot): names only.
-    searched_destinations: bool = True
-    budget: BudgetState | None = None
-    version: str = ""
-
-    @property
-    def age_seconds(self) -> int:
-        return max(0, int(time.time() - self.fetched_at))
-
-    @property
-    def is_stale(self) -> bool:
-        return bool(self.stale_reason)
 
 
 # --- keeping the cache right after writes (called by services) ---------------------------------
 
 
-def handler_cache_saved(*, connection: Connection, handler: Handler) -> None:
-    """Soclook accepted a save or a toggle: `handler` is the record as it now stands."""
-    AccountCache(connection).advance(saved=handler)
+def handler_cache_saved(*, connection: Connection, handler: Handler, exact: bool = False) -> None:
+    """Soclook accepted a save or a toggle: `handler` is the record as it now stands; `exact`
+    when its times are the service's own (its answer held them), not the dashboard's guess."""
+    AccountCache(connection).advance(saved=handler, exact=exact)
+    copy_saved(connection, handler)
 
 
-def handler_cache_created(*, connection: Connection, handler: Handler) -> None:
-    """Soclook created a handler; `handler` is what was sent, with the id it was given."""
-    AccountCache(connection).advance(created=handler)
+def handler_cache_created(
+    *, connection: Connection, handler: Handler, provisional: bool = True
+) -> None:
+    """Soclook created a handler. `handler` is the record as the service answered it, or
+    (`provisional`) what was sent with the id it was given: the next list then asks the service,
+    which alone knows its status, times and place."""
+    AccountCache(connection).advance(created=handler, provisional=provisional)
+    copy_created(connection, handler)
 
 
 def handler_cache_deleted(*, connection: Connection, handler_id: int) -> None:
     """The handler is gone from Soclook (deleted here, or found missing)."""
     AccountCache(connection).advance(deleted_id=handler_id)
+    copy_deleted(connection, handler_id)
 
 
 def handler_cache_clear(*, connection: Connection) -> None:
-    """Soclook changed in a way only it knows (a create, a write with an unknown outcome)."""
+    """Forget the cached reads (a job ended in a worker whose cache may be its own memory).
+    The stored copy of a big account is shared and patched by every write: it stays."""
     AccountCache(connection).advance()
+
+
+def handler_cache_unsure(*, connection: Connection) -> None:
+    """Soclook changed in a way only it knows (a write with an unknown outcome, a restore):
+    the cached reads are forgotten and a big account's copy is read again."""
+    AccountCache(connection).advance()
+    copy_outdated(connection)
 
 
 @contextmanager
@@ -130,66 +131,18 @@ def handler_cache_guard(*, connection: Connection, handler_id: int | None = None
         handler_cache_deleted(connection=connection, handler_id=handler_id)
         raise
     except OutcomeUnknown:
-        handler_cache_clear(connection=connection)
+        handler_cache_unsure(connection=connection)
         raise
 
 
 # --- the cache itself --------------------------------------------------------------------------
 
 
-class _Row(NamedTuple):
-    """A handler as stored in the cache: JSON values (an array once sealed). Times are in ISO
-    8601, which sorts like the times themselves: the service's are all naive and to the second."""
-
-    id: int
-    type: str
-    name: str
-    settings: dict[str, str]
-    status: int
-    created: str | None
-    last_changed: str | None
-    email_confirmed: bool | None
-
-
 class _Remembered(NamedTuple):
     """A single handler remembered beyond the snapshot, and when it was fetched."""
 
     fetched_at: float
-    row: _Row
-
-
-def _row(handler: Handler) -> _Row:
-    return _Row(
-        id=handler.id,
-        type=handler.type,
-        name=handler.name,
-        settings=dict(handler.settings),
-        status=int(handler.status),
-        created=_iso(handler.created),
-        last_changed=_iso(handler.last_changed),
-        email_confirmed=handler.email_confirmed,
-    )
-
-
-def _handler(row: _Row) -> Handler:
-    return Handler(
-        id=row.id,
-        type=row.type,
-        name=row.name,
-        settings=MappingProxyType(dict(row.settings)),
-        status=HandlerStatus(row.status),
-        created=_from_iso(row.created),
-        last_changed=_from_iso(row.last_changed),
-        email_confirmed=row.email_confirmed,
-    )
-
-
-def _iso(moment: datetime | None) -> str | None:
-    return moment.isoformat() if moment is not None else None
-
-
-def _from_iso(text: str | None) -> datetime | None:
-    return datetime.fromisoformat(text) if text is not None else None
+    row: Row
 
 
 class AccountCache:
@@ -221,7 +174,7 @@ class AccountCache:
             and self._usable(snapshot, fresh_only)
             and not (fresh_only and (reordered or snapshot.get("provisional")))
         ):
-            return _select(
+            return select_page(
                 snapshot["rows"],
                 query,
                 fetched_at=snapshot["fetched_at"],
@@ -229,17 +182,17 @@ class AccountCache:
             )
         entry = _unseal_rows(cache.get(self._key("page", _query_key(query))))
         if entry is not None and self._usable(entry, fresh_only):
-            return HandlerListPage(
-                items=tuple(_handler(row) for row in entry["rows"]),
-                page=entry["page"],
-                per_page=entry["per_page"],
-                total=entry["total"],
-                total_pages=entry["total_pages"],
-                fetched_at=entry["fetched_at"],
-                version=entry["digest"],
-                searched_destinations=not query.search,
-            )
-        return None
+            return _entry_page(entry, query)
+        if not _within_first(query):
+            return None
+        # The plain list's first 1000 handlers in id order hold this page.
+        first = _unseal_rows(cache.get(self._key("page", _query_key(_FIRST_QUERY))))
+        if first is None or not self._usable(first, fresh_only):
+            return None
+        cut = _cut_from_first(_entry_page(first, _FIRST_QUERY), query)
+        if cut is None:
+            return None
+        return _as_list_page(cut, first["fetched_at"], _digest((first["digest"], query.page)))
 
     def page_number(self, query: ListQuery, handler_id: int) -> int | None:
         """The page of `query`'s list that holds the handler, cut from the snapshot however old;
@@ -247,7 +200,7 @@ class AccountCache:
         snapshot = _unseal_rows(cache.get(self._key("all")))
         if snapshot is None:
             return None
-        chosen = _chosen(snapshot["rows"], query)
+        chosen = chosen_rows(snapshot["rows"], query)
         place = next((index for index, row in enumerate(chosen) if row.id == handler_id), None)
         if place is None:
             return None
@@ -262,13 +215,13 @@ class AccountCache:
         if handler_id in known:
             remembered = known[handler_id]
             if not fresh_only or self._is_fresh(remembered.fetched_at):
-                return _handler(remembered.row)
+                return handler_of(remembered.row)
         snapshot = _unseal_rows(cache.get(self._key("all")))
         if snapshot is not None and self._usable(snapshot, fresh_only):
             provisional = fresh_only and handler_id in snapshot.get("provisional", ())
             for row in snapshot["rows"]:
                 if row.id == handler_id and not provisional:
-                    return _handler(row)
+                    return handler_of(row)
         return None
 
     def budget_state(self) -> BudgetState:
@@ -276,14 +229,21 @@ class AccountCache:
 
     # fetching (each call is one request to the service)
 
-    def fetch_page(self, query: ListQuery) -> HandlerListPage:
+    def fetch_page(
+        self, query: ListQuery, *, large: bool
+    ) -> tuple[HandlerListPage, HandlerPage | None]:
+        """The page `query` asks for, from the service. An account not known to be `large` is
+        read whole (one request, which serves every view of an account of up to 1000); when
+        that read finds more, it is returned too, as the first page of the account's copy, and
+        the page asked for is cut from it when it can be."""
         client = client_for(self.connection)
-        if not cache.get(self._key_unversioned("large")):
-            whole_query = ListQuery(results_per_page=SNAPSHOT_SIZE)
+        first: HandlerPage | None = None
+        if not large:
+            whole_query = _FIRST_QUERY
             whole = client.list_handlers(whole_query)
             fetched_at = time.time()
             if whole.total <= len(whole.items):
-                rows = tuple(_row(handler) for handler in whole.items)
+                rows = tuple(row_of(handler) for handler in whole.items)
                 snapshot = {
                     "fetched_at": fetched_at,
                     "rows": rows,
@@ -292,26 +252,44 @@ class AccountCache:
                 }
                 cache.set(self._key("all"), _seal(snapshot), timeout=STALE_KEEP_SECONDS)
                 outside_changes_record(connection=self.connection, handlers=whole.items)
-                return _select(rows, query, fetched_at=fetched_at, digest=snapshot["digest"])
-            cache.set(self._key_unversioned("large"), True, timeout=_LARGE_ACCOUNT_SECONDS)
-            digest = self._store_page(whole_query, whole, fetched_at)
-            if query == whole_query:
-                return _as_list_page(whole, fetched_at, digest)
+                return select_page(
+                    rows, query, fetched_at=fetched_at, digest=snapshot["digest"]
+                ), None
+            first = whole
+            self._store_page(whole_query, whole, fetched_at)
+            cut = _cut_from_first(whole, query)
+            if cut is not None:
+                digest = self._store_page(query, cut, fetched_at)
+                return _as_list_page(cut, fetched_at, digest), first
         page = client.list_handlers(query)
         fetched_at = time.time()
         digest = self._store_page(query, page, fetched_at)
-        return replace(
+        listed = replace(
             _as_list_page(page, fetched_at, digest), searched_destinations=not query.search
+        )
+        return listed, first
+
+    def page_from_copy(self, copied: CopiedPage, query: ListQuery) -> HandlerListPage:
+        """A page cut from a big account's complete copy (handlers_app.accountcopy)."""
+        return HandlerListPage(
+            items=copied.items,
+            page=query.page,
+            per_page=query.results_per_page,
+            total=copied.total,
+            total_pages=math.ceil(copied.total / query.results_per_page),
+            fetched_at=copied.served_at.timestamp(),
+            account_types=copied.account_types,
+            version=copied.version,
         )
 
     def remember(self, handler: Handler) -> None:
         known = _unseal_known(cache.get(self._key("known")))
-        known[handler.id] = _Remembered(time.time(), _row(handler))
+        known[handler.id] = _Remembered(time.time(), row_of(handler))
         cache.set(self._key("known"), _seal(_bounded(known)), timeout=STALE_KEEP_SECONDS)
 
     def _store_page(self, query: ListQuery, page: HandlerPage, fetched_at: float) -> str:
         """Keep a page of a big account; return its digest."""
-        rows = tuple(_row(handler) for handler in page.items)
+        rows = tuple(row_of(handler) for handler in page.items)
         entry = {
             "fetched_at": fetched_at,
             "rows": rows,
@@ -340,6 +318,8 @@ class AccountCache:
         saved: Handler | None = None,
         created: Handler | None = None,
         deleted_id: int | None = None,
+        exact: bool = False,
+        provisional: bool = True,
     ) -> None:
         """Move to a new epoch, carrying over what a save, a create or a delete leaves true."""
         epoch_key = self._key_unversioned("epoch")
@@ -356,12 +336,15 @@ class AccountCache:
         carried: dict[str, Any] = {}
         snapshot = _unseal_rows(cache.get(self._key("all", epoch=old_epoch)))
         if snapshot is not None and created is not None:
-            rows = sorted((*snapshot["rows"], _row(created)), key=lambda row: row.id)
+            rows = sorted((*snapshot["rows"], row_of(created)), key=lambda row: row.id)
             kept = tuple(rows)
+            unsure = {*snapshot.get("provisional", ())}
+            if provisional:
+                unsure.add(created.id)
             carried[self._key("all", epoch=new_epoch)] = {
                 **snapshot,
                 "rows": kept,
-                "provisional": sorted({*snapshot.get("provisional", ()), created.id}),
+                "provisional": sorted(unsure),
                 "digest": _digest(kept),
             }
         elif snapshot is not None and changed_id is not None:
@@ -369,9 +352,10 @@ class AccountCache:
             present = len(rows) < len(snapshot["rows"])
             touched = snapshot["touched"]
             if saved is not None and present:
-                rows.append(_row(saved))
+                rows.append(row_of(saved))
                 rows.sort(key=lambda row: row.id)
-                touched = sorted({*touched, saved.id})
+                if not exact:
+                    touched = sorted({*touched, saved.id})
             if saved is None or present:
                 kept = tuple(rows)
                 carried[self._key("all", epoch=new_epoch)] = {
@@ -387,7 +371,7 @@ class AccountCache:
         )
         known.pop(changed_id, None)
         if saved is not None:
-            known[saved.id] = _Remembered(now, _row(saved))
+            known[saved.id] = _Remembered(now, row_of(saved))
         if known:
             carried[self._key("known", epoch=new_epoch)] = known
         if carried:
@@ -425,6 +409,48 @@ class AccountCache:
 def _query_key(query: ListQuery) -> str:
     params = sorted(query.to_params().items())
     return hashlib.sha256(repr(params).encode()).hexdigest()[:32]
+
+
+def _entry_page(entry: dict[str, Any], query: ListQuery) -> HandlerListPage:
+    """A page of a big account as the cache kept it."""
+    return HandlerListPage(
+        items=tuple(handler_of(row) for row in entry["rows"]),
+        page=entry["page"],
+        per_page=entry["per_page"],
+        total=entry["total"],
+        total_pages=entry["total_pages"],
+        fetched_at=entry["fetched_at"],
+        version=entry["digest"],
+        searched_destinations=not query.search,
+    )
+
+
+# The read that tells a big account from one held whole: its first 1000 handlers in id order.
+_FIRST_QUERY = ListQuery(results_per_page=SNAPSHOT_SIZE)
+
+
+def _within_first(query: ListQuery) -> bool:
+    """Whether the account's first 1000 handlers in id order hold the page `query` asks for:
+    a page of the plain list, unfiltered and in the service's own order."""
+    if query.type or query.is_enabled is not None or query.search:
+        return False
+    if query.order_by not in (None, "notification_handler_id") or query.order_type == "DESC":
+        return False
+    return query.page * query.results_per_page <= SNAPSHOT_SIZE
+
+
+def _cut_from_first(first: HandlerPage, query: ListQuery) -> HandlerPage | None:
+    """The page `query` asks for, cut from the first read (`_within_first`)."""
+    if not _within_first(query) or query.page * query.results_per_page > len(first.items):
+        return None
+    start = (query.page - 1) * query.results_per_page
+    return HandlerPage(
+        items=first.items[start : start + query.results_per_page],
+        page=query.page,
+        per_page=query.results_per_page,
+        total=first.total,
+        total_pages=math.ceil(first.total / query.results_per_page),
+    )
 
 
 def _bounded(known: dict[int, _Remembered]) -> dict[int, _Remembered]:
@@ -468,7 +494,7 @@ def _unseal_rows(sealed: object) -> dict[str, Any] | None:
     entry = _unseal(sealed)
     if not isinstance(entry, dict):
         return None
-    return {**entry, "rows": tuple(_Row(*row) for row in entry["rows"])}
+    return {**entry, "rows": tuple(Row(*row) for row in entry["rows"])}
 
 
 def _unseal_known(sealed: object) -> dict[int, _Remembered]:
@@ -477,7 +503,7 @@ def _unseal_known(sealed: object) -> dict[int, _Remembered]:
     if not isinstance(known, dict):
         return {}
     return {
-        int(key): _Remembered(fetched_at, _Row(*row)) for key, (fetched_at, row) in known.items()
+        int(key): _Remembered(fetched_at, Row(*row)) for key, (fetched_at, row) in known.items()
     }
 
 
@@ -485,64 +511,3 @@ def _digest(value: object) -> str:
     """A short fingerprint of cached rows: equal for equal data, whenever it was fetched."""
     plain = json.dumps(value, ensure_ascii=False, separators=(",", ":"))
     return hashlib.blake2b(plain.encode(), digest_size=12).hexdigest()
-
-
-def _select(
-    rows: Sequence[_Row], query: ListQuery, *, fetched_at: float, digest: str
-) -> HandlerListPage:
-    """The page the service would answer for `query`, cut from the account's every handler.
-
-    Same rules as the service (and its emulator, handlers_app.sandbox.api): exact type,
-    is_enabled 0/1/2, case-insensitive substring of the name (or here, beyond the service, of
-    the destination shown); order by id unless asked, names
-    case-insensitively, missing times first when ascending, ties by id; DESC reverses it all.
-    """
-    chosen = _chosen(rows, query)
-    per_page = query.results_per_page
-    start = (query.page - 1) * per_page
-    return HandlerListPage(
-        items=tuple(_handler(row) for row in chosen[start : start + per_page]),
-        page=query.page,
-        per_page=per_page,
-        total=len(chosen),
-        total_pages=math.ceil(len(chosen) / per_page),
-        fetched_at=fetched_at,
-        version=digest,
-        account_types=tuple(dict.fromkeys(row.type for row in rows)),
-    )
-
-
-def _chosen(rows: Sequence[_Row], query: ListQuery) -> list[_Row]:
-    """Every row `query` asks for, in its order (all its pages)."""
-    chosen = list(rows)
-    if query.type:
-        chosen = [row for row in chosen if row.type == query.type]
-    if query.is_enabled is not None:
-        chosen = [row for row in chosen if row.status == query.is_enabled]
-    if query.search:
-        needle = query.search.casefold()
-        chosen = [row for row in chosen if needle in _searched_text(row)]
-    chosen.sort(key=_sort_key(query.order_by), reverse=query.order_type == "DESC")
-    return chosen
-
-
-def _searched_text(row: _Row) -> str:
-    """What the search looks in: the name and the destination as the list shows it."""
-    destination = get_handler_type(row.type, settings_keys=row.settings).destination(row.settings)
-    return f"{row.name}\n{destination}".casefold()
-
-
-def _sort_key(order_by: str | None) -> Callable[[_Row], Any]:
-    if order_by == "name":
-        return lambda row: (row.name.casefold(), row.id)
-    if order_by in ("type", "status"):
-        return lambda row: (getattr(row, order_by), row.id)
-    if order_by in ("datetime", "last_datetime"):
-        column = "created" if order_by == "datetime" else "last_changed"
-
-        def by_time(row: _Row) -> tuple[bool, str, int]:
-            moment = getattr(row, column)
-            return (moment is not None, moment or "", row.id)
-
-        return by_time
-    return lambda row: row.id

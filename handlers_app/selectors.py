@@ -10,6 +10,14 @@ from __future__ import annotations
 
 from dataclasses import replace
 
+from handlers_app.accountcopy.store import (
+    copy_begin,
+    copy_coverage,
+    copy_for,
+    copy_page_number,
+    copy_select,
+    copy_store_page,
+)
 from handlers_app.budget import BudgetState
 from handlers_app.clients import client_for
 from handlers_app.models import Connection
@@ -36,23 +44,42 @@ def handler_page(
 ) -> HandlerListPage:
     """One page of the account's handlers, as the list shows it; `refresh` skips the cache.
     The dashboard's own "needs attention" filter (`ListQuery.health`) is applied here too, so
-    that every reader of a filtered list (bulk actions on "all matching", exports) gets it."""
+    that every reader of a filtered list (bulk actions on "all matching", exports) gets it. A big
+    account (more than one snapshot) is answered from its stored copy once that is complete, at no
+    request; before that, and on a Refresh, page by page from the service.
+    """
     if query.health:
         # Imported here: the filter reads whole lists through this very function.
         from handlers_app.health.listing import attention_page
 
         return attention_page(connection=connection, query=query, refresh=refresh)
     account = AccountCache(connection)
+    copy = copy_for(connection, fingerprint=account.fingerprint)
+    if copy is not None and copy.served is not None and not refresh:
+        copied = copy_select(copy, query)
+        if copied is not None:
+            page = replace(account.page_from_copy(copied, query), coverage=copy_coverage(copy))
+            return _with_budget(account, page)
     page = None if refresh else account.page(query, fresh_only=True)
     if page is None:
         try:
-            page = account.fetch_page(query)
+            page, first = account.fetch_page(query, large=copy is not None)
             offset_learn_from_read(connection=connection, handlers=page.items)
         except (RateLimited, Unavailable) as exc:
             page = account.page(query, fresh_only=False)
             if page is None:
                 raise
             page = replace(page, stale_reason=exc.message)
+        else:
+            if first is not None:
+                copy = copy_begin(connection)
+                copy_store_page(copy, first)
+    if copy is not None:
+        page = replace(page, coverage=copy_coverage(copy))
+    return _with_budget(account, page)
+
+
+def _with_budget(account: AccountCache, page: HandlerListPage) -> HandlerListPage:
     return replace(page, budget=account.budget_state(), version=f"{account.epoch}:{page.version}")
 
 
@@ -88,9 +115,10 @@ def handler_page_number(*, connection: Connection, query: ListQuery, handler_id:
     leave the handler out.
 
     Reads the list as `handler_page` does (a record just created sends the read to the
-    service, which alone knows where it falls). An account too big to be held whole would
-    need a request a page to search through, so there, as when the list cannot be read at
-    all, the answer is the page asked for.
+    service, which alone knows where it falls). An account too big to be held whole is
+    counted in its stored copy once that is complete; before, it would need a request a page
+    to search through, so there, as when the list cannot be read at all, the answer is the
+    page asked for.
     """
     try:
         handler_page(connection=connection, query=query)
@@ -98,6 +126,9 @@ def handler_page_number(*, connection: Connection, query: ListQuery, handler_id:
         return query.page
     account = AccountCache(connection)
     if not account.is_whole():
+        copy = copy_for(connection, fingerprint=account.fingerprint)
+        if copy is not None and copy.served is not None:
+            return copy_page_number(copy, query, handler_id)
         return query.page
     return account.page_number(query, handler_id)
 

@@ -32,6 +32,7 @@ from handlers_app.readcache import (
     handler_cache_deleted,
     handler_cache_guard,
     handler_cache_saved,
+    handler_cache_unsure,
 )
 from handlers_app.service_time import service_now
 from handlers_app.snooze.state import snooze_overridden
@@ -187,17 +188,25 @@ def handler_create(
     type: str,
     settings: Mapping[str, str],
 ) -> int:
+    """Create a handler and journal it. The cached list takes the new record as the service's
+    answer describes it: one request in all, however big the account (a copy or an import of N
+    handlers costs N). A service whose answer holds only the id is asked for the record (one
+    more request); when that fails, the list shows what was sent until the service is asked."""
+    client = client_for(connection, writes=True)
     with handler_cache_guard(connection=connection):
-        handler_id = client_for(connection, writes=True).create_handler(
+        handler_id, described = client.create_handler_described(
             name=name, type=type, settings=settings
         )
-    now = service_now(connection.service_utc_offset)
-    # Only the service knows the new record for sure (a status waiting for confirmation, its
-    # times): the list asks it again, and meanwhile has this one to show.
-    handler_cache_created(
-        connection=connection,
-        handler=Handler.as_sent(id=handler_id, type=type, name=name, settings=settings, at=now),
-    )
+    if described is None:
+        described = _created_read_back(connection, handler_id)
+    if described is not None:
+        handler_cache_created(connection=connection, handler=described, provisional=False)
+    else:
+        now = service_now(connection.service_utc_offset)
+        handler_cache_created(
+            connection=connection,
+            handler=Handler.as_sent(id=handler_id, type=type, name=name, settings=settings, at=now),
+        )
     record_handler_created(
         connection=connection,
         user=user,
@@ -207,6 +216,14 @@ def handler_create(
         settings=settings,
     )
     return handler_id
+
+
+def _created_read_back(connection: Connection, handler_id: int) -> Handler | None:
+    """The new record, read once from the service; None when it cannot say just now."""
+    try:
+        return client_for(connection, writes=True).get_handler(handler_id)
+    except SoclookError:
+        return None
 
 
 def handler_changed(*, current: Handler, name: str, type: str, settings: Mapping[str, str]) -> bool:
@@ -245,7 +262,7 @@ def handler_update(
         settings=full,
         **_dates_after_write(connection, current, answered),
     )
-    handler_cache_saved(connection=connection, handler=updated)
+    handler_cache_saved(connection=connection, handler=updated, exact=_dated_by_service(answered))
     record_handler_changed(connection=connection, user=user, before=current, after=updated)
     return updated
 
@@ -276,13 +293,18 @@ def handler_set_enabled(
     else:
         status = HandlerStatus.ENABLED
     updated = replace(current, status=status, **_dates_after_write(connection, current, answered))
-    handler_cache_saved(connection=connection, handler=updated)
+    handler_cache_saved(connection=connection, handler=updated, exact=_dated_by_service(answered))
     record_handler_changed(
         connection=connection, user=user, before=current, after=updated, snooze=snooze
     )
     if snooze is None:
         snooze_overridden(connection=connection, handler_id=current.id)
     return updated
+
+
+def _dated_by_service(answered: Handler | None) -> bool:
+    """Whether a write's answer gave the record's last change (else the dashboard guessed it)."""
+    return answered is not None and answered.last_changed is not None
 
 
 def _dates_after_write(
@@ -391,7 +413,7 @@ def _restore(
                 settings=kept.settings,
                 is_enabled=kept.is_enabled if kept.is_enabled != current.is_enabled else None,
             )
-    handler_cache_clear(connection=connection)
+    handler_cache_unsure(connection=connection)
     record_handler_restored(
         connection=connection,
         user=user,

@@ -64,6 +64,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--duration", type=float, default=5.0, help="gunicorn load, seconds (5)")
     parser.add_argument("--no-gunicorn", action="store_true", help="skip the gunicorn lines")
     parser.add_argument("--no-wire", action="store_true", help="skip the TLS link lines")
+    parser.add_argument(
+        "--no-large-account", action="store_true", help="skip the account of 20 000 handlers"
+    )
     parser.add_argument("--strict", action="store_true", help="exit 1 when a target is missed")
     args = parser.parse_args(argv)
 
@@ -117,6 +120,8 @@ class Bench:
                 self._wire()
             self._bytes()
             self._wide_header()
+            if not self.args.no_large_account:
+                self._large_account()
             if not self.args.no_gunicorn:
                 self._throughput()
         finally:
@@ -400,6 +405,23 @@ class Bench:
                 median < WIDE_HEADER_TARGET_MS,
             )
         )
+
+    # --- an account of 20 000 handlers (tests/bench_large.py) ------------------------------
+
+    def _large_account(self) -> None:
+        from tests.bench_large import large_account_lines
+
+        rows = large_account_lines(
+            client=self.client,
+            sandbox=self.sandbox,
+            team=self.team,
+            user=self.user,
+            small_url=self._url(25),
+            samples=self.args.samples,
+            timed=_timed,
+            p95=_p95,
+        )
+        self.lines.extend(Line(*row) for row in rows)
 
     # --- throughput under gunicorn -------------------------------------------------------
 

@@ -150,6 +150,8 @@ class Services:
         self._real_send = outbound.send
         monkeypatch.setattr(socket, "getaddrinfo", self._getaddrinfo)
         monkeypatch.setattr(outbound, "send", self._send)
+        # Names looked up before these fakes answered must be looked up again.
+        monkeypatch.setattr(outbound, "names", outbound.NameCache())
 
     def answer(self, *replies: Reply) -> None:
         self.replies = list(replies)

@@ -217,3 +217,5 @@ def test_every_page_fits_the_window_for_a_staff_account(
         expect(page.locator("#main-nav")).to_be_visible()
         assert page.evaluate(OVERFLOWS) == []
         assert page.evaluate(FOCUSABLE_OUT_OF_VIEW) == []
+        box = page.locator("#language-select").bounding_box()
+        assert box is not None and box["width"] >= 80, box

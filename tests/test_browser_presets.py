@@ -44,6 +44,10 @@ def test_a_setup_is_saved_applied_and_used_without_javascript(
         page.get_by_role("link", name="Save as a set-up").click()
         page.get_by_label("Name of the set-up").fill("On-call bot")
         page.get_by_role("button", name="Save the set-up").click()
+        # Back on the list it was saved from, which says so.
+        expect(page.get_by_text("Saved “On-call bot” as a set-up of")).to_be_visible()
+        expect(page.locator("#handler-table")).to_be_visible()
+        page.goto(reverse("setup_list", args=[connection.team_id]))
         expect(page.get_by_role("heading", name="On-call bot")).to_be_visible()
         assert telegram["settings"]["telegram"] not in page.content()
 
@@ -64,6 +68,9 @@ def test_a_setup_is_saved_applied_and_used_without_javascript(
         page.get_by_role("button", name="Fill in from it").click()
         page.locator("#id_name").fill("Bot, second copy")
         page.get_by_role("button", name="Add handler").click()
+        # Staging already has the set-up (added above): the form asks first.
+        expect(page.locator("#same-place")).to_contain_text("“On-call bot” already sends")
+        page.get_by_role("button", name="Add it anyway").click()
         expect(page.get_by_text("Added “Bot, second copy”.")).to_be_visible()
     finally:
         context.close()

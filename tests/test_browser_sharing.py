@@ -100,6 +100,10 @@ def test_an_editor_duplicates_a_handler(
     assert BOT_TOKEN not in page.content()
     page.get_by_label("Name").fill("On-call bot, project B")
     page.get_by_role("button", name="Add handler").click()
+    # The copy sends where its original does: the form asks first, keeping what was typed.
+    expect(page.locator("#same-place")).to_contain_text("“On-call bot” already sends")
+    expect(page.get_by_label("Name")).to_have_value("On-call bot, project B")
+    page.get_by_role("button", name="Add it anyway").click()
 
     expect(
         page.get_by_text("Added “On-call bot, project B”, a copy of “On-call bot”.")

@@ -214,9 +214,22 @@ def test_a_save_shows_at_once_in_the_list_and_the_edit_page(
     assert [r.method for r in sandbox.requests] == ["POST"]
 
 
-def test_ordering_by_last_change_after_a_save_asks_the_service(
+def test_ordering_by_last_change_after_a_save_the_service_dated_needs_no_request(
     sandbox, connection: Connection, owner, api_key: str
 ) -> None:
+    page(connection)
+    current = selectors.handler_get(connection=connection, handler_id=5)
+    services.handler_set_enabled(connection=connection, user=owner, current=current, enabled=False)
+    sandbox.clear_requests()
+    newest = page(connection, order_by="last_datetime", order_type="DESC")
+    assert ids(newest)[0] == 5
+    assert reads(sandbox) == []
+
+
+def test_ordering_by_last_change_after_a_save_left_undated_asks_the_service(
+    sandbox, connection: Connection, owner, api_key: str
+) -> None:
+    sandbox.variant = "seed"
     page(connection)
     current = selectors.handler_get(connection=connection, handler_id=5)
     services.handler_set_enabled(connection=connection, user=owner, current=current, enabled=False)
@@ -250,9 +263,32 @@ def test_a_created_handler_is_in_the_next_list(sandbox, connection: Connection, 
         type="webhook",
         settings={"webhook": "https://hooks.example.com/abc"},
     )
+    sandbox.clear_requests()
     listed = page(connection, search="fresh")
     assert ids(listed) == [new_id]
-    assert len(reads(sandbox)) == 2
+    assert listed.items[0] == selectors.handler_get(connection=connection, handler_id=new_id)
+    assert page(connection, order_by="datetime", order_type="DESC").items[0].id == new_id
+    assert reads(sandbox) == []
+
+
+def test_a_created_handler_the_answer_leaves_undescribed_is_read_alone(
+    sandbox, connection: Connection, owner
+) -> None:
+    sandbox.variant = "seed"
+    page(connection)
+    sandbox.clear_requests()
+    new_id = services.handler_create(
+        connection=connection,
+        user=owner,
+        name="Fresh hook",
+        type="webhook",
+        settings={"webhook": "https://hooks.example.com/abc"},
+    )
+    listed = page(connection, search="fresh")
+    assert ids(listed) == [new_id]
+    assert [(r.method, r.path) for r in sandbox.requests][1:] == [
+        ("GET", f"/api/notification-handlers/{new_id}")
+    ]
 
 
 def test_a_write_with_an_unknown_outcome_makes_the_next_read_ask_the_service(
@@ -340,19 +376,23 @@ def test_a_big_account_is_paged_through_the_service(sandbox, team, owner) -> Non
     assert first.total == 1005
     assert ids(first) == list(range(1, 26))
     page(connection)
+    # The first 1000 handlers, read to learn the account's size, also hold page 2 of 25.
     second = page(connection, page=2)
-    assert [r.query.get("results_per_page") for r in reads(sandbox)] == ["1000", "25", "25"]
+    beyond = page(connection, page=41)
+    assert [r.query.get("results_per_page") for r in reads(sandbox)] == ["1000", "25"]
     assert second.page == 2
-    opened = selectors.handler_get(connection=connection, handler_id=second.items[0].id)
-    assert opened == second.items[0]
-    assert len(reads(sandbox)) == 3
-    current = second.items[0]
+    assert ids(second) == list(range(26, 51))
+    assert ids(beyond) == list(range(1001, 1006))
+    opened = selectors.handler_get(connection=connection, handler_id=beyond.items[0].id)
+    assert opened == beyond.items[0]
+    assert len(reads(sandbox)) == 2
+    current = beyond.items[0]
     services.handler_set_enabled(
         connection=connection, user=owner, current=current, enabled=not current.is_enabled
     )
-    after = page(connection, page=2)
+    after = page(connection, page=41)
     assert after.items[0].is_enabled != current.is_enabled
-    assert len(reads(sandbox)) == 4
+    assert len(reads(sandbox)) == 3
 
 
 # --- what the list page shows -------------------------------------------------------------------

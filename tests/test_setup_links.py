@@ -20,6 +20,7 @@ from handlers_app.models import (
     Team,
 )
 from handlers_app.presets import setup_create, setup_update
+from handlers_app.readcache import handler_cache_clear
 from handlers_app.sandbox import Sandbox
 from tests.helpers import client_for, make_user
 from tests.imports_support import IMMEDIATE
@@ -137,6 +138,8 @@ def test_a_handler_deleted_in_soclook_is_shown_gone(
     apply(client, setup, [connection])
     [made] = sandbox.handlers(api_key)
     Api(sandbox.base_url, api_key).delete(made["id"])
+    # Once the list the dashboard read has expired (SOCLOOK_CACHE_SECONDS).
+    handler_cache_clear(connection=connection)
 
     page = used_page(client, setup)
 

@@ -74,6 +74,7 @@ KINDS: dict[str, str] = {
     JobAction.SNOOZE: "handlers_app.snooze.service.SnoozeJob",
     JobAction.REPLACE: "handlers_app.replacing.ReplaceJob",
     JobAction.SETUP_UPDATE: "handlers_app.setup_links.SetupUpdateJob",
+    JobAction.READ: "handlers_app.accountcopy.reading.ReadKind",
 }
 
 # A slice sends at most this many items, and starts no new one once it has taken this long.

@@ -3,7 +3,7 @@
 DEVELOPMENT AND TEST TOOL ONLY, never production: a Django app of its own (with the `demo` and
 `soclook_sandbox` commands), installed only with DEBUG or in tests, and imported by nothing in
 the dashboard itself. See `server.py` for what it reproduces and the choices it makes where the
-API contract (docs/soclook-api.md) is silent.
+API contract (docs/soclook-api.md) is silent, and `faults.py` for the faults a test can inject.
 
     from handlers_app.sandbox import Sandbox, Fault
 
@@ -16,6 +16,7 @@ API contract (docs/soclook-api.md) is silent.
 
 from __future__ import annotations
 
-from .server import DEMO_API_KEY, FAULT_KINDS, Fault, RecordedRequest, Sandbox
+from .faults import FAULT_KINDS, Fault, RecordedRequest
+from .server import DEMO_API_KEY, Sandbox
 
 __all__ = ["DEMO_API_KEY", "FAULT_KINDS", "Fault", "RecordedRequest", "Sandbox"]

@@ -20,6 +20,7 @@ Variant = Literal["live", "seed"]
 Record = dict[str, Any]
 
 JSON_TYPE = "application/json; charset=utf-8"
+HTML_TYPE = "text/html; charset=UTF-8"
 
 
 @dataclass

@@ -19,14 +19,8 @@ Decisions where the contract is silent:
   X-RateLimit-Reset. Injected faults model the infrastructure in front of the service (proxy,
   load balancer), so they are answered before the key is checked, consume nothing and carry no
   rate-limit headers, except "rate_limit", which carries all three, and "slow"/"truncated_json",
-  which are real answers delivered badly (so they count and change state).
-- "slow" applies the request first and delays only the answer: a client that times out on a
-  write cannot assume nothing happened, just as with the real service.
-- "drip" applies the request too, then sends the answer's head at once and its body a byte every
-  `drip_seconds`: every read gets something, so only a limit on the whole call ends it.
-- The faults of something else answering at the address: "redirect" (302 to the cloud metadata
-  address), "huge" (a 200 of `huge_bytes`, streamed without a length), "foreign_json" (a 200 in
-  another API's shape) and "foreign_error" (a 403 in another API's shape).
+  which are real answers delivered badly (so they count and change state). What each fault
+  answers is in `faults.py`; the HTTP plumbing is in `http.py`.
 - `search` is ignored unless `search_by=name` (the platform only searches named columns);
   `order_type` must be exactly "ASC" or "DESC".
 - `is_enabled` on update must be "0" or "1"; anything else is refused with a 401 and a title.
@@ -40,19 +34,36 @@ import hashlib
 import math
 import random
 import re
-import socketserver
-import sys
 import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
-from urllib.parse import parse_qsl, urlsplit
 
 from . import api, catalog
-from .forms import parse_form
+from .faults import (
+    DELIVERY_FAULTS,
+    FAULT_KINDS,
+    FOREIGN_HOST,
+    REDIRECT_TARGET,
+    Fault,
+    RecordedRequest,
+    canned_reply,
+    truncated,
+)
+from .http import Handler, Incoming, Server, read_request, send, send_dripping, send_huge
 from .seeding import seed_handlers
+
+# The fault names stay importable from here too, where tests have long found them.
+__all__ = [
+    "DEMO_API_KEY",
+    "FAULT_KINDS",
+    "FOREIGN_HOST",
+    "REDIRECT_TARGET",
+    "Fault",
+    "RecordedRequest",
+    "Sandbox",
+]
 
 DEMO_API_KEY = "sandbox-demo-key"
 
@@ -62,91 +73,11 @@ DATETIME_FORMAT = "%Y-%m-%d %H:%M:%S"
 
 VARIANTS = ("live", "seed")
 DELETE_STATUSES = (200, 204)
-FAULT_KINDS = frozenset(
-    {
-        "html_500",
-        "json_500",
-        "503",
-        "truncated_json",
-        "not_json",
-        "slow",
-        "rate_limit",
-        "drop",
-        "redirect",
-        "drip",
-        "huge",
-        "foreign_json",
-        "foreign_error",
-    }
-)
-# Faults that still let the service handle the request and only spoil the delivery.
-_DELIVERY_FAULTS = frozenset({"slow", "truncated_json", "drip"})
-# Where the "redirect" fault sends a client: the cloud metadata service.
-REDIRECT_TARGET = "http://169.254.169.254/latest/meta-data/"
-# What the "foreign_*" faults answer with: another service's JSON, naming an internal host.
-FOREIGN_HOST = "db-01.internal"
-_HUGE_CHUNK = 64 * 1024
 
 _ROUTE_PREFIX = "/api/"
 _COLLECTION = "/api/notification-handlers"
 _COLLECTION_PATH = re.compile(r"/api/notification-handlers/?")
 _ITEM_PATH = re.compile(r"/api/notification-handlers/([^/]+)/?")
-
-_HTML_500 = (
-    "<!DOCTYPE html>\n<html><head><title>500 Internal Server Error</title></head>\n"
-    "<body><h1>Internal Server Error</h1>\n<p>The server encountered an internal error and "
-    "was unable to complete your request.</p>\n<hr><address>Apache Server</address></body></html>\n"
-)
-_HTML_503 = (
-    "<html>\n<head><title>503 Service Temporarily Unavailable</title></head>\n<body>\n"
-    "<center><h1>503 Service Temporarily Unavailable</h1></center>\n<hr><center>nginx</center>\n"
-    "</body>\n</html>\n"
-)
-_HTML_MAINTENANCE = (
-    '<!DOCTYPE html>\n<html lang="ru"><head><meta charset="utf-8"><title>Технические работы'
-    "</title></head>\n<body><h1>Сайт временно недоступен</h1><p>Мы проводим технические работы "
-    "и скоро вернёмся.</p></body></html>\n"
-)
-_HTML_TYPE = "text/html; charset=UTF-8"
-
-
-@dataclass
-class Fault:
-    """Make the next `count` matching requests misbehave (see FAULT_KINDS).
-
-    `method` matches case-insensitively; `path_contains` is a substring of the request path
-    (without the query string). Faults are consumed in the order they were added.
-    """
-
-    kind: str
-    count: int = 1
-    method: str | None = None
-    path_contains: str | None = None
-
-    def __post_init__(self) -> None:
-        if self.kind not in FAULT_KINDS:
-            raise ValueError(f"Unknown fault kind {self.kind!r}; one of {sorted(FAULT_KINDS)}")
-        if self.count < 1:
-            raise ValueError("A fault's count must be at least 1")
-
-    def matches(self, method: str, path: str) -> bool:
-        if self.method is not None and self.method.upper() != method.upper():
-            return False
-        return self.path_contains is None or self.path_contains in path
-
-
-@dataclass(frozen=True)
-class RecordedRequest:
-    """One request as the sandbox saw it, and the status it answered (None: nothing sent)."""
-
-    method: str
-    path: str
-    query: dict[str, str]
-    form: dict[str, str]
-    api_key: str | None
-    status: int | None
-    headers: dict[str, str] = field(default_factory=dict)
-    fault: str | None = None
 
 
 @dataclass
@@ -161,17 +92,6 @@ class _Account:
 class _Window:
     started: float
     used: int = 0
-
-
-@dataclass
-class _Incoming:
-    method: str
-    path: str
-    query: dict[str, str]
-    form: dict[str, str]
-    api_key: str | None
-    headers: dict[str, str]
-    host: str
 
 
 class Sandbox:
@@ -210,7 +130,7 @@ class Sandbox:
         }
         self._lock = threading.RLock()
         self._log: collections.deque[RecordedRequest] = collections.deque(maxlen=request_log_limit)
-        self._server: _Server | None = None
+        self._server: Server | None = None
         self._thread: threading.Thread | None = None
         self._wake = threading.Event()
         self._generation = 0
@@ -254,8 +174,8 @@ class Sandbox:
         """Serve in a daemon thread; port 0 picks a free port (see `base_url`)."""
         if self._server is not None:
             raise RuntimeError("The sandbox is already running")
-        server = _Server((host, port), _Handler)
-        server.sandbox = self
+        server = Server((host, port), Handler)
+        server.serve = self._serve
         with self._lock:
             self._wake = threading.Event()
         self._server = server
@@ -459,10 +379,10 @@ class Sandbox:
 
     # -- serving -------------------------------------------------------------------------
 
-    def _serve(self, handler: _Handler) -> None:
+    def _serve(self, handler: Handler) -> None:
         with self._lock:
             generation, wake = self._generation, self._wake
-        incoming = _read_request(handler)
+        incoming = read_request(handler)
         if self.latency_ms and wake.wait(self.latency_ms / 1000):
             return
         with self._lock:
@@ -471,12 +391,12 @@ class Sandbox:
             fault = self._take_fault(incoming.method, incoming.path)
             kind = fault.kind if fault else None
             reply: api.Reply | None = None
-            if kind is None or kind in _DELIVERY_FAULTS:
+            if kind is None or kind in DELIVERY_FAULTS:
                 reply = self._dispatch(incoming)
             elif kind != "drop":
                 reply = self._fault_reply(kind, incoming)
             if reply is not None and kind == "truncated_json":
-                reply = _truncated(reply)
+                reply = truncated(reply)
             recorded = RecordedRequest(
                 method=incoming.method,
                 path=incoming.path,
@@ -495,47 +415,20 @@ class Sandbox:
         if reply is None or (kind == "slow" and wake.wait(slow_seconds)):
             return
         if kind == "drip":
-            self._drip(handler, reply, wake)
+            send_dripping(handler, reply, wake=wake, pause=lambda: self.drip_seconds)
         elif kind == "huge":
-            _send_huge(handler, huge_bytes, wake=wake)
+            send_huge(handler, huge_bytes, wake=wake)
         else:
-            _send(handler, reply)
+            send(handler, reply)
 
-    def _drip(self, handler: _Handler, reply: api.Reply, wake: threading.Event) -> None:
-        try:
-            _send_head(handler, reply)
-            for index in range(len(reply.body)):
-                if wake.wait(self.drip_seconds):
-                    return
-                handler.wfile.write(reply.body[index : index + 1])
-        except ConnectionError:
-            pass
-
-    def _fault_reply(self, kind: str, incoming: _Incoming) -> api.Reply:
-        if kind == "html_500":
-            return api.Reply(500, _HTML_500.encode(), _HTML_TYPE)
-        if kind == "json_500":
-            return api.json_reply(500, {"errors": [{"title": "Internal error", "status": 500}]})
-        if kind == "503":
-            return api.Reply(503, _HTML_503.encode(), _HTML_TYPE)
-        if kind == "not_json":
-            return api.Reply(200, _HTML_MAINTENANCE.encode(), _HTML_TYPE)
-        if kind == "redirect":
-            return api.Reply(302, b"", None, {"Location": REDIRECT_TARGET})
-        if kind == "huge":
-            return api.Reply(200)
-        if kind == "foreign_json":
-            items = [{"id": 1, "name": f"admin@{FOREIGN_HOST}", "role": "superuser"}]
-            return api.json_reply(200, {"status": "ok", "items": items})
-        if kind == "foreign_error":
-            return api.json_reply(403, {"detail": f"{FOREIGN_HOST}: a service token is required"})
+    def _fault_reply(self, kind: str, incoming: Incoming) -> api.Reply:
         if kind == "rate_limit":
             window = self._windows.get(incoming.api_key or "")
             reset = self._seconds_left(window) if window else math.ceil(self.window_seconds)
             return self._too_many(reset)
-        raise AssertionError(f"no canned answer for fault {kind!r}")
+        return canned_reply(kind)
 
-    def _dispatch(self, incoming: _Incoming) -> api.Reply:
+    def _dispatch(self, incoming: Incoming) -> api.Reply:
         if not incoming.path.startswith(_ROUTE_PREFIX):
             reply = api.error_reply(404, catalog.TITLE_PATH_NOT_FOUND, self.variant)
             return self._with_budget(reply, incoming.api_key)
@@ -578,7 +471,7 @@ class Sandbox:
         )
         return reply
 
-    def _route(self, account: _Account, incoming: _Incoming) -> api.Reply:
+    def _route(self, account: _Account, incoming: Incoming) -> api.Reply:
         if _COLLECTION_PATH.fullmatch(incoming.path):
             if incoming.method == "GET":
                 endpoint = f"http://{incoming.host}{_COLLECTION}"
@@ -606,7 +499,7 @@ class Sandbox:
         del account.handlers[record["id"]]
         if self.delete_status == 204:
             return api.Reply(204, b"", None)
-        return api.Reply(200, b"", _HTML_TYPE)
+        return api.Reply(200, b"", api.HTML_TYPE)
 
     def _not_allowed(self, allow: str) -> api.Reply:
         reply = api.error_reply(405, catalog.TITLE_METHOD_NOT_ALLOWED, self.variant)
@@ -646,104 +539,6 @@ class Sandbox:
         except api.FormError as error:
             return api.error_reply(401, error.title, self.variant)
         return api.write_reply(record, self.variant, created=False)
-
-
-class _Server(ThreadingHTTPServer):
-    daemon_threads = True
-    sandbox: Sandbox
-
-    def server_bind(self) -> None:
-        # HTTPServer.server_bind resolves the host name, which can stall on a machine without
-        # working reverse DNS; the sandbox never needs it.
-        socketserver.TCPServer.server_bind(self)
-        host, port = self.server_address[:2]
-        self.server_name = str(host)
-        self.server_port = int(port)
-
-    def handle_error(self, request: Any, client_address: Any) -> None:
-        # A client hanging up mid-answer is routine here (timeouts, "drop" faults).
-        if not isinstance(sys.exception(), ConnectionError):
-            super().handle_error(request, client_address)
-
-
-class _Handler(BaseHTTPRequestHandler):
-    server: _Server
-    server_version = "SoclookSandbox/1.0"
-
-    def do_GET(self) -> None:
-        self.server.sandbox._serve(self)
-
-    do_POST = do_DELETE = do_PUT = do_PATCH = do_HEAD = do_GET
-
-    def log_message(self, format: str, *args: Any) -> None:
-        pass
-
-
-def _read_request(handler: _Handler) -> _Incoming:
-    split = urlsplit(handler.path)
-    try:
-        length = int(handler.headers.get("Content-Length") or 0)
-    except ValueError:
-        length = 0
-    body = handler.rfile.read(length) if length > 0 else b""
-    method = handler.command.upper()
-    # PHP only fills $_POST for POST requests.
-    form = parse_form(handler.headers.get("Content-Type"), body) if method == "POST" else {}
-    scheme, _, token = handler.headers.get("Authorization", "").partition(" ")
-    api_key = token.strip() if scheme.lower() == "bearer" and token.strip() else None
-    return _Incoming(
-        method=method,
-        path=split.path,
-        query=dict(parse_qsl(split.query, keep_blank_values=True)),
-        form=form,
-        api_key=api_key,
-        headers=dict(handler.headers.items()),
-        host=handler.headers.get("Host") or "{}:{}".format(*handler.server.server_address[:2]),
-    )
-
-
-def _send(handler: _Handler, reply: api.Reply) -> None:
-    try:
-        _send_head(handler, reply)
-        if reply.body and handler.command != "HEAD":
-            handler.wfile.write(reply.body)
-    except ConnectionError:
-        pass
-
-
-def _send_head(handler: _Handler, reply: api.Reply) -> None:
-    handler.send_response(reply.status)
-    if reply.content_type:
-        handler.send_header("Content-Type", reply.content_type)
-    for name, value in reply.headers.items():
-        handler.send_header(name, value)
-    if reply.status != 204:
-        handler.send_header("Content-Length", str(len(reply.body)))
-    handler.end_headers()
-
-
-def _send_huge(handler: _Handler, size: int, *, wake: threading.Event) -> None:
-    """A 200 whose body never seems to end; the length is not announced, the stream is closed."""
-    try:
-        handler.send_response(200)
-        handler.send_header("Content-Type", api.JSON_TYPE)
-        handler.send_header("Connection", "close")
-        handler.end_headers()
-        sent = 0
-        handler.wfile.write(b'{"data": [], "padding": "')
-        while sent < size and not wake.is_set():
-            handler.wfile.write(b"x" * _HUGE_CHUNK)
-            sent += _HUGE_CHUNK
-        handler.wfile.write(b'"}')
-    except ConnectionError:
-        pass
-    handler.close_connection = True
-
-
-def _truncated(reply: api.Reply) -> api.Reply:
-    body = reply.body or b'{"data":{"id":1}}'
-    cut = body[: max(1, len(body) // 2)]
-    return api.Reply(200, cut, api.JSON_TYPE, dict(reply.headers))
 
 
 def _service_now() -> dt.datetime:

@@ -141,6 +141,13 @@ class SoclookClient:
             raise answers.shape_error(answer) from exc
 
     def create_handler(self, *, name: str, type: str, settings: Mapping[str, str]) -> int:
+        return self.create_handler_described(name=name, type=type, settings=settings)[0]
+
+    def create_handler_described(
+        self, *, name: str, type: str, settings: Mapping[str, str]
+    ) -> tuple[int, Handler | None]:
+        """Create a handler; return its id and the record as the service answered it, when the
+        answer holds it (the live service's does, the seed's `{"data": {"id": 1}}` does not)."""
         form = {"name": name, "type": type, **_settings_form(type, settings)}
         answer = self._request("POST", "notification-handlers", form=form)
         try:
@@ -152,8 +159,11 @@ class SoclookClient:
             # The service said yes, so a handler probably exists now; without its id a retry
             # could make a second one.
             raise OutcomeUnknown(status=answer.status)
-        self._written(new_id, answer)
-        return new_id
+        described = self._written(new_id, answer)
+        # An answer that holds only the id parses as a record without a type or times.
+        if described is None or not described.type or described.created is None:
+            return new_id, None
+        return new_id, described
 
     def update_handler(
         self,

@@ -30,6 +30,8 @@ from django.views.decorators.vary import vary_on_headers
 from django_htmx.http import push_url, replace_url, reswap, retarget, trigger_client_event
 
 from handlers_app.access import ConnectionAccess, connection_for
+from handlers_app.accountcopy.reading import account_read_keep, account_read_running
+from handlers_app.accountcopy.store import copy_coverage, copy_for
 from handlers_app.health.service import health_notes, health_version
 from handlers_app.http import HtmxHttpRequest
 from handlers_app.journal.queries import handler_last_changes, handler_last_tests
@@ -71,6 +73,8 @@ MORE_TEMPLATE = "handlers_app/handler_more.html"
 FILTERS_FORM_ID = "handler-filters"
 # The status filter offers the usual state first.
 STATUS_FILTER_ORDER = (HandlerStatus.ENABLED, HandlerStatus.DISABLED, HandlerStatus.PENDING)
+# Asked by the line that says how much of a big account is read, while a read is under way.
+COVERAGE_PARAM = "coverage"
 # The first click on a date column shows the newest first; on the name, A to Z.
 SORT_COLUMNS: dict[str, tuple[Any, str]] = {
     "name": (gettext_lazy("Name"), "ASC"),
@@ -110,6 +114,11 @@ class SortColumn:
 def _with_query(url: str, query: ListQuery) -> str:
     params = query.to_params(omit_defaults=True)
     return f"{url}?{urlencode(params)}" if params else url
+
+
+def _coverage_url(connection: Connection, query: ListQuery) -> str:
+    params = {**query.to_params(omit_defaults=True), COVERAGE_PARAM: "1"}
+    return f"{connection.get_absolute_url()}?{urlencode(params)}"
 
 
 def _new_url(connection: Connection, query: ListQuery) -> str:
@@ -198,6 +207,14 @@ def _table_context(
             corrected = True
     except SoclookError as exc:
         error = exc
+    # A big account: its copy is read in the background (Refresh begins a new read).
+    if (
+        page is not None
+        and page.coverage is not None
+        and account_read_keep(connection=connection, user=access.membership.user, again=refresh)
+    ):
+        copy = copy_for(connection)
+        page = replace(page, coverage=copy_coverage(copy) if copy else None)
     filtered = bool(query.type or query.is_enabled is not None or query.search or query.health)
     context: dict[str, Any] = {
         "connection": connection,
@@ -218,6 +235,8 @@ def _table_context(
             reverse("handler_export", args=[connection.pk]),
             replace(query, page=1, results_per_page=ListQuery().results_per_page),
         ),
+        "coverage": page.coverage if page is not None else None,
+        "coverage_url": _coverage_url(connection, query),
         "page_corrected": corrected,
         "highlight_id": highlight,
         "new_url": _new_url(connection, query),
@@ -313,6 +332,8 @@ def handler_list(request: HtmxHttpRequest, connection_id: int) -> HttpResponse:
     access = connection_for(request.user, connection_id)
     query = ListQuery.from_params(_params_with_sort(request.GET))
     refresh = request.GET.get("refresh") == "1"
+    if request.htmx and request.GET.get(COVERAGE_PARAM) == "1":
+        return _coverage_update(request, access, query)
     if request.htmx and not request.htmx.history_restore_request and not request.htmx.boosted:
         return _render_table(request, access, query, push=True, refresh=refresh)
     if SORT_PARAM in request.GET:
@@ -322,6 +343,27 @@ def handler_list(request: HtmxHttpRequest, connection_id: int) -> HttpResponse:
     return render(
         request, LIST_TEMPLATE, _table_context(access, query, refresh=refresh, highlight=highlight)
     )
+
+
+def _coverage_update(
+    request: HtmxHttpRequest, access: ConnectionAccess, query: ListQuery
+) -> HttpResponse:
+    """The big account's read line, asked every few seconds while a read is under way (no
+    request to Soclook); once the read is done, the whole table, now cut from the copy."""
+    connection = access.connection
+    copy = copy_for(connection)
+    coverage = copy_coverage(copy) if copy is not None else None
+    if coverage is not None and coverage.reading:
+        context = {
+            "coverage": coverage,
+            "coverage_url": _coverage_url(connection, query),
+            # A read whose job stopped (Soclook refused it, say) goes on at the next view of
+            # the list; asking every few seconds meanwhile would tell nothing new.
+            "reading_stopped": not account_read_running(connection=connection),
+        }
+        return render(request, f"{LIST_TEMPLATE}#coverage", context)
+    response = _render_table(request, access, query, push=False)
+    return reswap(retarget(response, "#handler-table"), "outerHTML")
 
 
 def _as_id(raw: str | None) -> int | None:

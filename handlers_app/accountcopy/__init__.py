@@ -1,0 +1,1 @@
+"""A stored copy of a large account: see handlers_app.accountcopy.store."""
