@@ -320,6 +320,9 @@ def test_a_handler_deleted_elsewhere_leaves_the_list_once_found_missing(
     assert 4 not in ids(page(connection))
 
 
+# Two threads, each with its own database connection: what the first writes must be committed
+# for the second to read it without waiting on it (PostgreSQL).
+@pytest.mark.django_db(transaction=True)
 def test_a_read_that_started_before_a_write_never_hides_it(
     sandbox, connection: Connection, owner
 ) -> None:
