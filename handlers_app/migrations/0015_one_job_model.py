@@ -8,6 +8,14 @@ from django.conf import settings
 from django.db import migrations, models
 
 
+def _checks_now(schema_editor):
+    """PostgreSQL defers the foreign-key checks of the rows written here to the end of the
+    transaction; the table changes that follow in it cannot run with checks pending."""
+    if schema_editor.connection.vendor == "postgresql":
+        schema_editor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+        schema_editor.execute("SET CONSTRAINTS ALL DEFERRED")
+
+
 def imports_into_jobs(apps, schema_editor):
     ImportJob = apps.get_model("handlers_app", "ImportJob")
     ImportRow = apps.get_model("handlers_app", "ImportRow")
@@ -46,6 +54,7 @@ def imports_into_jobs(apps, schema_editor):
             )
             for row in ImportRow.objects.filter(job_id=old.pk)
         )
+    _checks_now(schema_editor)
 
 
 def jobs_into_imports(apps, schema_editor):
@@ -90,6 +99,7 @@ def jobs_into_imports(apps, schema_editor):
         "(SELECT id FROM handlers_app_job WHERE action = 'import')"
     )
     schema_editor.execute("DELETE FROM handlers_app_job WHERE action = 'import'")
+    _checks_now(schema_editor)
 
 
 ACTIONS = [
