@@ -18,6 +18,7 @@ from collections.abc import Mapping, Sequence
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from handlers_app.access import copy_destination_for
 from handlers_app.batches import (
@@ -70,10 +71,24 @@ def handler_duplicate(
     )
 
 
+# Why a handler of a type the dashboard only displays is not copied: the service lists such
+# handlers but does not create new ones through its API.
+NOT_CREATABLE = gettext_lazy(
+    "The dashboard only shows handlers of this type: Soclook does not take new ones through its "
+    "API, so it is not copied."
+)
+
+
 def copy_plan(*, sources: list[Handler], destination: Connection) -> list[PlanItem[Handler]]:
-    """What a copy of `sources` to `destination` would create and what it would skip."""
+    """What a copy of `sources` to `destination` would create, what it would skip, and what it
+    cannot create at all (a type the dashboard only displays): nothing is sent for those."""
     planner: PlacePlanner[Handler] = PlacePlanner(handler_places(connection=destination))
-    return [planner.decide(h, place=h.place, name=h.name) for h in sources]
+    return [
+        planner.decide(h, place=h.place, name=h.name)
+        if h.handler_type.is_known
+        else PlacePlanner.refuse(h, str(NOT_CREATABLE))
+        for h in sources
+    ]
 
 
 def copy_job_create(
@@ -94,13 +109,21 @@ def copy_job_create(
             job_item_of(
                 item.subject,
                 position=position,
-                outcome=ItemOutcome.SKIPPED if item.skipped else ItemOutcome.PENDING,
+                outcome=_first_outcome(item),
+                message=item.reason,
                 same_as=item.same_as[:_NAME_LENGTH],
                 same_in_selection=item.same_in_selection,
             )
             for position, item in enumerate(plan[:MAX_SELECTED])
         ),
     )
+
+
+def _first_outcome(item: PlanItem[Handler]) -> ItemOutcome:
+    """A planned copy waits to be sent; a skipped or refused one is settled from the start."""
+    if item.skipped:
+        return ItemOutcome.SKIPPED
+    return ItemOutcome.PENDING if item.will_add else ItemOutcome.REFUSED
 
 
 class CopyKind(Kind):

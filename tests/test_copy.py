@@ -312,3 +312,31 @@ def test_ids_that_are_not_numbers_are_refused_plainly(
     assert "This address does not name handlers the dashboard can find." in text(
         response.content.decode()
     )
+
+
+def test_a_type_the_dashboard_only_displays_is_shown_as_not_copyable_and_never_sent(
+    client: Client,
+    connection: Connection,
+    live: Connection,
+    chosen: dict[str, int],
+    sandbox: Sandbox,
+    live_sandbox: Sandbox,
+    api_key: str,
+    live_key: str,
+) -> None:
+    twilio = sandbox.add_handler(
+        api_key, type="twilio", name="SMS to on-call", settings={"to": "+15550100"}
+    )
+    ids = f"{chosen['bot']},{twilio['id']}"
+    url = reverse("handlers_copy", args=[connection.pk])
+
+    preview = text(client.get(url, {"ids": ids, "destination": live.pk}).content.decode())
+    live_sandbox.clear_requests()
+    done = text(client.post(url, {"ids": ids, "destination": live.pk}).content.decode())
+
+    assert "1 will be added" in preview and "1 cannot be copied" in preview
+    assert "Soclook does not take new ones through its API" in preview
+    assert "Copy 1 handler" in preview
+    assert [r.method for r in live_sandbox.requests if r.method == "POST"] == ["POST"]
+    assert [h["type"] for h in live_sandbox.handlers(live_key) if h["type"] == "twilio"] == []
+    assert "1 handler was added" in done and "1 was not copied" in done

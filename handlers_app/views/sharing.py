@@ -169,7 +169,8 @@ def _render(request: HtmxHttpRequest, context: dict[str, Any], **more: Any) -> H
     context.update(more)
     plan: list[PlanItem[Handler]] | None = context.get("plan")
     if plan is not None:
-        context["to_create"] = [item for item in plan if not item.skipped]
+        context["to_create"] = [item for item in plan if item.will_add]
         context["to_skip"] = [item for item in plan if item.skipped]
+        context["not_creatable"] = [item for item in plan if item.reason]
     context["back_to_choice_url"] = context["action"] + "?" + urlencode(context["selection_params"])
     return render(request, TEMPLATE, context)
