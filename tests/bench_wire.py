@@ -488,7 +488,7 @@ class WireBench:
         outcomes = job_counts(Job.objects.get(pk=job.pk))
         made = len(self.bench.sandbox.requests)
         created = len(self.bench.sandbox.handlers(destination_key))
-        planned = sum(1 for item in plan if not item.skipped)
+        planned = sum(1 for item in plan if item.will_add)
         limit = COPY_ROUND_TRIPS * self.rtt_ms
         ratio = elapsed / limit
         handshakes = counts.full_handshakes + counts.resumed_handshakes
@@ -496,7 +496,8 @@ class WireBench:
             f"over the wire: copy of {COPY_HANDLERS} handlers (the background job)",
             f"{elapsed:.0f} ms = {ratio:.2f}x its limit ({COPY_ROUND_TRIPS} round trips); "
             f"{made} requests, {created} created ({COPY_HANDLERS - planned} skipped as the "
-            f"same place; outcomes {_nonzero(outcomes)}); {counts.connections} connections, "
+            f"same place or not copyable; outcomes {_nonzero(outcomes)}); {counts.connections} "
+            f"connections, "
             f"{handshakes} TLS handshakes",
             f"<= {COPY_RATIO_TARGET}x, <= 1 handshake",
             ratio <= COPY_RATIO_TARGET and handshakes <= 1 and created == planned,
