@@ -2,7 +2,8 @@
 a request, a file or another connection, for each kind of person: a secret stored for team A
 reaches team B's connection, or a file, only by an owner of A; within A an editor may use it.
 The sandbox records what each destination received; every allowed flow out of A is named in A's
-journal."""
+journal. Paths: copy, adding a saved set-up (both ways), updating the handlers made from a set-up,
+export, duplicate."""
 
 from __future__ import annotations
 
@@ -22,7 +23,7 @@ from handlers_app.models import (
     SavedSetup,
     Team,
 )
-from handlers_app.presets import setup_create
+from handlers_app.presets import setup_create, setup_handler_added, setup_update
 from handlers_app.sandbox import Sandbox
 from tests.helpers import client_for, make_user
 from tests.imports_support import IMMEDIATE
@@ -202,3 +203,37 @@ def test_an_editor_is_not_offered_another_teams_connections_for_a_setup(world: W
     assert "B own server" not in page
     assert "only an owner of Agency A may add its set-ups there" in " ".join(page.split())
     assert "A&#x27;s bot" not in form and "A's bot" not in form
+
+
+NEW_TOKEN = "7391023344:AAFlowSecretTokenChangedLater_98765ab"
+
+
+@pytest.mark.parametrize("kind", PEOPLE)
+def test_updating_the_handlers_made_from_a_setup_follows_the_same_rule(
+    world: World, kind: str
+) -> None:
+    keeper = Membership.objects.get(team=world.a, role=Role.OWNER).user
+    setup_handler_added(
+        setup=world.setup,
+        connection=world.destination,
+        user=keeper,
+        name="A's bot",
+        type="telegram",
+        settings=world.setup.settings,
+    )
+    setup_update(
+        setup=world.setup,
+        user=keeper,
+        name=world.setup.name,
+        settings={"telegram": NEW_TOKEN, "telegram_chat_id": CHAT},
+    )
+    sent_before = JournalEntry.objects.filter(action=JournalAction.SECRETS_SENT).count()
+    client = person(world, kind)
+
+    client.post(reverse("setup_used", args=[world.a.pk, world.setup.pk]), {"update": "1"})
+
+    allowed = PEOPLE[kind][0] == Role.OWNER
+    received = any(NEW_TOKEN in h["settings"].values() for h in world.sandbox.handlers(world.b_key))
+    assert received == allowed
+    sent = JournalEntry.objects.filter(action=JournalAction.SECRETS_SENT)
+    assert sent.count() == sent_before + (1 if allowed else 0)

@@ -44,7 +44,7 @@ from handlers_app.http import HtmxHttpRequest
 from handlers_app.models import Connection, Role
 from handlers_app.soclook import ListQuery
 from handlers_app.soclook.errors import SoclookError
-from handlers_app.views.list_place import list_at, place_from, place_of, with_place
+from handlers_app.views.list_page import list_at, place_from, place_of, with_place
 
 CONFIRM_TEMPLATE = "handlers_app/bulk_confirm.html"
 JOB_TEMPLATE = "handlers_app/bulk_job.html"
@@ -200,7 +200,7 @@ def _job_for(connection: Connection, job_id: int) -> Job:
 
 
 def _job_context(connection: Connection, job: Job, *, place: str = "") -> dict[str, Any]:
-    """What a job's page shows; `place` is the list it was started from (list_place)."""
+    """What a job's page shows; `place` is the list it was started from (views/list_page.py)."""
     counts = job_counts(job)
     total = sum(counts.values())
     open_count = counts[ItemOutcome.PENDING] + counts[ItemOutcome.SENDING]

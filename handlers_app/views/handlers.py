@@ -65,8 +65,8 @@ from handlers_app.views.list_page import (
     back_query,
     list_sent_from,
     list_url,
+    place_of,
 )
-from handlers_app.views.list_place import place_of
 
 DELETE_TEMPLATE = "handlers_app/handler_delete.html"
 MORE_TEMPLATE = "handlers_app/handler_more.html"
@@ -507,7 +507,7 @@ def handler_more(request: HtmxHttpRequest, connection_id: int, handler_id: int) 
         "handler": handler,
         "handler_id": handler_id,
         "back_url": list_url(connection, query),
-        # The flows it leads to come back to the list as it was (views/list_place.py).
+        # The flows it leads to come back to the list as it was (views/list_page.py).
         "place": place_of(query),
         "savable": handler is None or handler.handler_type.is_known,
     }

@@ -1,9 +1,15 @@
 """What the pages opened from the handler list share with it: its template, its address with
 the list's query (page, filters, order), and the list a page was sent from, to go back to it as
-it was."""
+it was.
+
+A flow that starts from the list (a bulk job, a copy, saving set-ups) carries the list's place as
+`next`, a bare query string of the list ("?type=slack&page=2"), as the list's own row forms do.
+Only such a query is read, and only the list's parameters, through `ListQuery.from_params`: a
+`next` can never lead to another address."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from urllib.parse import urlencode, urlsplit
 
 from django.http import QueryDict
@@ -57,3 +63,33 @@ def back_query(request: HtmxHttpRequest, connection: Connection, candidate: str)
     if parts.path != list_url(connection):
         return DEFAULT_QUERY
     return ListQuery.from_params(QueryDict(parts.query))
+
+
+NEXT_PARAM = "next"
+
+
+def place_of(query: ListQuery) -> str:
+    """The list's place as `next` carries it; "" for the plain list."""
+    params = query.to_params(omit_defaults=True)
+    return f"?{urlencode(params)}" if params else ""
+
+
+def place_from(params: Mapping[str, str]) -> str:
+    """The place a flow's `next` names, read again as the list reads its address (anything
+    else is the plain list)."""
+    candidate = params.get(NEXT_PARAM, "")
+    if not candidate.startswith("?"):
+        return ""
+    return place_of(ListQuery.from_params(QueryDict(candidate[1:])))
+
+
+def list_at(connection: Connection, place: str) -> str:
+    """The connection's list at `place`."""
+    return connection.get_absolute_url() + place
+
+
+def with_place(url: str, place: str) -> str:
+    """`url` (a page of the flow) carrying the place along."""
+    if not place:
+        return url
+    return f"{url}{'&' if '?' in url else '?'}{urlencode({NEXT_PARAM: place})}"

@@ -38,7 +38,7 @@ from handlers_app.presets import (
 from handlers_app.secret_flow import secrets_may_go
 from handlers_app.selectors import handler_get
 from handlers_app.soclook.errors import SoclookError
-from handlers_app.views.list_place import list_at, place_from
+from handlers_app.views.list_page import list_at, place_from
 
 UNREADABLE = gettext_lazy(
     "The settings of this set-up can no longer be read: the encryption key they were saved "

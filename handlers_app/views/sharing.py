@@ -41,7 +41,7 @@ from handlers_app.models import Connection, Role
 from handlers_app.sharing import copy_job_create, copy_plan
 from handlers_app.soclook import Handler
 from handlers_app.soclook.errors import SoclookError
-from handlers_app.views.list_place import NEXT_PARAM, list_at, place_from, with_place
+from handlers_app.views.list_page import NEXT_PARAM, list_at, place_from, with_place
 
 TEMPLATE = "handlers_app/handler_copy.html"
 
