@@ -10,7 +10,7 @@ from django.db.migrations.executor import MigrationExecutor
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
-BEFORE = [("handlers_app", "0014_bulk_copy")]
+BEFORE = [("handlers_app", "0001_squashed_0014_bulk_copy")]
 AFTER = [("handlers_app", "0015_one_job_model")]
 
 

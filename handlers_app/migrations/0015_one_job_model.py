@@ -132,7 +132,7 @@ OUTCOMES = [
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("handlers_app", "0014_bulk_copy"),
+        ("handlers_app", "0001_squashed_0014_bulk_copy"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

@@ -494,12 +494,9 @@ def handler_more(request: HtmxHttpRequest, connection_id: int, handler_id: int) 
     try:
         handler = handler_get(connection=connection, handler_id=handler_id)
     except NotFound as exc:
-        messages.warning(request, exc.message)
-        if not request.htmx:
-            return redirect(list_url(connection, query))
-        response = _render_table(request, access, query, push=False)
+        response = _handler_gone(request, access, query, exc)
         trigger_client_event(response, "closeModal")
-        return reswap(retarget(response, "#handler-table"), "outerHTML")
+        return response
     except SoclookError:
         handler = None
     context = {
@@ -515,6 +512,17 @@ def handler_more(request: HtmxHttpRequest, connection_id: int, handler_id: int) 
     return render(request, template, context)
 
 
+def _handler_gone(
+    request: HtmxHttpRequest, access: ConnectionAccess, query: ListQuery, exc: NotFound
+) -> HttpResponse:
+    """The handler is no longer in the account: say so, and show the list as it is now."""
+    messages.warning(request, exc.message)
+    if not request.htmx:
+        return redirect(list_url(access.connection, query))
+    response = _render_table(request, access, query, push=False)
+    return reswap(retarget(response, "#handler-table"), "outerHTML")
+
+
 def _confirm_delete(
     request: HtmxHttpRequest, access: ConnectionAccess, handler_id: int, query: ListQuery
 ) -> HttpResponse:
@@ -524,12 +532,7 @@ def _confirm_delete(
     try:
         handler = handler_get(connection=connection, handler_id=handler_id)
     except NotFound as exc:
-        messages.warning(request, exc.message)
-        if not request.htmx:
-            return redirect(list_url(connection, query))
-        response = _render_table(request, access, query, push=False)
-        response = retarget(response, "#handler-table")
-        return reswap(response, "outerHTML")
+        return _handler_gone(request, access, query, exc)
     except SoclookError as exc:
         error = exc
     context = {
