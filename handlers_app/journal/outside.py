@@ -74,7 +74,11 @@ def _record(*, connection: Connection, handlers: Sequence[Handler]) -> int:
             pass  # Another read took note of the account first.
         return 0
     if seen.digest == digest:
-        HandlersSeen.objects.filter(pk=seen.pk, digest=digest).update(seen_at=now)
+        # Nothing changed. The time of the read moves on at most once a margin: a page read
+        # again and again costs no write, and the dashboard's own changes are still told
+        # apart (they are looked for from the last read less the margin).
+        if now - seen.seen_at >= OWN_WRITE_MARGIN:
+            HandlersSeen.objects.filter(pk=seen.pk, digest=digest).update(seen_at=now)
         return 0
     try:
         before = _unseal(seen.state_encrypted)

@@ -110,19 +110,15 @@ def handler_last_changes(
     *, connection: Connection, handler_ids: Iterable[int]
 ) -> dict[int, JournalEntry]:
     """The latest journal entry of each handler, in one query (no request to Soclook)."""
-    latest = (
-        JournalEntry.objects.filter(
-            connection=connection, handler_id__in=list(handler_ids), action__in=HANDLER_ACTIONS
-        )
-        .values("handler_id")
-        .annotate(last=Max("id"))
-        .values("last")
-    )
-    entries = (
-        JournalEntry.objects.filter(pk__in=latest)
-        .only("handler_id", "action", "user_name", "created_at")
-        .order_by()
-    )
+    ids = list(handler_ids)
+    fields = ("handler_id", "action", "user_name", "created_at")
+    mine = JournalEntry.objects.filter(connection=connection, action__in=HANDLER_ACTIONS)
+    if len(ids) == 1:
+        # One row (after a switch or a save): its newest entry, without the grouping.
+        entry = mine.filter(handler_id=ids[0]).only(*fields).order_by("-id").first()
+        return {entry.handler_id: entry} if entry is not None else {}
+    latest = mine.filter(handler_id__in=ids).values("handler_id").annotate(last=Max("id"))
+    entries = JournalEntry.objects.filter(pk__in=latest.values("last")).only(*fields).order_by()
     return {entry.handler_id: entry for entry in entries}
 
 
@@ -147,19 +143,17 @@ def handler_last_tests(
     *, connection: Connection, handler_ids: Iterable[int]
 ) -> dict[int, LastTest]:
     """The latest test of each handler, in one query (no request to Soclook)."""
-    latest = (
-        JournalEntry.objects.filter(
-            connection=connection,
-            handler_id__in=list(handler_ids),
-            action=JournalAction.HANDLER_TESTED,
-        )
-        .values("handler_id")
-        .annotate(last=Max("id"))
-        .values("last")
-    )
-    entries = JournalEntry.objects.filter(pk__in=latest).only("handler_id", "created_at", "changes")
+    ids = list(handler_ids)
+    fields = ("handler_id", "created_at", "changes")
+    tested = JournalEntry.objects.filter(connection=connection, action=JournalAction.HANDLER_TESTED)
+    if len(ids) == 1:
+        # One row (after a switch or a save): its newest test, without the grouping.
+        entries = tested.filter(handler_id=ids[0]).only(*fields).order_by("-id")[:1]
+    else:
+        latest = tested.filter(handler_id__in=ids).values("handler_id").annotate(last=Max("id"))
+        entries = JournalEntry.objects.filter(pk__in=latest.values("last")).only(*fields).order_by()
     tests = {}
-    for entry in entries.order_by():
+    for entry in entries:
         result = next(
             (c.get("after") for c in entry.changes if c.get("field") == "test_result"), None
         )

@@ -37,6 +37,8 @@ from .records import Handler, HandlerPage, HandlerStatus, ListQuery
 logger = logging.getLogger("handlers_app.soclook")
 
 _DATETIME_FORMAT = "%Y-%m-%d %H:%M:%S"
+# Read once: the enum builds the list anew each time it is asked (a page parses 1000 statuses).
+_STATUS_VALUES = frozenset(HandlerStatus.values)
 _UNCONFIRMED_WRITE_STATUSES = frozenset({502, 504})
 _MAX_TITLE_LENGTH = 300
 # Shorter settings values are not worth scrubbing out of titles and would mangle ordinary words.
@@ -305,7 +307,7 @@ def parse_status(value: object) -> HandlerStatus:
     number = as_int(value)
     if number is None:
         return HandlerStatus.ENABLED if as_flag(str(value)) else HandlerStatus.DISABLED
-    if number in HandlerStatus.values:
+    if number in _STATUS_VALUES:
         return HandlerStatus(number)
     return HandlerStatus.ENABLED if number else HandlerStatus.DISABLED
 

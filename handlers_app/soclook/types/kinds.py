@@ -105,8 +105,10 @@ class HandlerType:
 
     def summary(self, settings: Mapping[str, str]) -> str:
         field = self._summary_field(settings)
-        shown = self.destination(settings)
-        if field is None or not shown or field.kind in (FieldKind.EMAIL, FieldKind.URL):
+        if field is None:
+            return ""
+        shown = field.mask(settings.get(field.name, ""))
+        if not shown or field.kind in (FieldKind.EMAIL, FieldKind.URL):
             return shown
         return f"{field.label} {shown}"
 
