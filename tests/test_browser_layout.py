@@ -65,14 +65,35 @@ FOCUSABLE_OUT_OF_VIEW = """() => {
 SMALL_TOUCH_TARGETS = """() => {
   const small = [];
   const targets = ".pagination .page-link, #handler-table tbody .actions > *,"
-    + " #handler-table tbody [id^=status-] > button, .bulk-bar .btn, #sort-select";
+    + " #handler-table tbody [id^=status-] > button, .bulk-bar .btn, #sort-select,"
+    + " #handler-table tbody input[name=ids]";
   document.querySelectorAll(targets).forEach((el) => {
     const box = el.getBoundingClientRect();
     if (box.width && (box.width < 44 || box.height < 44)) {
-      small.push(`${el.id || el.textContent.trim()} ${box.width}x${box.height}`);
+      small.push(`${el.id || el.textContent.trim() || el.name} ${box.width}x${box.height}`);
     }
   });
   return small;
+}"""
+
+
+# The points of a 44 by 44 px square around each row's checkbox (on a phone) where a tap would not
+# reach it: what the finger meets there is some other element.
+CHECKBOX_TAP_MISSES = """() => {
+  const misses = [];
+  document.querySelectorAll("#handler-table tbody input[name=ids]").forEach((box, i) => {
+    if (i > 2) return;
+    box.scrollIntoView({ block: "center", behavior: "instant" });
+    const r = box.getBoundingClientRect();
+    const x = r.left + r.width / 2, y = r.top + r.height / 2;
+    for (const dx of [-21, -11, 0, 11, 21]) {
+      for (const dy of [-21, -11, 0, 11, 21]) {
+        const hit = document.elementFromPoint(x + dx, y + dy);
+        if (hit !== box) misses.push(`${box.value} ${dx},${dy}: ${hit && (hit.id || hit.tagName)}`);
+      }
+    }
+  });
+  return misses;
 }"""
 
 
@@ -210,6 +231,19 @@ def test_every_page_fits_the_window_for_a_staff_account(
             expect(page.locator("#sort-select")).to_be_visible()
             if width <= 390:
                 assert page.evaluate(SMALL_TOUCH_TARGETS) == []
+                assert page.evaluate(CHECKBOX_TAP_MISSES) == []
+                # A tap near the corner of that square ticks the row, and a second one unticks it.
+                checkbox = page.locator("#handler-table tbody input[name=ids]").first
+                # In the middle of the window: the bulk bar that sticks to its top once a row is
+                # ticked does not cover it.
+                checkbox.evaluate("el => el.scrollIntoView({block: 'center', behavior: 'instant'})")
+                box = checkbox.bounding_box()
+                assert box is not None
+                corner = (box["x"] + box["width"] / 2 - 20, box["y"] + box["height"] / 2 + 20)
+                page.mouse.click(*corner)
+                expect(checkbox).to_be_checked()
+                page.mouse.click(*corner)
+                expect(checkbox).not_to_be_checked()
     # The top bar opened on a narrow screen fits too.
     toggler = page.locator(".navbar-toggler")
     if toggler.is_visible():
