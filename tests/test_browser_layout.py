@@ -65,15 +65,50 @@ FOCUSABLE_OUT_OF_VIEW = """() => {
 SMALL_TOUCH_TARGETS = """() => {
   const small = [];
   const targets = ".pagination .page-link, #handler-table tbody .actions > *,"
-    + " #handler-table tbody [id^=status-] > button, .bulk-bar .btn, #sort-select";
+    + " #handler-table tbody [id^=status-] > button, .bulk-bar .btn, #sort-select,"
+    + " #handler-table tbody input[name=ids]";
   document.querySelectorAll(targets).forEach((el) => {
     const box = el.getBoundingClientRect();
     if (box.width && (box.width < 44 || box.height < 44)) {
-      small.push(`${el.id || el.textContent.trim()} ${box.width}x${box.height}`);
+      small.push(`${el.id || el.textContent.trim() || el.name} ${box.width}x${box.height}`);
     }
   });
   return small;
 }"""
+
+
+# The points of a 44 by 44 px square around each row's checkbox (on a phone) where a tap would not
+# reach it: what the finger meets there is some other element.
+CHECKBOX_TAP_MISSES = """() => {
+  const misses = [];
+  document.querySelectorAll("#handler-table tbody input[name=ids]").forEach((box, i) => {
+    if (i > 2) return;
+    box.scrollIntoView({ block: "center", behavior: "instant" });
+    const r = box.getBoundingClientRect();
+    const x = r.left + r.width / 2, y = r.top + r.height / 2;
+    for (const dx of [-21, -11, 0, 11, 21]) {
+      for (const dy of [-21, -11, 0, 11, 21]) {
+        const hit = document.elementFromPoint(x + dx, y + dy);
+        if (hit !== box) misses.push(`${box.value} ${dx},${dy}: ${hit && (hit.id || hit.tagName)}`);
+      }
+    }
+  });
+  return misses;
+}"""
+
+
+# A file whose preview holds long words and long problems: a name without spaces, an address
+# without a break, an unknown type (its problem lists every type), and columns a type leaves empty.
+IMPORT_FILE = (
+    "type;name;email;telegram;telegram_chat_id;webhook\n"
+    "email;Duty inbox;duty@example.com;;;\n"
+    "telegram;Night bot;;7000000002:AAHlayoutImportToken99;-1004445556667;\n"
+    "telegram;Broken bot;;has spaces in it;-100;\n"
+    "pager;Paging the whole team;;;;\n"
+    "webhook;The-night-shift-escalation-webhook-for-the-payments-platform;;;;"
+    "https://hooks.example.com/a/very/long/path/that/goes/on/and/on/without/a/single/break\n"
+    "email;Mail with extras;ops@example.com;7000000003:AAHextraLayoutToken;-1001234567890;\n"
+)
 
 
 def set_language(page: Page, language: str) -> None:
@@ -176,8 +211,9 @@ def test_every_page_fits_the_window_for_a_staff_account(
     language: str,
 ) -> None:
     """The top bar (with Operations and Admin), the list, the forms, the journal, the team with
-    its members and the set-ups: no sideways scrolling, no control out of view, the language
-    switcher showing its words, and the list's order chosen on every width."""
+    its members, the set-ups, the import and its preview: no sideways scrolling, no control out
+    of view, the language switcher showing its words, and the list's order chosen on every width
+    (on a phone, the rows' checkboxes answering a finger)."""
     owner.is_staff = True
     owner.save()
     page.set_viewport_size({"width": width, "height": 900})
@@ -194,6 +230,7 @@ def test_every_page_fits_the_window_for_a_staff_account(
         "setups": reverse("setup_list", args=[connection.team_id]),
         "ops": reverse("ops"),
         "connection": reverse("connection_edit", args=[connection.pk]),
+        "import": reverse("handler_import", args=[connection.pk]),
     }
     for name, url in pages.items():
         page.goto(url)
@@ -210,6 +247,30 @@ def test_every_page_fits_the_window_for_a_staff_account(
             expect(page.locator("#sort-select")).to_be_visible()
             if width <= 390:
                 assert page.evaluate(SMALL_TOUCH_TARGETS) == []
+                assert page.evaluate(CHECKBOX_TAP_MISSES) == []
+                # A tap near the corner of that square ticks the row, and a second one unticks it.
+                checkbox = page.locator("#handler-table tbody input[name=ids]").first
+                # In the middle of the window: the bulk bar that sticks to its top once a row is
+                # ticked does not cover it.
+                checkbox.evaluate("el => el.scrollIntoView({block: 'center', behavior: 'instant'})")
+                box = checkbox.bounding_box()
+                assert box is not None
+                corner = (box["x"] + box["width"] / 2 - 20, box["y"] + box["height"] / 2 + 20)
+                page.mouse.click(*corner)
+                expect(checkbox).to_be_checked()
+                page.mouse.click(*corner)
+                expect(checkbox).not_to_be_checked()
+    # The preview of an import (uploaded from the last page): its rows and their problems.
+    page.locator("input[type=file]").set_input_files(
+        {"name": "layout.csv", "mimeType": "text/csv", "buffer": IMPORT_FILE.encode()}
+    )
+    page.locator("#import-check").click()
+    expect(page.locator("#import-summary")).to_be_visible()
+    expect(page.locator("#import-rows tbody tr")).to_have_count(6)
+    if width in (390, 1366):
+        screenshot(page, f"layout-import-preview-{width}-{language}")
+    assert page.evaluate(OVERFLOWS) == [], "import preview"
+    assert page.evaluate(FOCUSABLE_OUT_OF_VIEW) == [], "import preview"
     # The top bar opened on a narrow screen fits too.
     toggler = page.locator(".navbar-toggler")
     if toggler.is_visible():
