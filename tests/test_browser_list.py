@@ -235,3 +235,24 @@ def test_screenshots_of_the_list_at_desktop_and_phone_width(
     # The table scrolls inside its own box; the page itself never scrolls sideways.
     assert page.evaluate("document.documentElement.scrollWidth") <= 390
     screenshot(page, "handler-list-390")
+
+
+def test_a_filter_chosen_while_an_answer_settles_still_swaps_only_the_table(
+    page: Page, editor: User, connection: Connection, sandbox
+) -> None:
+    """A sort answer brings a new filter form that htmx takes over only once the answer settles;
+    a type chosen in that moment is sent by htmx, not by the browser reloading the page."""
+    open_list(page, editor, connection)
+    page.evaluate("window.notReloaded = true")
+    # Widen the moment between the swap and the settle so the choice surely falls inside it.
+    page.evaluate("htmx.config.defaultSettleDelay = 3000")
+
+    page.get_by_role("link", name="Name", exact=True).click()
+    expect(page.locator("th[aria-sort]")).to_have_attribute("aria-sort", "ascending")
+    page.get_by_label("Type").select_option("email")
+    expect(page).to_have_url(re.compile(r"type=email"))
+    expect(page.locator("#handler-table tbody td:nth-child(2)").first).to_contain_text("E-mail")
+    assert page.evaluate("window.notReloaded") is True
+    # The address is the one htmx pushes: empty fields left out, the sort kept.
+    assert "is_enabled" not in page.url
+    assert "order_by=name" in page.url

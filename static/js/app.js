@@ -136,6 +136,16 @@
     if (navigator.clipboard) { navigator.clipboard.writeText(field.value).then(done); } else if (document.execCommand("copy")) { done(); }
   });
 
+  // A filter form swapped in by an answer gets its htmx behaviour only when that answer settles,
+  // a few milliseconds later. A choice or a keystroke in that moment would otherwise send the
+  // form the old way and reload the whole page; the form is made ready before the event reaches it.
+  ["submit", "input", "change"].forEach(function (type) {
+    document.addEventListener(type, function (event) {
+      var form = event.target && (event.target.form || (event.target.closest && event.target.closest("form")));
+      if (form && form.method === "get" && form.hasAttribute("data-hx-get") && window.htmx) { window.htmx.process(form); }
+    }, true);
+  });
+
   // A select marked data-autosubmit submits its form on change (the language switcher).
   document.addEventListener("change", function (event) {
     var el = event.target;
