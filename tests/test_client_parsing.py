@@ -85,6 +85,24 @@ def test_the_creation_time_is_naive_and_garbled_times_are_none() -> None:
     assert get_one(datetime=None, id="7").created is None
 
 
+@pytest.mark.parametrize(
+    ("written", "read"),
+    [
+        ("2025-04-04 08:01:10", datetime(2025, 4, 4, 8, 1, 10)),
+        (" 2025-04-04 08:01:10 ", datetime(2025, 4, 4, 8, 1, 10)),
+        # Laxer forms the service's own parser accepts are read too.
+        ("2025-4-4 8:1:10", datetime(2025, 4, 4, 8, 1, 10)),
+        ("2025-02-30 00:00:00", None),
+        ("2025-04-04 24:00:00", None),
+        ("2025-04-04", None),
+        ("2025-04-04T08:01:10", None),
+        ("2025-04-04 08:01:10+03:00", None),
+    ],
+)
+def test_times_are_read_in_the_services_form_only(written: str, read: datetime | None) -> None:
+    assert get_one(datetime=written).created == read
+
+
 def test_a_handler_without_an_id_is_left_out_of_the_list() -> None:
     body = {
         "data": [handler_json(), handler_json(id=None), "junk"],

@@ -37,6 +37,9 @@ from .records import Handler, HandlerPage, HandlerStatus, ListQuery
 logger = logging.getLogger("handlers_app.soclook")
 
 _DATETIME_FORMAT = "%Y-%m-%d %H:%M:%S"
+# The form the service writes every time, which fromisoformat reads many times faster than
+# strptime (a page of 1000 handlers holds 2000 of them); strptime reads the laxer rest.
+_DATETIME_EXACT = re.compile(r"\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}", re.ASCII)
 # Read once: the enum builds the list anew each time it is asked (a page parses 1000 statuses).
 _STATUS_VALUES = frozenset(HandlerStatus.values)
 _UNCONFIRMED_WRITE_STATUSES = frozenset({502, 504})
@@ -315,7 +318,10 @@ def parse_status(value: object) -> HandlerStatus:
 def parse_datetime(value: object) -> datetime | None:
     if not isinstance(value, str):
         return None
+    text = value.strip()
     try:
-        return datetime.strptime(value.strip(), _DATETIME_FORMAT)
+        if _DATETIME_EXACT.fullmatch(text):
+            return datetime.fromisoformat(text)
+        return datetime.strptime(text, _DATETIME_FORMAT)
     except ValueError:
         return None
