@@ -11,6 +11,7 @@ from playwright.sync_api import Page, expect
 
 from handlers_app.models import Connection
 from tests.helpers import sign_in
+from tests.test_browser_layout import set_language
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -42,6 +43,31 @@ def test_the_list_does_not_move_after_it_is_drawn(
     )
     page.goto(reverse("handler_list", args=[connection.pk]))
     expect(page.locator("#bulk-count")).to_have_text("Selected: 0")
+    page.wait_for_load_state("networkidle")
+    page.wait_for_timeout(300)
+    shifts = page.evaluate("window.layoutShifts")
+    assert sum(value for value, _moved in shifts) < 0.1, shifts
+
+
+@pytest.mark.parametrize("language", ["en", "ru"])
+def test_rows_drawn_as_they_arrive_over_a_slow_link_move_nothing(
+    page: Page, editor: User, connection: Connection, sandbox, language: str
+) -> None:
+    """Over a slow link the browser draws the table before its last rows have come; the rows
+    that come later must not widen or narrow the columns, nor a scrollbar push the page aside."""
+    page.set_viewport_size({"width": 1350, "height": 940})
+    sign_in(page, editor)
+    set_language(page, language)
+    url = reverse("handler_list", args=[connection.pk])
+    page.goto(url)  # the stylesheets, scripts and fonts are in the browser's cache from here on
+    page.add_init_script(RECORD_SHIFTS)
+    cdp = page.context.new_cdp_session(page)
+    cdp.send("Network.enable")
+    cdp.send(
+        "Network.emulateNetworkConditions",
+        {"offline": False, "latency": 20, "downloadThroughput": 25_000, "uploadThroughput": -1},
+    )
+    page.goto(url)
     page.wait_for_load_state("networkidle")
     page.wait_for_timeout(300)
     shifts = page.evaluate("window.layoutShifts")
