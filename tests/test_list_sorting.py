@@ -33,7 +33,9 @@ def test_the_list_sorts_by_type_and_by_status(
     by_type = client.get(list_url(connection), {"order_by": "type", "results_per_page": "100"}).text
     expected = [r["id"] for r in sorted(records, key=lambda r: (r["type"], r["id"]))]
     assert shown_ids(by_type) == expected
-    assert re.search(r'<th scope="col" aria-sort="ascending">\s*<a id="sort-type"', by_type)
+    assert re.search(
+        r'<th scope="col" class="col-type" aria-sort="ascending">\s*<a id="sort-type"', by_type
+    )
 
     by_status = client.get(
         list_url(connection),
