@@ -141,7 +141,7 @@
   // form the old way and reload the whole page; the form is made ready before the event reaches it.
   ["submit", "input", "change"].forEach(function (type) {
     document.addEventListener(type, function (event) {
-      var form = event.target && (event.target.form || (event.target.closest && event.target.closest("form")));
+      var form = event.type === "submit" ? event.target : event.target.form;
       if (form && form.method === "get" && form.hasAttribute("data-hx-get") && window.htmx) { window.htmx.process(form); }
     }, true);
   });
